@@ -1,0 +1,5 @@
+import sys
+
+from territoria.cli import main
+
+sys.exit(main())

@@ -1,0 +1,199 @@
+"""The `territoria` command: demo, serve, manage (and the Django commands behind them)."""
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+DEMO_ACCOUNTS = [
+    ("staff", "staff", "Agency staff member"),
+    ("applicant", "applicant", "Applicant"),
+    ("expert", "expert", "Expert company"),
+    ("evaluator", "evaluator", "Evaluator"),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["manage"]:
+        return manage(argv[1:])
+    parser = argparse.ArgumentParser(
+        prog="territoria", description="Territoria, territorial intelligence platform."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo_parser = commands.add_parser(
+        "demo", help="a fresh demo database with reference data, served on localhost"
+    )
+    demo_parser.add_argument("--port", type=int, default=8000)
+    demo_parser.add_argument(
+        "--organisations", type=int, default=3000, help="size of the fictitious ecosystem"
+    )
+    demo_parser.add_argument(
+        "--no-serve", action="store_true", help="prepare the database and stop"
+    )
+    serve_parser = commands.add_parser(
+        "serve", help="the production server on the configured database"
+    )
+    serve_parser.add_argument("--bind", default=os.environ.get("TERRITORIA_BIND", "127.0.0.1:8000"))
+    serve_parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3"))
+    )
+    serve_parser.add_argument(
+        "--no-worker", action="store_true", help="do not start the background-task worker"
+    )
+    commands.add_parser("manage", help="any Django management command: territoria manage help")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        return demo(args.port, args.organisations, serve_after=not args.no_serve)
+    return serve(args.bind, args.workers, with_worker=not args.no_worker)
+
+
+def manage(args: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "territoria.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["territoria manage", *args])
+    return 0
+
+
+def demo(port: int, organisations: int, serve_after: bool = True) -> int:
+    data_dir = Path(os.environ.get("TERRITORIA_DATA_DIR") or "./var").resolve()
+    database = data_dir / "demo.sqlite3"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    os.environ.update(
+        {
+            "TERRITORIA_DATA_DIR": str(data_dir),
+            "DATABASE_URL": f"sqlite:///{database}",
+            "TERRITORIA_DEMO": "true",
+            "SECURE_COOKIES": "false",
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "localhost,127.0.0.1,[::1]",
+            "DJANGO_SETTINGS_MODULE": "territoria.settings",
+        }
+    )
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    print(f"Territoria demo: fresh database {database}")
+    call_command("migrate", verbosity=0)
+    call_command("load_reference")
+    call_command("load_demo", organisations=organisations)
+    accounts = _demo_accounts()
+    if not serve_after:
+        return 0
+    url = f"http://localhost:{port}/"
+    print("\nAccounts (demo only):")
+    for username, password, role in accounts:
+        print(f"  {role:<24} user {username:<10} password {password}")
+    print(f"\nTerritoria demo running at {url}  (Ctrl+C stops it)\n", flush=True)
+    return _run_servers(f"127.0.0.1:{port}", workers=2, with_worker=True)
+
+
+def _demo_accounts() -> list[tuple[str, str, str]]:
+    from territoria.core.models import Role, User
+
+    created = []
+    for username, role, description in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(9)
+        user = User(username=username, role=Role(role), email=f"{username}@territoria.example")
+        user.set_password(password)
+        user.save()
+        created.append((username, password, description))
+    return created
+
+
+def serve(bind: str, workers: int, with_worker: bool = True) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "territoria.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    problems = []
+    if settings.DEBUG:
+        problems.append("DEBUG is on: set DEBUG=false for production.")
+    if settings.SECRET_KEY == settings.INSECURE_DEFAULT_SECRET_KEY or len(settings.SECRET_KEY) < 32:
+        problems.append(
+            "SECRET_KEY is not set (or shorter than 32 characters): generate one, "
+            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
+    if problems:
+        print("territoria serve refuses to start:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 2
+    return _run_servers(bind, workers, with_worker)
+
+
+def _run_servers(bind: str, workers: int, with_worker: bool) -> int:
+    """Gunicorn and, beside it, the database task worker; stopping one stops both."""
+    env = dict(os.environ)
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "territoria.wsgi:application",
+                "--bind",
+                bind,
+                "--workers",
+                str(workers),
+                "--access-logfile",
+                "-",
+                "--forwarded-allow-ips",
+                env.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            ],
+            env=env,
+        )
+    ]
+    if with_worker:
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "territoria.cli",
+                    "manage",
+                    "db_worker",
+                    "--no-reload",
+                    "--queue-name",
+                    "*",
+                ],
+                env=env,
+            )
+        )
+
+    def stop(signum: int, frame: object) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(process.poll() is None for process in processes):
+            try:
+                processes[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+    finally:
+        stop(0, None)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    codes = [process.returncode or 0 for process in processes]
+    # A process we stopped has a negative code (the signal): that is a normal stop.
+    return max((code for code in codes if code > 0), default=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""Fields stored once per language (`label_fr`, `label_nl`, …), read in the active language."""
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import get_language
+
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
+
+def localized(obj: Any, field: str, language: str | None = None) -> str:
+    """`obj.<field>_<language>`, falling back to French then to any language that is filled in."""
+    language = (language or get_language() or settings.LANGUAGE_CODE)[:2]
+    for code in [language, settings.LANGUAGE_CODE, *LANGUAGE_CODES]:
+        value = getattr(obj, f"{field}_{code}", "")
+        if value:
+            return str(value)
+    return ""

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from territoria.ecosystem import views
+
+app_name = "ecosystem"
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("organisations/<int:pk>/", views.organisation, name="organisation"),
+    path("events/", views.events, name="events"),
+    path("publications/", views.publications, name="publications"),
+]

@@ -1,0 +1,247 @@
+"""Concept schemes, their hierarchical concepts, tags on any record, and saved magnets."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from territoria.core.i18n import localized
+
+notation_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+    _("A notation is made of letters, digits, dots, dashes and underscores."),
+)
+
+
+class ConceptScheme(models.Model):
+    class Kind(models.TextChoices):
+        GENERIC = "generic", _("generic")
+        SPECIFIC = "specific", _("specific")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    title_fr = models.CharField(_("title (French)"), max_length=200)
+    title_nl = models.CharField(_("title (Dutch)"), max_length=200, blank=True)
+    title_de = models.CharField(_("title (German)"), max_length=200, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.GENERIC)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+
+    class Meta:
+        verbose_name = _("concept scheme")
+        verbose_name_plural = _("concept schemes")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title") or self.code
+
+
+class Concept(models.Model):
+    scheme = models.ForeignKey(
+        ConceptScheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="concepts"
+    )
+    notation = models.CharField(_("notation"), max_length=40, validators=[notation_validator])
+    label_fr = models.CharField(_("label (French)"), max_length=200)
+    label_nl = models.CharField(_("label (Dutch)"), max_length=200, blank=True)
+    label_de = models.CharField(_("label (German)"), max_length=200, blank=True)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+    definition = models.TextField(_("definition"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("broader concept"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("concept")
+        verbose_name_plural = _("concepts")
+        ordering = ["scheme__position", "position", "notation"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "notation"], name="concept_unique_notation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.label}"
+
+    @property
+    def code(self) -> str:
+        """The concept as written in expressions and URLs: `scheme:notation`."""
+        return f"{self.scheme.code}:{self.notation}"
+
+    @property
+    def label(self) -> str:
+        return localized(self, "label") or self.notation
+
+    def clean(self) -> None:
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.scheme_id != self.scheme_id:
+                raise ValidationError(
+                    {"parent": _("The broader concept must be in the same scheme.")}
+                )
+            if ancestor.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("A concept cannot be its own ancestor.")})
+            ancestor = ancestor.parent
+
+
+class ConceptClosure(models.Model):
+    """Every (ancestor, descendant) pair, a concept being its own ancestor at depth 0.
+
+    A query on a concept includes its descendants by joining through this table.
+    """
+
+    ancestor = models.ForeignKey(Concept, on_delete=models.CASCADE, related_name="+")
+    descendant = models.ForeignKey(Concept, on_delete=models.CASCADE, related_name="ancestry")
+    depth = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ancestor", "descendant"], name="closure_unique_pair")
+        ]
+        indexes = [models.Index(fields=["descendant", "ancestor"])]
+
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} ⊇ {self.descendant_id} ({self.depth})"
+
+
+class Tag(models.Model):
+    """A concept applied to a record of any container, with where it came from."""
+
+    class Provenance(models.TextChoices):
+        MANUAL = "manual", _("entered by hand")
+        IMPORTED = "imported", _("imported")
+        SUGGESTED = "suggested", _("suggested, then accepted")
+
+    concept = models.ForeignKey(
+        Concept, verbose_name=_("concept"), on_delete=models.PROTECT, related_name="tags"
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    provenance = models.CharField(
+        _("provenance"), max_length=10, choices=Provenance.choices, default=Provenance.MANUAL
+    )
+    created_at = models.DateTimeField(_("tagged on"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "concept"], name="tag_unique_per_record"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["content_type", "concept", "object_id"]),
+            models.Index(fields=["content_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}/{self.object_id} → {self.concept_id}"
+
+
+class Magnet(models.Model):
+    """A saved, named boolean expression over concepts (see `expressions.py`)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("permalink"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    container = models.CharField(_("container"), max_length=40, default="organisation")
+    expression = models.JSONField(_("expression"))
+    is_public = models.BooleanField(
+        _("public"), default=False, help_text=_("Anyone may open a public magnet's results.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("magnet")
+        verbose_name_plural = _("magnets")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("taxonomy:magnet", args=[self.slug])
+
+    def clean(self) -> None:
+        from territoria.taxonomy import containers, expressions
+
+        errors: dict[str, Any] = {}
+        try:
+            containers.get(self.container)
+        except containers.UnknownContainer as exc:
+            errors["container"] = str(exc)
+        try:
+            expressions.resolve(expressions.parse(self.expression))
+        except expressions.ExpressionError as exc:
+            errors["expression"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+
+
+class TaggedModel(models.Model):
+    """Base of every container model: tags, plus concept fields kept in step with them.
+
+    `concept_fields` maps a ForeignKey to Concept onto its scheme code: the record's
+    tags in that scheme always equal the field, so magnets and facets see it.
+    """
+
+    concept_fields: dict[str, str] = {}
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        if self.concept_fields:
+            self.sync_concept_field_tags()
+
+    def sync_concept_field_tags(self) -> None:
+        content_type = ContentType.objects.get_for_model(self)
+        for field_name, scheme_code in self.concept_fields.items():
+            concept_id = getattr(self, f"{field_name}_id")
+            stale = Tag.objects.filter(
+                content_type=content_type, object_id=self.pk, concept__scheme__code=scheme_code
+            )
+            if concept_id is not None:
+                stale = stale.exclude(concept_id=concept_id)
+            stale.delete()
+            if concept_id is not None:
+                Tag.objects.get_or_create(
+                    content_type=content_type,
+                    object_id=self.pk,
+                    concept_id=concept_id,
+                    defaults={"provenance": Tag.Provenance.MANUAL},
+                )
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        for field_name, scheme_code in self.concept_fields.items():
+            concept = getattr(self, field_name)
+            if concept is not None and concept.scheme.code != scheme_code:
+                errors[field_name] = _("Choose a concept of the scheme “%s”.") % scheme_code
+        if errors:
+            raise ValidationError(errors)

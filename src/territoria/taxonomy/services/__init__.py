@@ -1,0 +1,41 @@
+"""Services of the taxonomy app: hierarchy upkeep, tagging, scheme files, refinement, magnets."""
+
+from territoria.taxonomy.services.magnets import save_magnet
+from territoria.taxonomy.services.schemes import (
+    SchemeImportError,
+    export_scheme_csv,
+    export_scheme_turtle,
+    import_scheme_csv,
+    import_scheme_turtle,
+)
+from territoria.taxonomy.services.search import (
+    UnknownScheme,
+    describe_records,
+    evaluate,
+    refine,
+    selection_expression,
+)
+from territoria.taxonomy.services.tagging import (
+    concepts_by_code,
+    rebuild_closure,
+    set_tags,
+    tags_of,
+)
+
+__all__ = [
+    "SchemeImportError",
+    "UnknownScheme",
+    "concepts_by_code",
+    "describe_records",
+    "evaluate",
+    "export_scheme_csv",
+    "export_scheme_turtle",
+    "import_scheme_csv",
+    "import_scheme_turtle",
+    "rebuild_closure",
+    "refine",
+    "save_magnet",
+    "selection_expression",
+    "set_tags",
+    "tags_of",
+]

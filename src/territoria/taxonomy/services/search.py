@@ -1,0 +1,195 @@
+"""Faceted refinement and magnet evaluation, on top of the magnet engine."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from territoria.taxonomy import containers
+from territoria.taxonomy.engine import engine
+from territoria.taxonomy.expressions import All, AnyOf, ConceptRef, Expression, parse
+from territoria.taxonomy.models import Concept, ConceptScheme
+
+
+@dataclass
+class FacetValue:
+    concept: Concept
+    count: int
+    selected: bool
+    children: list["FacetValue"] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.concept.code
+
+
+@dataclass
+class SchemeFacets:
+    scheme: ConceptScheme
+    values: list[FacetValue]
+    selected_count: int
+
+    @property
+    def shown(self) -> list[FacetValue]:
+        return self.values[: settings.FACET_LIMIT]
+
+    @property
+    def more(self) -> list[FacetValue]:
+        return self.values[settings.FACET_LIMIT :]
+
+
+@dataclass
+class Refinement:
+    records: QuerySet[Any]
+    facets: list[SchemeFacets]
+    expression: Expression | None
+
+
+def selection_expression(selected: list[Concept]) -> Expression | None:
+    """Concepts of one scheme are alternatives (any), schemes combine (all)."""
+    groups: dict[int, list[Concept]] = {}
+    for concept in selected:
+        groups.setdefault(concept.scheme_id, []).append(concept)
+    parts: list[Expression] = [
+        AnyOf(tuple(ConceptRef(c.code, "") for c in group)) for group in groups.values()
+    ]
+    return All(tuple(parts)) if parts else None
+
+
+def refine(
+    container: containers.Container,
+    base: QuerySet[Any],
+    selected: list[Concept],
+    schemes: list[ConceptScheme],
+) -> Refinement:
+    """Narrow `base` to the selected concepts and count every scheme's values, disjunctively.
+
+    The counts of a scheme that has selected values ignore that scheme's own selection,
+    so a visitor sees how many records each alternative would add.
+    """
+    records = engine.select(container, selection_expression(selected), base)
+    counts: dict[int, int] = {}
+    selected_schemes = {c.scheme_id for c in selected}
+    plain = [s.code for s in schemes if s.pk not in selected_schemes]
+    counts.update(engine.facet_counts(container, records, plain))
+    for scheme in schemes:
+        if scheme.pk in selected_schemes:
+            others = [c for c in selected if c.scheme_id != scheme.pk]
+            scope = engine.select(container, selection_expression(others), base)
+            counts.update(engine.facet_counts(container, scope, [scheme.code]))
+    concepts = Concept.objects.filter(scheme__in=schemes).select_related("scheme")
+    facets = _facet_trees(schemes, list(concepts), counts, {c.pk for c in selected})
+    return Refinement(records=records, facets=facets, expression=selection_expression(selected))
+
+
+def _facet_trees(
+    schemes: list[ConceptScheme],
+    concepts: list[Concept],
+    counts: dict[int, int],
+    selected: set[int],
+) -> list[SchemeFacets]:
+    by_id = {c.pk: c for c in concepts}
+    children: dict[int | None, list[Concept]] = {}
+    for concept in concepts:
+        children.setdefault(concept.parent_id, []).append(concept)
+    expanded: set[int] = set()
+    for pk in selected:
+        node = by_id.get(pk)
+        while node is not None:
+            expanded.add(node.pk)
+            node = by_id.get(node.parent_id) if node.parent_id else None
+
+    def level(parent: int | None, scheme_id: int) -> list[FacetValue]:
+        siblings = [c for c in children.get(parent, []) if c.scheme_id == scheme_id]
+        if parent is None and len(siblings) == 1:
+            # A single root (Wallonia) says nothing: show its children instead.
+            return level(siblings[0].pk, scheme_id)
+        values = [
+            FacetValue(
+                concept=c,
+                count=counts.get(c.pk, 0),
+                selected=c.pk in selected,
+                children=level(c.pk, scheme_id) if c.pk in expanded else [],
+            )
+            for c in siblings
+            if counts.get(c.pk, 0) or c.pk in selected or c.pk in expanded
+        ]
+        values.sort(key=lambda v: (not v.selected, -v.count, v.concept.label))
+        return values
+
+    return [
+        SchemeFacets(
+            scheme=scheme,
+            values=level(None, scheme.pk),
+            selected_count=sum(
+                1 for pk in selected if by_id.get(pk) and by_id[pk].scheme_id == scheme.pk
+            ),
+        )
+        for scheme in schemes
+    ]
+
+
+def evaluate(
+    expression_data: Any,
+    container_code: str = "organisation",
+    facet_schemes: list[str] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Evaluate a magnet expression the way the API answers: count, a page of results, facets.
+
+    Raises ExpressionError or UnknownContainer (the caller answers 400).
+    """
+    container = containers.get(container_code)
+    expression = parse(expression_data)
+    records = engine.select(container, expression)
+    schemes = _schemes(facet_schemes or [])
+    counts = engine.facet_counts(container, records, [s.code for s in schemes])
+    page = list(
+        records.order_by(*container.model._meta.ordering or ["pk"])[offset : offset + limit]
+    )
+    concepts = Concept.objects.filter(pk__in=counts).select_related("scheme")
+    facets: dict[str, list[dict[str, Any]]] = {s.code: [] for s in schemes}
+    for concept in concepts:
+        facets[concept.scheme.code].append(
+            {"concept": concept.code, "label": concept.label, "count": counts[concept.pk]}
+        )
+    for values in facets.values():
+        values.sort(key=lambda v: (-v["count"], v["concept"]))
+    return {
+        "count": records.count(),
+        "results": describe_records(container, page),
+        "facets": facets,
+    }
+
+
+def describe_records(container: containers.Container, records: list[Any]) -> list[dict[str, Any]]:
+    """Records as the API shows them, each with the codes of its concepts."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from territoria.taxonomy.models import Tag
+
+    content_type = ContentType.objects.get_for_model(container.model)
+    codes: dict[int, list[str]] = {}
+    tags = (
+        Tag.objects.filter(content_type=content_type, object_id__in=[r.pk for r in records])
+        .select_related("concept__scheme")
+        .order_by("concept__scheme__position", "concept__position")
+    )
+    for tag in tags:
+        codes.setdefault(tag.object_id, []).append(tag.concept.code)
+    return [{**container.describe(r), "concepts": codes.get(r.pk, [])} for r in records]
+
+
+class UnknownScheme(LookupError):
+    pass
+
+
+def _schemes(codes: list[str]) -> list[ConceptScheme]:
+    found = {s.code: s for s in ConceptScheme.objects.filter(code__in=codes)}
+    for code in codes:
+        if code not in found:
+            known = ", ".join(ConceptScheme.objects.values_list("code", flat=True))
+            raise UnknownScheme(f'facets: unknown scheme "{code}"; expected some of: {known}')
+    return [found[code] for code in codes]

@@ -1,0 +1,283 @@
+"""Pages of the taxonomy app: concept schemes, the magnet builder, magnet results and exports."""
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from territoria.core.permissions import staff_required
+from territoria.taxonomy import builder, containers
+from territoria.taxonomy.engine import engine
+from territoria.taxonomy.expressions import ExpressionError, parse
+from territoria.taxonomy.models import Concept, ConceptScheme, Magnet
+from territoria.taxonomy.services import (
+    describe_records,
+    export_scheme_csv,
+    export_scheme_turtle,
+    refine,
+    save_magnet,
+)
+
+PAGE_SIZE = 25
+
+
+def visible_magnets(request: HttpRequest) -> Any:
+    magnets = Magnet.objects.all()
+    return magnets if request.user.is_staff else magnets.filter(is_public=True)
+
+
+@require_GET
+def magnet_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "taxonomy/magnet_list.html",
+        {
+            "nav": "magnets",
+            "magnets": visible_magnets(request),
+        },
+    )
+
+
+@require_GET
+def magnet_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    magnet = get_object_or_404(visible_magnets(request), slug=slug)
+    container = containers.get(magnet.container)
+    expression = parse(magnet.expression)
+    records = engine.select(container, expression)
+    schemes = list(ConceptScheme.objects.all())
+    refinement = refine(container, records, [], schemes)
+    page = Paginator(
+        records.order_by(*container.model._meta.ordering or ["pk"]), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "taxonomy/magnet_detail.html",
+        {
+            "nav": "magnets",
+            "magnet": magnet,
+            "container": container,
+            "page": page,
+            "rows": describe_records(container, list(page)),
+            "facets": refinement.facets,
+            "expression_text": json.dumps(magnet.expression, indent=2, ensure_ascii=False),
+            "page_query": "",
+        },
+    )
+
+
+@require_GET
+def magnet_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    """The magnet's records as CSV, streamed so that large results use flat memory."""
+    magnet = get_object_or_404(visible_magnets(request), slug=slug)
+    container = containers.get(magnet.container)
+    records = engine.select(container, parse(magnet.expression)).order_by("pk")
+    response = StreamingHttpResponse(
+        _csv_rows(container, records), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{magnet.slug}.csv"'
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_rows(container: containers.Container, records: Any) -> Iterator[str]:
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    columns = [*container.csv_columns, "concepts"]
+    yield "\ufeff" + writer.writerow(columns)
+    batch: list[Any] = []
+    for record in records.iterator(chunk_size=1000):
+        batch.append(record)
+        if len(batch) == 1000:
+            yield from _csv_batch(writer, container, batch, columns)
+            batch = []
+    yield from _csv_batch(writer, container, batch, columns)
+
+
+def _csv_batch(
+    writer: Any, container: containers.Container, batch: list[Any], columns: list[str]
+) -> Iterator[str]:
+    for row in describe_records(container, batch):
+        row["concepts"] = " | ".join(row["concepts"])
+        yield writer.writerow(
+            [row.get(column, "") if row.get(column) is not None else "" for column in columns]
+        )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def magnet_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """The query builder: staff combine concepts, see the count live, and save the magnet."""
+    magnet = get_object_or_404(Magnet, slug=slug) if slug else None
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            tree = builder.load(request.POST.get("tree", ""))
+        except builder.BuilderError as exc:
+            tree, errors["expression"] = builder.empty_tree(), str(exc)
+        values = {
+            key: request.POST.get(key, "").strip()
+            for key in ("name", "slug", "description", "container")
+        }
+        values["is_public"] = request.POST.get("is_public") == "on"
+        if not errors:
+            try:
+                saved = save_magnet(
+                    magnet, actor=request.user, expression=builder.to_expression(tree), **values
+                )
+            except ValidationError as exc:
+                errors = {field: " ".join(msgs) for field, msgs in exc.message_dict.items()}
+            else:
+                messages.success(request, _("Magnet saved."))
+                return redirect(saved)
+        status = 400
+    else:
+        status = 200
+        initial = magnet.expression if magnet else _expression_from_query(request)
+        tree = builder.from_expression(initial) if initial else builder.empty_tree()
+        values = {
+            "name": magnet.name if magnet else "",
+            "slug": magnet.slug if magnet else "",
+            "description": magnet.description if magnet else "",
+            "container": magnet.container
+            if magnet
+            else request.GET.get("container", "organisation"),
+            "is_public": magnet.is_public if magnet else False,
+        }
+    return render(
+        request,
+        "taxonomy/magnet_edit.html",
+        {
+            "nav": "magnets",
+            "magnet": magnet,
+            "values": values,
+            "errors": errors,
+            "containers": containers.all_containers(),
+            **_builder_context(tree, values["container"]),
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_POST
+def magnet_builder(request: HttpRequest) -> HttpResponse:
+    """One builder operation (HTMX): answers the redrawn builder with the live count."""
+    problem = ""
+    container_code = request.POST.get("container", "organisation")
+    try:
+        tree = builder.load(request.POST.get("tree", ""))
+        operation = request.POST.get("op", "")
+        if operation:
+            path = request.POST.get("path", "")
+            builder.apply(tree, operation, path, request.POST.get(f"concept-{path}", ""))
+    except builder.BuilderError as exc:
+        problem = str(exc)
+        try:
+            tree = builder.load(request.POST.get("tree", ""))
+        except builder.BuilderError:
+            tree = builder.empty_tree()
+    return render(
+        request,
+        "taxonomy/_builder.html",
+        {
+            **_builder_context(tree, container_code),
+            "problem": problem,
+        },
+    )
+
+
+def _builder_context(tree: builder.Node, container_code: str) -> dict[str, Any]:
+    expression = builder.to_expression(tree)
+    count, problem = None, ""
+    try:
+        container = containers.get(container_code)
+        count = engine.select(container, parse(expression) if expression else None).count()
+    except (ExpressionError, containers.UnknownContainer) as exc:
+        problem = str(exc)
+    return {
+        "tree": builder.with_paths(tree),
+        "tree_json": json.dumps(tree),
+        "expression_text": json.dumps(expression, ensure_ascii=False) if expression else "",
+        "count": count,
+        "problem": problem,
+        "concept_options": Concept.objects.select_related("scheme").order_by(
+            "scheme__position", "position"
+        ),
+    }
+
+
+def _expression_from_query(request: HttpRequest) -> Any:
+    raw = request.GET.get("expression", "")
+    try:
+        expression = json.loads(raw) if raw else None
+        if expression is not None:
+            parse(expression)
+        return expression
+    except (json.JSONDecodeError, ExpressionError):
+        messages.error(
+            request, _("The expression in the link could not be read; start from an empty one.")
+        )
+        return None
+
+
+@require_GET
+def scheme_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "taxonomy/scheme_list.html",
+        {
+            "nav": "schemes",
+            "schemes": ConceptScheme.objects.all(),
+        },
+    )
+
+
+@require_GET
+def scheme_detail(request: HttpRequest, code: str) -> HttpResponse:
+    scheme = get_object_or_404(ConceptScheme, code=code)
+    concepts = list(scheme.concepts.select_related("scheme").order_by("position", "notation"))
+    children: dict[int | None, list[Concept]] = {}
+    for concept in concepts:
+        children.setdefault(concept.parent_id, []).append(concept)
+    ordered: list[tuple[Concept, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for concept in children.get(parent, []):
+            ordered.append((concept, depth))
+            walk(concept.pk, depth + 1)
+
+    walk(None, 0)
+    return render(
+        request,
+        "taxonomy/scheme_detail.html",
+        {
+            "nav": "schemes",
+            "scheme": scheme,
+            "concepts": ordered,
+        },
+    )
+
+
+@require_GET
+def scheme_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    scheme = get_object_or_404(ConceptScheme, code=code)
+    if fmt == "ttl":
+        response = HttpResponse(
+            export_scheme_turtle(scheme), content_type="text/turtle; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        export_scheme_csv(scheme, response)
+    response["Content-Disposition"] = f'attachment; filename="{scheme.code}.{fmt}"'
+    return response

@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+
+from territoria.ecosystem import views as ecosystem_views
+from territoria.taxonomy.api import router as taxonomy_router
+
+api = NinjaAPI(
+    title="Territoria API",
+    version="1.0.0",
+    description="The platform's own JSON API. Open Data is served at /api/explore/v2.1/.",
+    urls_namespace="api-1.0.0",
+)
+api.add_router("/", taxonomy_router)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    # A malformed request is the client's mistake: 400, with every wrong place named.
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in error.get('loc', []))}: {error.get('msg', '')}"
+        for error in exc.errors
+    )
+    return api.create_response(request, {"detail": problems}, status=400)
+
+
+urlpatterns = [
+    path("", ecosystem_views.home, name="home"),
+    path("ecosystem/", include("territoria.ecosystem.urls")),
+    path("", include("territoria.taxonomy.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "territoria.core.views.bad_request"
+handler403 = "territoria.core.views.permission_denied"
+handler404 = "territoria.core.views.page_not_found"

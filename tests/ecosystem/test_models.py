@@ -1,0 +1,48 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from territoria.ecosystem.models import Organisation, normalise_for_search
+from territoria.ecosystem.services import search_organisations
+from territoria.taxonomy.services import tags_of
+from tests.factories import concept, organisation
+
+
+def test_search_text_ignores_case_and_accents():
+    assert normalise_for_search("Liège  ÉCAUSSINNES", None) == "liege ecaussinnes"
+
+
+def test_concept_fields_are_mirrored_as_tags(db):
+    org = organisation(
+        "Mirror", municipality=concept("territory:namur"), size_class=concept("size:small")
+    )
+    assert {c.code for c in tags_of(org)} == {"territory:namur", "size:small"}
+    org.municipality = concept("territory:liege")
+    org.size_class = None
+    org.save()
+    assert {c.code for c in tags_of(org)} == {"territory:liege"}
+
+
+def test_a_concept_field_must_use_its_scheme(db):
+    org = Organisation(name="Wrong", municipality=concept("size:small"))
+    with pytest.raises(ValidationError) as error:
+        org.full_clean()
+    assert "municipality" in error.value.message_dict
+
+
+def test_an_invalid_enterprise_number_is_refused_on_clean(db):
+    with pytest.raises(ValidationError) as error:
+        Organisation(name="Bad", enterprise_number="0403.170.702").full_clean()
+    assert "enterprise_number" in error.value.message_dict
+
+
+def test_a_foreign_organisation_needs_no_number(db):
+    Organisation(name="Foreign GmbH", country="DE").full_clean()
+
+
+def test_search_needs_every_word(db):
+    organisation("Boulangerie de Liège", city="Liège")
+    organisation("Boulangerie de Namur", city="Namur")
+    assert [o.name for o in search_organisations("boulangerie LIEGE")] == ["Boulangerie de Liège"]
+    assert search_organisations("").count() == 2
+    number = Organisation.objects.get(city="Namur").enterprise_number
+    assert [o.city for o in search_organisations(number.replace(".", ""))] == ["Namur"]

@@ -1,0 +1,68 @@
+import pytest
+
+from territoria.taxonomy import containers
+from territoria.taxonomy.engine import engine
+from territoria.taxonomy.expressions import parse
+from territoria.taxonomy.models import ConceptScheme
+from territoria.taxonomy.services import refine
+from tests.factories import concept, organisation
+
+
+def select(expression):
+    container = containers.get("organisation")
+    return set(engine.select(container, parse(expression)).values_list("name", flat=True))
+
+
+@pytest.fixture
+def orgs(db):
+    return {
+        "bakery": organisation("Bakery", "nace:C10", "org-type:sme", "territory:namur"),
+        "plastics": organisation(
+            "Plastics", "nace:C22", "technology:machine-learning", "label:made-different"
+        ),
+        "software": organisation(
+            "Software", "nace:K62", "technology:ai", "org-type:startup", "territory:liege"
+        ),
+        "shop": organisation("Shop", "nace:G47", "org-type:sme", "territory:liege"),
+    }
+
+
+def test_a_concept_includes_its_descendants(orgs):
+    assert select({"concept": "nace:C"}) == {"Bakery", "Plastics"}
+    assert select({"concept": "technology:ai"}) == {"Plastics", "Software"}
+    assert select({"concept": "territory:BE-WLG"}) == {"Software", "Shop"}
+
+
+def test_all_any_and_not_combine(orgs):
+    assert select({"all": [{"concept": "nace:C"}, {"concept": "technology:ai"}]}) == {"Plastics"}
+    assert select({"any": [{"concept": "nace:C10"}, {"concept": "nace:G"}]}) == {"Bakery", "Shop"}
+    assert select({"not": {"concept": "org-type:sme"}}) == {"Plastics", "Software"}
+    assert select(
+        {"all": [{"concept": "territory:liege"}, {"not": {"concept": "technology:ai"}}]}
+    ) == {"Shop"}
+
+
+def test_facet_counts_roll_up_to_ancestors_without_counting_twice(orgs):
+    extra = organisation("Twice", "nace:C10", "nace:C22")
+    container = containers.get("organisation")
+    counts = engine.facet_counts(container, container.queryset(), ["nace"])
+    assert counts[concept("nace:C").pk] == 3  # Bakery, Plastics, Twice: once each
+    assert counts[concept("nace:C10").pk] == 2
+    assert extra.pk
+
+
+def test_refining_is_disjunctive_within_a_scheme_and_conjunctive_across(orgs):
+    container = containers.get("organisation")
+    schemes = list(ConceptScheme.objects.filter(code__in=["org-type", "territory"]))
+    selected = [concept("territory:liege"), concept("org-type:sme"), concept("org-type:startup")]
+    refinement = refine(container, container.queryset(), selected, schemes)
+    assert set(refinement.records.values_list("name", flat=True)) == {"Software", "Shop"}
+    org_types = next(f for f in refinement.facets if f.scheme.code == "org-type")
+    counts = {v.concept.notation: v.count for v in org_types.values}
+    # Counts in a scheme with a selection ignore that scheme's own choice.
+    assert counts == {"sme": 1, "startup": 1}
+    territory = next(f for f in refinement.facets if f.scheme.code == "territory")
+    provinces = {v.concept.notation: v.count for v in territory.values}
+    assert provinces == {"BE-WLG": 2, "BE-WNA": 1}
+    liege = next(v for v in territory.values if v.concept.notation == "BE-WLG")
+    assert [child.concept.notation for child in liege.children] == ["liege"]

@@ -1,0 +1,89 @@
+"""The magnet engine agrees with a brute-force evaluation on random taggings and expressions."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from territoria.ecosystem.models import Organisation
+from territoria.taxonomy import containers
+from territoria.taxonomy.engine import engine
+from territoria.taxonomy.expressions import parse
+from territoria.taxonomy.models import Tag
+from tests.factories import concept, organisation
+
+CODES = [
+    "nace:C",
+    "nace:C10",
+    "nace:C22",
+    "nace:K",
+    "nace:K62",
+    "technology:ai",
+    "technology:machine-learning",
+    "technology:nlp",
+    "technology:cloud",
+    "label:wing-fund",
+    "org-type:startup",
+    "territory:BE-WNA",
+    "territory:namur",
+    "territory:gembloux",
+]
+TAGGABLE = [c for c in CODES if c not in {"nace:C", "nace:K", "territory:BE-WNA"}]
+RECORDS = 10
+
+leaves = st.sampled_from(CODES).map(lambda code: {"concept": code})
+expressions = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3).map(lambda items: {"all": items}),
+        st.lists(inner, min_size=1, max_size=3).map(lambda items: {"any": items}),
+        inner.map(lambda item: {"not": item}),
+    ),
+    max_leaves=8,
+)
+taggings = st.lists(
+    st.sets(st.sampled_from(TAGGABLE), max_size=5), min_size=RECORDS, max_size=RECORDS
+)
+
+
+def brute_force(expression, tags_of_record, descendants):
+    if "concept" in expression:
+        return bool(tags_of_record & descendants[expression["concept"]])
+    if "all" in expression:
+        return all(brute_force(e, tags_of_record, descendants) for e in expression["all"])
+    if "any" in expression:
+        return any(brute_force(e, tags_of_record, descendants) for e in expression["any"])
+    return not brute_force(expression["not"], tags_of_record, descendants)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tagging=taggings, expression=expressions)
+def test_the_engine_matches_brute_force(tagging, expression):
+    container = containers.get("organisation")
+    content_type = ContentType.objects.get_for_model(Organisation)
+    Organisation.objects.all().delete()
+    Tag.objects.filter(content_type=content_type).delete()
+    concepts = {code: concept(code) for code in CODES}
+
+    # Independent of the closure table: walk the parent pointers.
+    def ancestor_ids(c):
+        chain = set()
+        while c is not None:
+            chain.add(c.pk)
+            c = c.parent
+        return chain
+
+    descendants = {
+        code: {other for other, o in concepts.items() if c.pk in ancestor_ids(o)}
+        for code, c in concepts.items()
+    }
+    expected = set()
+    for i, codes in enumerate(tagging):
+        org = organisation(f"Org {i}", *codes)
+        if brute_force(expression, set(codes), descendants):
+            expected.add(org.pk)
+    found = set(engine.select(container, parse(expression)).values_list("pk", flat=True))
+    assert found == expected
