@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from territoria.ecosystem.models import Organisation
 from territoria.taxonomy import containers
-from territoria.taxonomy.engine import engine
+from territoria.taxonomy.engine import SqlMagnetEngine, engine
 from territoria.taxonomy.expressions import parse
 from territoria.taxonomy.models import Tag
 from tests.factories import concept, organisation
@@ -85,5 +85,7 @@ def test_the_engine_matches_brute_force(tagging, expression):
         org = organisation(f"Org {i}", *codes)
         if brute_force(expression, set(codes), descendants):
             expected.add(org.pk)
-    found = set(engine.select(container, parse(expression)).values_list("pk", flat=True))
-    assert found == expected
+    tree = parse(expression)
+    assert set(engine.matching(container, tree)) == expected
+    assert set(SqlMagnetEngine().select(container, tree).values_list("pk", flat=True)) == expected
+    assert engine.count(container, tree) == len(expected)

@@ -41,7 +41,10 @@ def directory(request: HttpRequest) -> HttpResponse:
     unknown = [code for code in codes if code not in found]
     schemes = _schemes(DIRECTORY_FACETS)
     refinement = refine(
-        containers.get("organisation"), search_organisations(query), selected, schemes
+        containers.get("organisation"),
+        search_organisations(query) if query else None,
+        selected,
+        schemes,
     )
     records = refinement.records.select_related("municipality", "size_class").order_by("name", "pk")
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -6,3 +6,9 @@ class TaxonomyConfig(AppConfig):
     name = "territoria.taxonomy"
     label = "taxonomy"
     verbose_name = _("Taxonomies")
+
+    def ready(self) -> None:
+        from territoria.taxonomy.models import Tag
+        from territoria.taxonomy.signals import watch
+
+        watch(Tag)

@@ -36,7 +36,10 @@ _registry: dict[str, Container] = {}
 
 
 def register(container: Container) -> None:
+    from territoria.taxonomy.signals import watch
+
     _registry[container.code] = container
+    watch(container.model)
 
 
 def get(code: str) -> Container:

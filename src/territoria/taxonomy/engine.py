@@ -1,16 +1,18 @@
 """The magnet engine: which records an expression selects, and facet counts over them.
 
-Kept behind this one small interface (`select`, `count`, `facet_counts`) so that a
-bitmap index can answer the same questions at the scale of every Belgian enterprise.
-This implementation compiles expressions to SQL subqueries over tags and the
-concept closure table, so it runs the same on SQLite and PostgreSQL.
+Kept behind one small interface (`MagnetEngine`). The default, `BitmapMagnetEngine`,
+answers from the in-memory roaring-bitmap index (`index.py`); `SqlMagnetEngine`
+compiles the same expressions to SQL subqueries over tags and the concept closure
+table. Tests check both against a brute-force oracle.
 """
 
 from typing import Any, Protocol
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
+from pyroaring import BitMap
 
+from territoria.taxonomy import index
 from territoria.taxonomy.containers import Container
 from territoria.taxonomy.expressions import All, AnyOf, ConceptRef, Expression, Not, resolve
 from territoria.taxonomy.models import Tag
@@ -22,10 +24,80 @@ class MagnetEngine(Protocol):
     ) -> QuerySet[Any]:
         """The container's public records (narrowed to `base`) that match `expression`."""
 
+    def count(self, container: Container, expression: Expression | None) -> int:
+        """How many public records match `expression`."""
+
+    def matching(self, container: Container, expression: Expression | None) -> BitMap:
+        """The ids of the public records that match `expression`."""
+
+    def facet_counts_of(
+        self, container: Container, ids: BitMap, scheme_codes: list[str]
+    ) -> dict[int, int]:
+        """Facet counts over a set of record ids."""
+
     def facet_counts(
         self, container: Container, records: QuerySet[Any], scheme_codes: list[str]
     ) -> dict[int, int]:
         """For each concept of the schemes, how many of `records` it tags, descendants included."""
+
+
+class BitmapMagnetEngine:
+    def matching(self, container: Container, expression: Expression | None) -> BitMap:
+        """The ids of the public records that match `expression`, as a bitmap."""
+        container_index = index.for_container(container)
+        if expression is None:
+            return container_index.universe
+        concept_ids = resolve(expression)
+        return self._evaluate(expression, concept_ids, container_index)
+
+    def _evaluate(
+        self, expression: Expression, concept_ids: dict[str, int], idx: index.ContainerIndex
+    ) -> BitMap:
+        match expression:
+            case ConceptRef(code=code):
+                return idx.concept(concept_ids[code])
+            case All(items=items):
+                parts = sorted((self._evaluate(i, concept_ids, idx) for i in items), key=len)
+                result = BitMap(parts[0])
+                for part in parts[1:]:
+                    result &= part
+                return result
+            case AnyOf(items=items):
+                return BitMap.union(*(self._evaluate(i, concept_ids, idx) for i in items))
+            case Not(item=item):
+                return idx.universe - self._evaluate(item, concept_ids, idx)
+        raise TypeError(expression)
+
+    def select(
+        self, container: Container, expression: Expression | None, base: QuerySet[Any] | None = None
+    ) -> QuerySet[Any]:
+        records = base if base is not None else container.queryset()
+        if expression is None:
+            return records
+        return records.filter(pk__in=list(self.matching(container, expression)))
+
+    def count(self, container: Container, expression: Expression | None) -> int:
+        return len(self.matching(container, expression))
+
+    def facet_counts(
+        self, container: Container, records: QuerySet[Any], scheme_codes: list[str]
+    ) -> dict[int, int]:
+        return self.facet_counts_of(container, index.ids_of(records), scheme_codes)
+
+    def facet_counts_of(
+        self, container: Container, ids: BitMap, scheme_codes: list[str]
+    ) -> dict[int, int]:
+        """Facet counts over a bitmap of record ids."""
+        if not scheme_codes:
+            return {}
+        idx = index.for_container(container)
+        counts = {}
+        for scheme_code in scheme_codes:
+            for concept_id in idx.scheme_concepts.get(scheme_code, []):
+                n = idx.by_concept[concept_id].intersection_cardinality(ids)
+                if n:
+                    counts[concept_id] = n
+        return counts
 
 
 class SqlMagnetEngine:
@@ -38,6 +110,19 @@ class SqlMagnetEngine:
         concept_ids = resolve(expression)
         content_type = ContentType.objects.get_for_model(container.model)
         return records.filter(self._compile(expression, concept_ids, content_type))
+
+    def count(self, container: Container, expression: Expression | None) -> int:
+        return self.select(container, expression).count()
+
+    def matching(self, container: Container, expression: Expression | None) -> BitMap:
+        return index.ids_of(self.select(container, expression))
+
+    def facet_counts_of(
+        self, container: Container, ids: BitMap, scheme_codes: list[str]
+    ) -> dict[int, int]:
+        return self.facet_counts(
+            container, container.queryset().filter(pk__in=list(ids)), scheme_codes
+        )
 
     def _compile(
         self, expression: Expression, concept_ids: dict[str, int], content_type: ContentType
@@ -81,4 +166,4 @@ class SqlMagnetEngine:
         return dict(rows)
 
 
-engine: MagnetEngine = SqlMagnetEngine()
+engine = BitmapMagnetEngine()

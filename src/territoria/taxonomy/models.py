@@ -245,3 +245,18 @@ class TaggedModel(models.Model):
                 errors[field_name] = _("Choose a concept of the scheme “%s”.") % scheme_code
         if errors:
             raise ValidationError(errors)
+
+
+class IndexState(models.Model):
+    """A token that changes with every change to tags, concepts or tagged records.
+
+    Each process keeps its bitmap index while the token is unchanged. The token is a
+    fresh random value rather than a counter, so a rolled-back change can never make
+    an old index look current.
+    """
+
+    key = models.CharField(max_length=40, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.token}"

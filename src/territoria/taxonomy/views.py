@@ -187,14 +187,9 @@ def magnet_builder(request: HttpRequest) -> HttpResponse:
             tree = builder.load(request.POST.get("tree", ""))
         except builder.BuilderError:
             tree = builder.empty_tree()
-    return render(
-        request,
-        "taxonomy/_builder.html",
-        {
-            **_builder_context(tree, container_code),
-            "problem": problem,
-        },
-    )
+    context = _builder_context(tree, container_code)
+    context["problem"] = problem or context["problem"]
+    return render(request, "taxonomy/_builder.html", context)
 
 
 def _builder_context(tree: builder.Node, container_code: str) -> dict[str, Any]:
@@ -202,7 +197,7 @@ def _builder_context(tree: builder.Node, container_code: str) -> dict[str, Any]:
     count, problem = None, ""
     try:
         container = containers.get(container_code)
-        count = engine.select(container, parse(expression) if expression else None).count()
+        count = engine.count(container, parse(expression) if expression else None)
     except (ExpressionError, containers.UnknownContainer) as exc:
         problem = str(exc)
     return {

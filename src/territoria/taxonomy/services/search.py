@@ -5,8 +5,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from pyroaring import BitMap
 
-from territoria.taxonomy import containers
+from territoria.taxonomy import containers, index
 from territoria.taxonomy.engine import engine
 from territoria.taxonomy.expressions import All, AnyOf, ConceptRef, Expression, parse
 from territoria.taxonomy.models import Concept, ConceptScheme
@@ -42,6 +43,7 @@ class SchemeFacets:
 @dataclass
 class Refinement:
     records: QuerySet[Any]
+    count: int
     facets: list[SchemeFacets]
     expression: Expression | None
 
@@ -59,28 +61,54 @@ def selection_expression(selected: list[Concept]) -> Expression | None:
 
 def refine(
     container: containers.Container,
-    base: QuerySet[Any],
+    base: QuerySet[Any] | None,
     selected: list[Concept],
     schemes: list[ConceptScheme],
 ) -> Refinement:
-    """Narrow `base` to the selected concepts and count every scheme's values, disjunctively.
+    """Narrow `base` (None: every public record) to the selected concepts; count every scheme's values.
 
-    The counts of a scheme that has selected values ignore that scheme's own selection,
+    Concepts of one scheme are alternatives, schemes combine. The counts of a scheme
+    that has selected values ignore that scheme's own selection (disjunctive facets),
     so a visitor sees how many records each alternative would add.
     """
-    records = engine.select(container, selection_expression(selected), base)
-    counts: dict[int, int] = {}
-    selected_schemes = {c.scheme_id for c in selected}
-    plain = [s.code for s in schemes if s.pk not in selected_schemes]
-    counts.update(engine.facet_counts(container, records, plain))
+    base_ids = engine.matching(container, None) if base is None else index.ids_of(base)
+    groups: dict[int, list[Concept]] = {}
+    for concept in selected:
+        groups.setdefault(concept.scheme_id, []).append(concept)
+    group_ids = {
+        scheme_id: engine.matching(
+            container, AnyOf(tuple(ConceptRef(c.code, "") for c in concepts))
+        )
+        for scheme_id, concepts in groups.items()
+    }
+
+    def narrowed(skip: int | None) -> BitMap:
+        ids = BitMap(base_ids)
+        for scheme_id, bitmap in group_ids.items():
+            if scheme_id != skip:
+                ids &= bitmap
+        return ids
+
+    matching = narrowed(None)
+    counts = engine.facet_counts_of(
+        container, matching, [s.code for s in schemes if s.pk not in groups]
+    )
     for scheme in schemes:
-        if scheme.pk in selected_schemes:
-            others = [c for c in selected if c.scheme_id != scheme.pk]
-            scope = engine.select(container, selection_expression(others), base)
-            counts.update(engine.facet_counts(container, scope, [scheme.code]))
+        if scheme.pk in groups:
+            counts.update(engine.facet_counts_of(container, narrowed(scheme.pk), [scheme.code]))
     concepts = Concept.objects.filter(scheme__in=schemes).select_related("scheme")
     facets = _facet_trees(schemes, list(concepts), counts, {c.pk for c in selected})
-    return Refinement(records=records, facets=facets, expression=selection_expression(selected))
+    records = (
+        container.queryset().filter(pk__in=list(matching))
+        if selected or base is not None
+        else container.queryset()
+    )
+    return Refinement(
+        records=records,
+        count=len(matching),
+        facets=facets,
+        expression=selection_expression(selected),
+    )
 
 
 def _facet_trees(
@@ -143,9 +171,10 @@ def evaluate(
     """
     container = containers.get(container_code)
     expression = parse(expression_data)
-    records = engine.select(container, expression)
+    ids = engine.matching(container, expression)
     schemes = _schemes(facet_schemes or [])
-    counts = engine.facet_counts(container, records, [s.code for s in schemes])
+    counts = engine.facet_counts_of(container, ids, [s.code for s in schemes])
+    records = container.queryset().filter(pk__in=list(ids))
     page = list(
         records.order_by(*container.model._meta.ordering or ["pk"])[offset : offset + limit]
     )
@@ -158,7 +187,7 @@ def evaluate(
     for values in facets.values():
         values.sort(key=lambda v: (-v["count"], v["concept"]))
     return {
-        "count": records.count(),
+        "count": len(ids),
         "results": describe_records(container, page),
         "facets": facets,
     }

@@ -7,6 +7,7 @@ from django.db import models, transaction
 
 from territoria.core.models import User
 from territoria.core.services import record_audit
+from territoria.taxonomy import index
 from territoria.taxonomy.models import Concept, ConceptClosure, ConceptScheme, Tag
 
 
@@ -25,6 +26,7 @@ def rebuild_closure(scheme: ConceptScheme) -> int:
     with transaction.atomic():
         ConceptClosure.objects.filter(descendant__scheme=scheme).delete()
         ConceptClosure.objects.bulk_create(rows, batch_size=2000)
+        index.bump()
     return len(rows)
 
 
@@ -78,6 +80,7 @@ def set_tags(
     before = sorted(c.code for c in Concept.objects.filter(pk__in=current).select_related("scheme"))
     Tag.objects.filter(pk__in=removed).delete()
     Tag.objects.bulk_create(added)
+    index.bump()
     record_audit(
         actor,
         "tags.set",

@@ -1,0 +1,93 @@
+"""The in-memory bitmap index behind the magnet engine.
+
+For each container, one roaring bitmap of record ids per concept, already rolled up
+to include the records tagged with any descendant, plus the bitmap of all public
+records. Each process builds it from the database on first use and rebuilds it
+when the shared `IndexState` token changes (any tag, concept hierarchy or record
+change bumps it, see `bump`).
+"""
+
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from pyroaring import BitMap
+
+from territoria.taxonomy.containers import Container
+from territoria.taxonomy.models import Concept, ConceptClosure, IndexState, Tag
+
+STATE_KEY = "tags"
+
+
+@dataclass
+class ContainerIndex:
+    token: str
+    universe: BitMap
+    by_concept: dict[int, BitMap]
+    scheme_concepts: dict[str, list[int]]
+
+    def concept(self, concept_id: int) -> BitMap:
+        return self.by_concept.get(concept_id) or BitMap()
+
+
+_lock = threading.Lock()
+_cache: dict[str, ContainerIndex] = {}
+
+
+def bump() -> None:
+    """Mark every process's index stale; call it in the transaction that changes tags."""
+    IndexState.objects.update_or_create(key=STATE_KEY, defaults={"token": uuid.uuid4().hex})
+
+
+def current_token() -> str:
+    token = IndexState.objects.filter(key=STATE_KEY).values_list("token", flat=True).first()
+    return token or "initial"
+
+
+def for_container(container: Container) -> ContainerIndex:
+    token = current_token()
+    cached = _cache.get(container.code)
+    if cached is not None and cached.token == token:
+        return cached
+    with _lock:
+        cached = _cache.get(container.code)
+        if cached is None or cached.token != token:
+            cached = _build(container, token)
+            _cache[container.code] = cached
+    return cached
+
+
+def _build(container: Container, token: str) -> ContainerIndex:
+    content_type = ContentType.objects.get_for_model(container.model)
+    universe = BitMap(container.queryset().order_by().values_list("pk", flat=True))
+    direct: dict[int, list[int]] = {}
+    pairs = Tag.objects.filter(content_type=content_type).values_list("concept_id", "object_id")
+    for concept_id, object_id in pairs.iterator(chunk_size=20000):
+        direct.setdefault(concept_id, []).append(object_id)
+    tagged = {concept_id: BitMap(ids) & universe for concept_id, ids in direct.items()}
+    descendants: dict[int, list[int]] = {}
+    closure = ConceptClosure.objects.filter(descendant_id__in=list(tagged)).values_list(
+        "ancestor_id", "descendant_id"
+    )
+    for ancestor_id, descendant_id in closure.iterator(chunk_size=20000):
+        descendants.setdefault(ancestor_id, []).append(descendant_id)
+    by_concept = {
+        ancestor_id: BitMap.union(*(tagged[d] for d in members))
+        if len(members) > 1
+        else BitMap(tagged[members[0]])
+        for ancestor_id, members in descendants.items()
+    }
+    scheme_concepts: dict[str, list[int]] = {}
+    for concept_id, scheme_code in Concept.objects.values_list("pk", "scheme__code"):
+        if concept_id in by_concept:
+            scheme_concepts.setdefault(scheme_code, []).append(concept_id)
+    return ContainerIndex(
+        token=token, universe=universe, by_concept=by_concept, scheme_concepts=scheme_concepts
+    )
+
+
+def ids_of(records: models.QuerySet[Any]) -> BitMap:
+    return BitMap(records.order_by().values_list("pk", flat=True))

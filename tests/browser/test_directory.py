@@ -1,0 +1,65 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from territoria.taxonomy.services.reference import load_reference_schemes
+from tests.browser.conftest import assert_accessible
+from tests.factories import concept, organisation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def ecosystem(transactional_db):
+    load_reference_schemes()
+    namur, liege = concept("territory:namur"), concept("territory:liege")
+    organisation(
+        "Nexalis SRL",
+        "org-type:startup",
+        "technology:machine-learning",
+        municipality=namur,
+        legal_form="SRL",
+    )
+    organisation(
+        "Datavia SRL", "org-type:startup", "technology:cloud", municipality=namur, legal_form="SRL"
+    )
+    organisation(
+        "Robotix SRL",
+        "org-type:startup",
+        "technology:robotics",
+        municipality=liege,
+        legal_form="SRL",
+    )
+    organisation(
+        "Boulangerie Dupont SRL", "org-type:sme", "nace:C10", municipality=namur, legal_form="SRL"
+    )
+    organisation("Mosa Conseil SA", "org-type:sme", "nace:N70", municipality=liege, legal_form="SA")
+
+
+def test_a_visitor_searches_refines_by_two_facets_and_opens_an_organisation(page, ecosystem):
+    page.goto("/ecosystem/")
+    expect(page.locator("#results-heading")).to_contain_text("5 organisations")
+    assert_accessible(page)
+
+    page.fill("#directory-q", "srl")
+    expect(page.locator("#results-heading")).to_contain_text("4 organisations")
+    page.check('input[value="org-type:startup"]')
+    expect(page.locator("#results-heading")).to_contain_text("3 organisations")
+    page.check('input[value="territory:BE-WNA"]')
+    expect(page.locator("#results-heading")).to_contain_text("2 organisations")
+    # Counts in the refined scheme stay disjunctive: Liège would add Robotix.
+    expect(page.locator('label:has(input[value="territory:BE-WLG"]) .count')).to_have_text("1")
+    expect(page).to_have_url(re.compile(r"q=srl.*c=org-type%3Astartup.*c=territory%3ABE-WNA"))
+    assert_accessible(page)
+
+    # The URL is shareable: opening it afresh gives the same refinement.
+    shared = page.url
+    page.goto(shared)
+    expect(page.locator("#results-heading")).to_contain_text("2 organisations")
+    expect(page.locator('input[value="territory:BE-WNA"]')).to_be_checked()
+
+    page.get_by_role("link", name="Nexalis SRL").click()
+    expect(page.locator("h1")).to_have_text("Nexalis SRL")
+    expect(page.locator("main")).to_contain_text("Apprentissage automatique")
+    assert_accessible(page)
