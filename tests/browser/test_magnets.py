@@ -53,10 +53,10 @@ def test_staff_build_the_first_example_magnet_and_export_it(page, staff):
     assert_accessible(page)
 
     page.fill("#id_name", "Start-ups IA en mission, W.IN.G et DW4AI")
-    for count, code in zip([3, 3, 3, 2, 2], FIRST_EXAMPLE, strict=True):
+    for count, code in zip([3, 3, 2, 2, 2], FIRST_EXAMPLE, strict=True):
         page.fill("#concept-root", code)
         page.click("#builder button.add-concept >> nth=-1")
-        expect(page.locator("#builder code", has_text=code)).to_be_visible()
+        expect(page.locator("#builder .builder-row code", has_text=code)).to_be_visible()
         expect(page.locator("#live-count")).to_contain_text(str(count))
     assert_accessible(page)
     page.click("button[name=save]")

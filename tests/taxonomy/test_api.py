@@ -8,8 +8,14 @@ from tests.factories import organisation
 URL = "/api/v1/magnets/evaluate"
 
 
-def post(client, body):
-    return client.post(URL, json.dumps(body), content_type="application/json")
+def post(client, body, language="en"):
+    # API messages follow Accept-Language, like the pages (French by default).
+    return client.post(
+        URL,
+        json.dumps(body),
+        content_type="application/json",
+        headers={"Accept-Language": language},
+    )
 
 
 @pytest.fixture
@@ -65,6 +71,13 @@ def test_a_wrong_request_answers_400_naming_the_wrong_part(client, orgs, body, f
     response = post(client, body)
     assert response.status_code == 400
     assert fragment in response.json()["detail"]
+
+
+def test_error_messages_are_in_french_by_default(client, orgs):
+    response = client.post(
+        URL, json.dumps({"expression": {"concept": "nace:ZZ"}}), content_type="application/json"
+    )
+    assert response.json()["detail"] == 'expression.concept: concept inconnu "nace:ZZ"'
 
 
 def test_malformed_json_answers_400(client, db):

@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.utils import translation
 
 from territoria.taxonomy.models import Concept, ConceptClosure, ConceptScheme
 from territoria.taxonomy.services import (
@@ -16,6 +17,13 @@ digital,,Numérique,Digitaal,Digital,Digital,
 ai,digital,IA,AI,KI,AI,Intelligence artificielle
 ml,ai,Apprentissage,Leren,Lernen,Learning,
 """
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # Import messages are translated; these tests read the English ones.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

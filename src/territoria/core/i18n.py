@@ -1,5 +1,6 @@
 """Fields stored once per language (`label_fr`, `label_nl`, …), read in the active language."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -8,11 +9,20 @@ from django.utils.translation import get_language
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 
-def localized(obj: Any, field: str, language: str | None = None) -> str:
-    """`obj.<field>_<language>`, falling back to French then to any language that is filled in."""
+def _pick(get: Callable[[str], Any], field: str, language: str | None) -> str:
     language = (language or get_language() or settings.LANGUAGE_CODE)[:2]
     for code in [language, settings.LANGUAGE_CODE, *LANGUAGE_CODES]:
-        value = getattr(obj, f"{field}_{code}", "")
+        value = get(f"{field}_{code}")
         if value:
             return str(value)
     return ""
+
+
+def localized(obj: Any, field: str, language: str | None = None) -> str:
+    """`obj.<field>_<language>`, falling back to French then to any language that is filled in."""
+    return _pick(lambda name: getattr(obj, name, ""), field, language)
+
+
+def localized_value(row: dict[str, Any], field: str, language: str | None = None) -> str:
+    """The same choice as `localized`, for a row read with `.values()`."""
+    return _pick(row.get, field, language)

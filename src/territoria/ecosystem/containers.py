@@ -47,6 +47,13 @@ register(
         public_queryset=lambda: Organisation.objects.all(),
         describe=describe_organisation,
         csv_columns=("id", "name", "enterprise_number", "municipality", "website"),
+        heavy_fields=(
+            "search_text",
+            "description_fr",
+            "description_nl",
+            "description_de",
+            "description_en",
+        ),
     )
 )
 register(

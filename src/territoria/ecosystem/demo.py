@@ -25,12 +25,16 @@ from territoria.ecosystem.models import (
     Source,
 )
 from territoria.ecosystem.validators import enterprise_number_from_digits
+from territoria.taxonomy import index as tag_index
 from territoria.taxonomy.models import Concept, Magnet, Tag
 
 BATCH = 1000
 AI = ("ai", "machine-learning", "computer-vision", "nlp", "generative-ai")
 COMPANIES = ("startup", "sme", "large-company")
 PUBLIC = ("public-body", "local-authority")
+# Fixed, not today's date, so that a seed always gives the same data: publications, consents
+# and roles end here; events may be announced up to the end of 2026.
+AS_OF = date(2026, 10, 31)
 
 # --- The mix of organisations ------------------------------------------------------------
 
@@ -104,7 +108,7 @@ LEGAL_FORMS = {
     "large-company": {"SA": 85, "SRL": 10, "SC": 5}, "self-employed": {"personne physique": 1},
     "research-centre": {"ASBL": 80, "fondation d'utilité publique": 20},
     "university": {"ASBL": 50, "organisme d'intérêt public": 50}, "cluster": {"ASBL": 1},
-    "non-profit": {"ASBL": 88, "fondation privée": 6, "AISBL": 6},
+    "non-profit": {"ASBL": 94, "AISBL": 6},  # "Fondation …" names become "fondation privée"
     "investor": {"SA": 60, "SRL": 40}, "incubator": {"ASBL": 60, "SRL": 40},
     "public-body": {"organisme d'intérêt public": 1},
 }  # fmt: skip
@@ -533,7 +537,7 @@ class _Builder:
             return None  # local authorities: their creation date is not for us to invent
         start, end = FOUNDED[kind]
         year = end - int((end - start + 1) * self.rng.random() ** 1.4)  # recent years weigh more
-        return _day(self.rng, date(year, 1, 1), min(date(year, 12, 31), date(2025, 10, 31)))
+        return _day(self.rng, date(year, 1, 1), date(year, 12, 31))
 
     def enterprise_number(self, kind: str, founded: date | None) -> str:
         """A valid, unused KBO/BCE number in a series roughly matching the founding year."""
@@ -584,7 +588,7 @@ class _Builder:
     ) -> list[str]:
         """Sparse labels, correlated with each other, the sector and the technologies."""
         chance = self.rng.random
-        maker = kind in COMPANIES and any(d[0] == "C" for d in divisions)
+        maker = kind in COMPANIES and divisions[0][0] == "C"  # a manufacturer first and foremost
         digital = any(d[0] in "JK" for d in divisions)
         notations = {t.partition(":")[2] for t in technologies}
         ai = bool(notations & set(AI))
@@ -635,6 +639,8 @@ class _Builder:
                 office=rng.choice(OFFICES), theme=rng.choice(PUBLIC_THEMES),
                 group=rng.choice(GROUPS), cause=rng.choice(CAUSES),
             )  # fmt: skip
+            if kind == "non-profit" and name.startswith("Fondation "):
+                legal_form = "fondation privée"
             key = _domain_label(name.removesuffix(f" {legal_form}"))
             if key not in self.slugs:
                 self.slugs.add(key)
@@ -744,7 +750,7 @@ class _Builder:
         theme, technology = rng.choice(THEMES)
         about = "company" if kind in ("news", "press-release", "case-study") else "author"
         subject = rng.choices(drafts, weights=weights[about])[0]
-        published = _day(rng, date(2022, 1, 1), date(2026, 2, 28))
+        published = _day(rng, date(2022, 1, 1), AS_OF)
         name = subject.org.name.removesuffix(f" {subject.org.legal_form}")
         title = rng.choice(PUBLICATION_TITLES[kind]).format(
             org=name,
@@ -779,7 +785,7 @@ class _Builder:
         person = Person(
             first_name=first, last_name=last, public_consent=consent,
             email=f"{slugify(first)}.{slugify(last)}@{main.slug}.example",
-            consent_recorded_on=_day(rng, date(2023, 1, 1), date(2025, 10, 31)) if consent else None,
+            consent_recorded_on=_day(rng, date(2023, 1, 1), AS_OF) if consent else None,
         )  # fmt: skip
         roles = [(main, rng.choice(ROLES[ROLE_GROUPS.get(main.kind, "company")])[female])]
         network = rng.choice(networks) if networks and rng.random() < 0.15 else main
@@ -788,7 +794,7 @@ class _Builder:
         memberships = []
         for draft, role in roles:
             since = max(draft.org.founded_on or date(2000, 1, 1), date(2000, 1, 1))
-            started = _day(rng, since, max(since, date(2025, 10, 31)))
+            started = _day(rng, since, AS_OF)
             memberships.append(Membership(organisation=draft.org, role=role, started_on=started))
         return person, memberships
 
@@ -937,6 +943,8 @@ def load_demo_ecosystem(
         publications, publication_tags = _publications(builder, drafts, round(80 * scale))
         people = _people(builder, drafts, round(500 * scale))
         magnets = _magnets()
+        # bulk_create sends no signals: tell the magnet engine that tags changed.
+        tag_index.bump()
     return DemoReport(
         organisations=len(drafts) + len(published), people=people, events=events,
         publications=publications + 1, tags=tags + published_tags + event_tags + publication_tags,

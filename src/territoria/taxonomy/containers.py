@@ -26,7 +26,8 @@ class Container:
     # One record as the magnet API and CSV export show it.
     describe: Callable[[Any], dict[str, Any]]
     csv_columns: tuple[str, ...] = ("id", "name")
-    search_fields: tuple[str, ...] = field(default=())
+    # Columns a result list never shows (long texts), left out of its queries.
+    heavy_fields: tuple[str, ...] = field(default=())
 
     def queryset(self) -> models.QuerySet[Any]:
         return self.public_queryset()

@@ -47,7 +47,7 @@ class BitmapMagnetEngine:
         container_index = index.for_container(container)
         if expression is None:
             return container_index.universe
-        concept_ids = resolve(expression)
+        concept_ids = resolve(expression, index.catalog().ids_by_code)
         return self._evaluate(expression, concept_ids, container_index)
 
     def _evaluate(

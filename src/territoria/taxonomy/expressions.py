@@ -115,11 +115,19 @@ def concept_refs(expression: Expression) -> Iterator[ConceptRef]:
             yield from concept_refs(item)
 
 
-def resolve(expression: Expression) -> dict[str, int]:
-    """Map each concept code of the expression to its concept id; unknown ones are errors."""
+def resolve(expression: Expression, known: dict[str, int] | None = None) -> dict[str, int]:
+    """Map each concept code of the expression to its concept id; unknown ones are errors.
+
+    `known` (code → id for every concept) spares the database query.
+    """
     from territoria.taxonomy.models import Concept
 
     refs = list(concept_refs(expression))
+    if known is not None:
+        for ref in refs:
+            if ref.code not in known:
+                raise ExpressionError(ref.path, _('unknown concept "%s"') % ref.code)
+        return {ref.code: known[ref.code] for ref in refs}
     wanted = {ref.code for ref in refs}
     query = Q(pk__in=[])
     for code in wanted:

@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from pyroaring import BitMap
 
+from territoria.core.i18n import LANGUAGE_CODES
 from territoria.taxonomy.containers import Container
 from territoria.taxonomy.models import Concept, ConceptClosure, IndexState, Tag
 
@@ -33,8 +34,22 @@ class ContainerIndex:
         return self.by_concept.get(concept_id) or BitMap()
 
 
+@dataclass
+class Catalog:
+    """Every concept's code and labels, so hot paths need no query to name them."""
+
+    token: str
+    ids_by_code: dict[str, int]
+    rows: dict[int, dict[str, Any]]
+
+    def code(self, concept_id: int) -> str:
+        row = self.rows[concept_id]
+        return f"{row['scheme__code']}:{row['notation']}"
+
+
 _lock = threading.Lock()
 _cache: dict[str, ContainerIndex] = {}
+_catalog: list[Catalog] = []
 
 
 def bump() -> None:
@@ -60,6 +75,24 @@ def for_container(container: Container) -> ContainerIndex:
     return cached
 
 
+def catalog() -> Catalog:
+    token = current_token()
+    if _catalog and _catalog[0].token == token:
+        return _catalog[0]
+    label_fields = [f"label_{code}" for code in LANGUAGE_CODES]
+    rows = {
+        row["pk"]: row
+        for row in Concept.objects.values("pk", "scheme__code", "notation", *label_fields)
+    }
+    built = Catalog(
+        token=token,
+        ids_by_code={f"{r['scheme__code']}:{r['notation']}": pk for pk, r in rows.items()},
+        rows=rows,
+    )
+    _catalog[:] = [built]
+    return built
+
+
 def _build(container: Container, token: str) -> ContainerIndex:
     content_type = ContentType.objects.get_for_model(container.model)
     universe = BitMap(container.queryset().order_by().values_list("pk", flat=True))
@@ -81,9 +114,9 @@ def _build(container: Container, token: str) -> ContainerIndex:
         for ancestor_id, members in descendants.items()
     }
     scheme_concepts: dict[str, list[int]] = {}
-    for concept_id, scheme_code in Concept.objects.values_list("pk", "scheme__code"):
+    for concept_id, row in catalog().rows.items():
         if concept_id in by_concept:
-            scheme_concepts.setdefault(scheme_code, []).append(concept_id)
+            scheme_concepts.setdefault(row["scheme__code"], []).append(concept_id)
     return ContainerIndex(
         token=token, universe=universe, by_concept=by_concept, scheme_concepts=scheme_concepts
     )

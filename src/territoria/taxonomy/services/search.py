@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from pyroaring import BitMap
 
+from territoria.core.i18n import localized_value
 from territoria.taxonomy import containers, index
 from territoria.taxonomy.engine import engine
 from territoria.taxonomy.expressions import All, AnyOf, ConceptRef, Expression, parse
@@ -174,15 +175,17 @@ def evaluate(
     ids = engine.matching(container, expression)
     schemes = _schemes(facet_schemes or [])
     counts = engine.facet_counts_of(container, ids, [s.code for s in schemes])
-    records = container.queryset().filter(pk__in=list(ids))
+    records = container.queryset().filter(pk__in=list(ids)).defer(*container.heavy_fields)
     page = list(
         records.order_by(*container.model._meta.ordering or ["pk"])[offset : offset + limit]
     )
-    concepts = Concept.objects.filter(pk__in=counts).select_related("scheme")
+    concepts = index.catalog()
     facets: dict[str, list[dict[str, Any]]] = {s.code: [] for s in schemes}
-    for concept in concepts:
-        facets[concept.scheme.code].append(
-            {"concept": concept.code, "label": concept.label, "count": counts[concept.pk]}
+    for concept_id, count in counts.items():
+        row = concepts.rows[concept_id]
+        label = localized_value(row, "label") or row["notation"]
+        facets[row["scheme__code"]].append(
+            {"concept": concepts.code(concept_id), "label": label, "count": count}
         )
     for values in facets.values():
         values.sort(key=lambda v: (-v["count"], v["concept"]))
@@ -203,11 +206,11 @@ def describe_records(container: containers.Container, records: list[Any]) -> lis
     codes: dict[int, list[str]] = {}
     tags = (
         Tag.objects.filter(content_type=content_type, object_id__in=[r.pk for r in records])
-        .select_related("concept__scheme")
         .order_by("concept__scheme__position", "concept__position")
+        .values_list("object_id", "concept__scheme__code", "concept__notation")
     )
-    for tag in tags:
-        codes.setdefault(tag.object_id, []).append(tag.concept.code)
+    for object_id, scheme_code, notation in tags:
+        codes.setdefault(object_id, []).append(f"{scheme_code}:{notation}")
     return [{**container.describe(r), "concepts": codes.get(r.pk, [])} for r in records]
 
 
