@@ -7,7 +7,7 @@ from territoria.ecosystem.models import Organisation
 def test_the_same_seed_gives_the_same_ecosystem(db):
     first = load_demo_ecosystem(organisations=150, seed=7)
     rows = list(
-        Organisation.objects.order_by("enterprise_number").values_list(
+        Organisation.objects.order_by("enterprise_number", "name").values_list(
             "name", "enterprise_number", "city"
         )
     )
@@ -24,7 +24,7 @@ def test_the_same_seed_gives_the_same_ecosystem(db):
                 model.objects.all().delete()
             second = load_demo_ecosystem(organisations=150, seed=7)
             again = list(
-                Organisation.objects.order_by("enterprise_number").values_list(
+                Organisation.objects.order_by("enterprise_number", "name").values_list(
                     "name", "enterprise_number", "city"
                 )
             )

@@ -66,3 +66,35 @@ def test_refining_is_disjunctive_within_a_scheme_and_conjunctive_across(orgs):
     assert provinces == {"BE-WLG": 2, "BE-WNA": 1}
     liege = next(v for v in territory.values if v.concept.notation == "BE-WLG")
     assert [child.concept.notation for child in liege.children] == ["liege"]
+
+
+def test_the_bitmap_index_follows_every_kind_of_change(orgs):
+    from territoria.taxonomy.services import set_tags
+
+    container = containers.get("organisation")
+    ai = parse({"concept": "technology:ai"})
+    assert engine.count(container, ai) == 2
+    set_tags(orgs["shop"], [concept("technology:nlp"), concept("org-type:sme")])  # bulk path
+    assert engine.count(container, ai) == 3
+    orgs["software"].delete()  # a deleted record leaves every bitmap
+    assert engine.count(container, ai) == 2
+    fresh = organisation("Fresh", "technology:computer-vision")  # signals path
+    assert engine.count(container, ai) == 3
+    assert engine.count(container, parse({"not": {"concept": "technology:ai"}})) == 1  # Bakery
+    assert fresh.pk in engine.matching(container, ai)
+
+
+def test_another_process_changing_the_token_makes_this_one_rebuild(orgs):
+    from territoria.taxonomy import index
+    from territoria.taxonomy.models import IndexState, Tag
+
+    container = containers.get("organisation")
+    before = index.for_container(container)
+    # What another process's write looks like from here: rows and token changed, no signal.
+    Tag.objects.filter(
+        object_id=orgs["plastics"].pk, concept=concept("technology:machine-learning")
+    ).update(concept=concept("technology:cloud"))
+    IndexState.objects.filter(key=index.STATE_KEY).update(token="changed-elsewhere")
+    after = index.for_container(container)
+    assert after is not before
+    assert engine.count(container, parse({"concept": "technology:ai"})) == 1

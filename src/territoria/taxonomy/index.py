@@ -54,7 +54,10 @@ _catalog: list[Catalog] = []
 
 def bump() -> None:
     """Mark every process's index stale; call it in the transaction that changes tags."""
-    IndexState.objects.update_or_create(key=STATE_KEY, defaults={"token": uuid.uuid4().hex})
+    token = uuid.uuid4().hex
+    # One UPDATE: the row is created by a migration (and again here if someone removed it).
+    if not IndexState.objects.filter(key=STATE_KEY).update(token=token):
+        IndexState.objects.create(key=STATE_KEY, token=token)
 
 
 def current_token() -> str:
