@@ -36,7 +36,8 @@ class ProgressBar:
         self.last_draw, self.last_percent = now, percent
 
     def finish(self) -> None:
-        self.update(self.total)
+        if self.last_percent < 100:
+            self.update(self.total)
         if self.tty:
             self.stream.write("\n")
             self.stream.flush()

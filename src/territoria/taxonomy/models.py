@@ -260,3 +260,46 @@ class IndexState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.token}"
+
+
+class SchemeImport(models.Model):
+    """A concept-scheme file uploaded by staff, imported by the background worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting for the worker")
+        RUNNING = "running", _("importing")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("refused")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        TURTLE = "turtle", "SKOS Turtle"
+
+    scheme_code = models.SlugField(_("scheme code"), max_length=40)
+    scheme_title = models.CharField(_("title of a new scheme"), max_length=200, blank=True)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    content = models.TextField()
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    created = models.PositiveIntegerField(_("concepts created"), default=0)
+    updated = models.PositiveIntegerField(_("concepts updated"), default=0)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheme import")
+        verbose_name_plural = _("scheme imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_code} ← {self.file_name} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

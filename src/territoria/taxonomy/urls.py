@@ -11,6 +11,8 @@ urlpatterns = [
     path("magnets/<slug:slug>/edit/", views.magnet_edit, name="magnet-edit"),
     path("magnets/<slug:slug>/export.csv", views.magnet_export, name="magnet-export"),
     path("taxonomies/", views.scheme_list, name="schemes"),
+    path("taxonomies/import/", views.scheme_import, name="scheme-import"),
+    path("taxonomies/imports/<int:pk>/", views.scheme_import_status, name="scheme-import-status"),
     path("taxonomies/<slug:code>/", views.scheme_detail, name="scheme"),
     path(
         "taxonomies/<slug:code>/export.csv",

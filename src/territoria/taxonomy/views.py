@@ -17,14 +17,16 @@ from territoria.core.permissions import staff_required
 from territoria.taxonomy import builder, containers
 from territoria.taxonomy.engine import engine
 from territoria.taxonomy.expressions import ExpressionError, parse
-from territoria.taxonomy.models import Concept, ConceptScheme, Magnet
+from territoria.taxonomy.models import Concept, ConceptScheme, Magnet, SchemeImport
 from territoria.taxonomy.services import (
     describe_records,
     export_scheme_csv,
     export_scheme_turtle,
+    queue_scheme_import,
     refine,
     save_magnet,
 )
+from territoria.taxonomy.services.imports import MAX_FILE_BYTES
 
 PAGE_SIZE = 25
 
@@ -276,3 +278,50 @@ def scheme_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         export_scheme_csv(scheme, response)
     response["Content-Disposition"] = f'attachment; filename="{scheme.code}.{fmt}"'
     return response
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def scheme_import(request: HttpRequest) -> HttpResponse:
+    """Staff upload a CSV or SKOS Turtle file; the worker imports it (see the status page)."""
+    errors: dict[str, str] = {}
+    values = {"scheme_code": request.GET.get("scheme", ""), "scheme_title": ""}
+    if request.method == "POST":
+        values = {key: request.POST.get(key, "").strip() for key in values}
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors["file"] = _("Choose a file.")
+        else:
+            try:
+                queued = queue_scheme_import(
+                    actor=request.user,
+                    file_name=upload.name,
+                    data=upload.read(MAX_FILE_BYTES + 1),
+                    **values,
+                )
+            except ValidationError as exc:
+                errors = {field: " ".join(msgs) for field, msgs in exc.message_dict.items()}
+            else:
+                return redirect("taxonomy:scheme-import-status", queued.pk)
+    return render(
+        request,
+        "taxonomy/scheme_import.html",
+        {
+            "nav": "schemes",
+            "values": values,
+            "errors": errors,
+            "recent": SchemeImport.objects.all()[:10],
+        },
+        status=400 if errors else 200,
+    )
+
+
+@staff_required
+@require_GET
+def scheme_import_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where an upload stands; the page polls (HTMX) until the worker has finished."""
+    upload = get_object_or_404(SchemeImport, pk=pk)
+    template = (
+        "taxonomy/_import_status.html" if request.htmx else "taxonomy/scheme_import_status.html"
+    )
+    return render(request, template, {"nav": "schemes", "upload": upload})

@@ -1,5 +1,6 @@
 """Services of the taxonomy app: hierarchy upkeep, tagging, scheme files, refinement, magnets."""
 
+from territoria.taxonomy.services.imports import queue_scheme_import, run_scheme_import
 from territoria.taxonomy.services.magnets import save_magnet
 from territoria.taxonomy.services.schemes import (
     SchemeImportError,
@@ -32,6 +33,8 @@ __all__ = [
     "export_scheme_turtle",
     "import_scheme_csv",
     "import_scheme_turtle",
+    "queue_scheme_import",
+    "run_scheme_import",
     "rebuild_closure",
     "refine",
     "save_magnet",

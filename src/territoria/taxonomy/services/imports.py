@@ -1,0 +1,128 @@
+"""Scheme files uploaded by staff: queued here, imported by the background worker."""
+
+import io
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from territoria.core.models import User
+from territoria.core.services import record_audit
+from territoria.taxonomy.models import ConceptScheme, SchemeImport
+from territoria.taxonomy.services.schemes import (
+    SchemeImportError,
+    import_scheme_csv,
+    import_scheme_turtle,
+)
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+FORMATS = {".csv": SchemeImport.Format.CSV, ".ttl": SchemeImport.Format.TURTLE}
+
+
+def queue_scheme_import(
+    *, actor: User, scheme_code: str, scheme_title: str, file_name: str, data: bytes
+) -> SchemeImport:
+    """Check the upload, store it and hand it to the worker once the transaction commits.
+
+    ValidationError names each wrong field; nothing is stored then.
+    """
+    errors: dict[str, str] = {}
+    code = slugify(scheme_code)
+    if not code or code != scheme_code:
+        errors["scheme_code"] = _("Use lower-case letters, digits and dashes, e.g. “technology”.")
+    elif not ConceptScheme.objects.filter(code=code).exists() and not scheme_title.strip():
+        errors["scheme_title"] = _("A new scheme needs a title.")
+    file_format = FORMATS.get(PurePath(file_name).suffix.lower())
+    if file_format is None:
+        errors["file"] = _("%s: expected a .csv or .ttl file.") % file_name
+    if len(data) > MAX_FILE_BYTES:
+        errors["file"] = _("%(name)s: %(size)d bytes, more than the %(limit)d allowed.") % {
+            "name": file_name,
+            "size": len(data),
+            "limit": MAX_FILE_BYTES,
+        }
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        errors["file"] = _("%(name)s: not UTF-8 text (byte %(at)d).") % {
+            "name": file_name,
+            "at": exc.start,
+        }
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        upload = SchemeImport.objects.create(
+            scheme_code=code,
+            scheme_title=scheme_title.strip(),
+            file_name=file_name[:255],
+            file_format=file_format,
+            content=content,
+            created_by=actor,
+        )
+        record_audit(
+            actor, "scheme.import.queue", upload, after={"file": file_name, "scheme": code}
+        )
+        transaction.on_commit(lambda: _enqueue(upload.pk))
+    return upload
+
+
+def _enqueue(upload_id: int) -> None:
+    from territoria.taxonomy.tasks import import_scheme_file
+
+    import_scheme_file.enqueue(upload_id)
+
+
+def run_scheme_import(upload_id: int) -> SchemeImport:
+    """Import a queued file (the worker calls this); a second call does nothing."""
+    claimed = SchemeImport.objects.filter(pk=upload_id, status=SchemeImport.Status.QUEUED).update(
+        status=SchemeImport.Status.RUNNING
+    )
+    upload = SchemeImport.objects.get(pk=upload_id)
+    if not claimed:
+        return upload
+    scheme = ConceptScheme.objects.filter(code=upload.scheme_code).first() or ConceptScheme(
+        code=upload.scheme_code, title_fr=upload.scheme_title, kind=ConceptScheme.Kind.SPECIFIC
+    )
+    try:
+        with transaction.atomic():
+            if upload.file_format == SchemeImport.Format.CSV:
+                report = import_scheme_csv(
+                    scheme, io.StringIO(upload.content), source=upload.file_name
+                )
+            else:
+                report = import_scheme_turtle(scheme, upload.content, source=upload.file_name)
+            upload.status, upload.created, upload.updated = (
+                SchemeImport.Status.DONE,
+                report.created,
+                report.updated,
+            )
+            record_audit(
+                upload.created_by,
+                "scheme.import",
+                scheme,
+                after={
+                    "file": upload.file_name,
+                    "created": report.created,
+                    "updated": report.updated,
+                },
+            )
+    except SchemeImportError as exc:
+        upload.status, upload.problems = SchemeImport.Status.FAILED, exc.problems
+    except Exception:
+        # Never leave the page saying "importing" forever; the worker logs the traceback.
+        _finish(
+            upload,
+            SchemeImport.Status.FAILED,
+            [_("The import failed unexpectedly; nothing was written.")],
+        )
+        raise
+    _finish(upload, upload.status, upload.problems)
+    return upload
+
+
+def _finish(upload: SchemeImport, status: str, problems: list[str]) -> None:
+    upload.status, upload.problems, upload.finished_at = status, problems, timezone.now()
+    upload.save(update_fields=["status", "created", "updated", "problems", "finished_at"])
