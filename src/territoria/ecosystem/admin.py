@@ -1,10 +1,15 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from territoria.ecosystem.models import Event, Membership, Organisation, Person, Publication
 from territoria.taxonomy.admin import TagInline
+
+
+# Web addresses typed without a scheme are taken as https (Django 6's default).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class MembershipInline(admin.TabularInline):
@@ -15,6 +20,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = (
         "name",
         "enterprise_number",
@@ -89,6 +95,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ("title", "starts_on", "event_type", "place", "organiser")
     list_filter = ("event_type", "source")
     search_fields = ("title", "place")
@@ -102,6 +109,7 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(Publication)
 class PublicationAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ("title", "published_on", "publication_type")
     list_filter = ("publication_type", "source")
     search_fields = ("title", "summary")
