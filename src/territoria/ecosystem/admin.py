@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from territoria.ecosystem.models import Event, Membership, Organisation, Person, Publication
 from territoria.taxonomy.admin import TagInline
 
-
 # Web addresses typed without a scheme are taken as https (Django 6's default).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
