@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from territoria.ecosystem.models import Event, Membership, Person, Publication
 from tests.conftest import ROLES
@@ -133,3 +135,20 @@ def test_staff_can_edit_organisations_in_the_back_office(client_for, ecosystem):
     assert client.get("/admin/taxonomy/concept/?q=namur").status_code == 200
     # Accounts stay with superusers.
     assert client.get("/admin/core/user/").status_code == 403
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    q=st.text(max_size=60),
+    codes=st.lists(
+        st.text(max_size=30) | st.sampled_from(["nace:C", "territory:namur", "a:b:c", ":"]),
+        max_size=5,
+    ),
+    page=st.text(max_size=8),
+)
+def test_odd_directory_queries_never_fail(client, q, codes, page):
+    response = client.get("/ecosystem/", {"q": q, "c": codes, "page": page})
+    assert response.status_code == 200

@@ -1,6 +1,8 @@
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from territoria.taxonomy.models import Magnet
 from tests.factories import organisation
@@ -115,3 +117,35 @@ def test_the_openapi_document_describes_the_routes(client, db):
     document = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/magnets/evaluate" in document["paths"]
     assert "/api/v1/magnets/{slug}/results" in document["paths"]
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=20)
+    | st.sampled_from(["nace:C", "technology:ai", "a:b", ":", "concept", "all", "any", "not"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(["concept", "all", "any", "not", "x"]), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.dictionaries(
+        st.sampled_from(["expression", "container", "facets", "limit", "offset", "other"]),
+        json_values,
+        max_size=5,
+    )
+)
+def test_any_json_body_answers_200_or_400_never_500(client, body):
+    response = client.post(URL, json.dumps(body), content_type="application/json")
+    assert response.status_code in (200, 400), response.content
+    if response.status_code == 400:
+        assert response.json()["detail"]

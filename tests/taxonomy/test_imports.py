@@ -22,7 +22,12 @@ def upload(client, name="domains.csv", content=GOOD_BYTES, code="domains", title
 
 
 def run_worker():
+    # The real worker, as `territoria serve` runs it: it takes the queued tasks from the
+    # database and closes its connections afterwards, so these tests commit their data.
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
+worker_test = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -42,10 +47,10 @@ def test_only_staff_see_an_import(client_for, users, role):
     assert response.status_code == {"staff": 200, "anonymous": 302}.get(role, 403)
 
 
-def test_the_worker_imports_an_uploaded_file(client_for, django_capture_on_commit_callbacks):
+@worker_test
+def test_the_worker_imports_an_uploaded_file(client_for):
     client = client_for("staff")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = upload(client)
+    response = upload(client)
     queued = SchemeImport.objects.get()
     assert response["Location"] == f"/taxonomies/imports/{queued.pk}/"
     assert queued.status == "queued"
@@ -66,12 +71,10 @@ def test_the_worker_imports_an_uploaded_file(client_for, django_capture_on_commi
     ).exists()
 
 
-def test_a_wrong_file_is_refused_by_the_worker_and_nothing_is_written(
-    client_for, django_capture_on_commit_callbacks
-):
+@worker_test
+def test_a_wrong_file_is_refused_by_the_worker_and_nothing_is_written(client_for):
     bad = GOOD + "orphan,nowhere,Orphelin,,,,\n"
-    with django_capture_on_commit_callbacks(execute=True):
-        upload(client_for("staff"), content=bad.encode())
+    upload(client_for("staff"), content=bad.encode())
     run_worker()
     queued = SchemeImport.objects.get()
     assert queued.status == "failed"
@@ -107,3 +110,8 @@ def test_a_bad_upload_is_refused_at_once_and_nothing_is_stored(client_for, db, k
     assert response.status_code == 400
     assert field in response.context["errors"]
     assert not SchemeImport.objects.exists()
+
+
+def test_a_file_with_null_bytes_is_refused(client_for, db):
+    response = upload(client_for("staff"), content=GOOD_BYTES + b"x,,Nul\x00,,,,\n")
+    assert response.status_code == 400 and "file" in response.context["errors"]

@@ -187,3 +187,15 @@ def test_scheme_exports_are_public(client_for, db, role):
     turtle = client.get("/taxonomies/size/export.ttl")
     assert turtle.status_code == 200 and b"skos:Concept" in turtle.content
     assert client.get("/taxonomies/size/export.csv").content.startswith(b"notation,parent")
+
+
+def test_null_characters_in_a_magnet_are_refused(client_for, magnets):
+    data = {
+        "name": "A\x00B",
+        "slug": "",
+        "description": "",
+        "container": "organisation",
+        "tree": json.dumps(builder.from_expression(EXAMPLE)),
+    }
+    response = client_for("staff").post("/magnets/new/", data)
+    assert response.status_code == 400 and "name" in response.context["errors"]

@@ -16,7 +16,13 @@ def normalise_for_search(*parts: str | None) -> str:
     """Lower case without accents, so that "Liège", "LIEGE" and "liege" match."""
     text = " ".join(part for part in parts if part)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+    # Accents go; so do control characters (PostgreSQL text cannot hold NUL).
+    kept = (
+        ch
+        for ch in decomposed
+        if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cc"
+    )
+    return " ".join("".join(kept).split())
 
 
 class Source(models.TextChoices):

@@ -9,6 +9,7 @@
 `resolve` looks the concepts up and names the unknown ones the same way.
 """
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 MAX_NODES = 500
+CODE_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*:[A-Za-z0-9][A-Za-z0-9._-]*")
 MAX_DEPTH = 24
 
 
@@ -80,7 +82,7 @@ def _parse(data: Any, path: str, depth: int, counter: list[int]) -> Expression:
     operator, value = next(iter(data.items()))
     here = f"{path}.{operator}"
     if operator == "concept":
-        if not isinstance(value, str) or value.count(":") != 1 or "" in value.split(":"):
+        if not isinstance(value, str) or not CODE_PATTERN.fullmatch(value.strip()):
             raise ExpressionError(here, _('expected a concept written "scheme:notation"'))
         return ConceptRef(value.strip(), here)
     if operator == "not":

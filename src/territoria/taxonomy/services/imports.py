@@ -30,7 +30,7 @@ def queue_scheme_import(
     ValidationError names each wrong field; nothing is stored then.
     """
     errors: dict[str, str] = {}
-    code = slugify(scheme_code)
+    code = slugify(scheme_code.replace("\x00", ""))
     if not code or code != scheme_code:
         errors["scheme_code"] = _("Use lower-case letters, digits and dashes, e.g. “technology”.")
     elif not ConceptScheme.objects.filter(code=code).exists() and not scheme_title.strip():
@@ -51,6 +51,16 @@ def queue_scheme_import(
             "name": file_name,
             "at": exc.start,
         }
+    else:
+        if "\x00" in content:
+            # PostgreSQL text cannot hold NUL, and no CSV or Turtle file contains one.
+            errors["file"] = _("%(name)s: not UTF-8 text (byte %(at)d).") % {
+                "name": file_name,
+                "at": data.index(b"\x00"),
+            }
+    if "\x00" in scheme_title:
+        errors["scheme_title"] = _("Null characters are not allowed.")
+    file_name = file_name.replace("\x00", "")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -30,6 +30,9 @@ def save_magnet(
 ) -> Magnet:
     """Create (magnet=None) or update a magnet; ValidationError names each wrong field, nothing saved."""
     errors: dict[str, str] = {}
+    for field, value in (("name", name), ("slug", slug), ("description", description)):
+        if "\x00" in value:
+            errors[field] = _("Null characters are not allowed.")
     if not name:
         errors["name"] = _("Give the magnet a name.")
     slug = slugify(slug or name)[:80]

@@ -219,7 +219,10 @@ class UnknownScheme(LookupError):
 
 
 def _schemes(codes: list[str]) -> list[ConceptScheme]:
-    found = {s.code: s for s in ConceptScheme.objects.filter(code__in=codes)}
+    found = {
+        s.code: s
+        for s in ConceptScheme.objects.filter(code__in=[c for c in codes if c.isprintable()])
+    }
     for code in codes:
         if code not in found:
             known = ", ".join(ConceptScheme.objects.values_list("code", flat=True))

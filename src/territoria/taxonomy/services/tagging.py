@@ -8,6 +8,7 @@ from django.db import models, transaction
 from territoria.core.models import User
 from territoria.core.services import record_audit
 from territoria.taxonomy import index
+from territoria.taxonomy.expressions import CODE_PATTERN
 from territoria.taxonomy.models import Concept, ConceptClosure, ConceptScheme, Tag
 
 
@@ -31,9 +32,9 @@ def rebuild_closure(scheme: ConceptScheme) -> int:
 
 
 def concepts_by_code(codes: Iterable[str]) -> dict[str, Concept]:
-    """The concepts named `scheme:notation`; unknown codes are left out."""
+    """The concepts named `scheme:notation`; unknown or malformed codes are left out."""
     query = models.Q(pk__in=[])
-    for code in set(codes):
+    for code in {c for c in codes if CODE_PATTERN.fullmatch(c)}:
         scheme, _sep, notation = code.partition(":")
         query |= models.Q(scheme__code=scheme, notation=notation)
     return {c.code: c for c in Concept.objects.filter(query).select_related("scheme")}
