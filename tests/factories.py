@@ -8,7 +8,7 @@ from territoria.ecosystem.models import Organisation
 from territoria.ecosystem.validators import enterprise_number_from_digits
 from territoria.taxonomy.models import Concept, Tag
 
-_numbers = count(20_000_000)
+_numbers = count(4_000_000)  # 0400.000.0xx: valid numbers
 
 
 def concept(code: str) -> Concept:

@@ -1,9 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from territoria.core.models import AuditEntry, User
+from territoria.core.services import record_audit, snapshot
 
 admin.site.site_header = _("Territoria back office")
 admin.site.site_title = _("Territoria")
@@ -38,3 +41,22 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """A back-office page whose every save and delete writes the audit log."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        super().save_model(request, obj, form, change)
+        action = f"{obj._meta.model_name}.{'change' if change else 'create'}"
+        record_audit(request.user, action, obj, before=before, after=snapshot(obj))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        record_audit(request.user, f"{obj._meta.model_name}.delete", obj, before=snapshot(obj))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            record_audit(request.user, f"{obj._meta.model_name}.delete", obj, before=snapshot(obj))
+        super().delete_queryset(request, queryset)

@@ -16,18 +16,6 @@ class Role(models.TextChoices):
     EVALUATOR = "evaluator", _("Evaluator")
 
 
-# The apps whose records agency staff manage in the back office.
-STAFF_MANAGED_APPS = {
-    "taxonomy",
-    "ecosystem",
-    "strategy",
-    "calls",
-    "maturity",
-    "opendata",
-    "assistant",
-}
-
-
 class User(AbstractUser):
     """An account. The anonymous public has none; every account has one role."""
 
@@ -45,15 +33,11 @@ class User(AbstractUser):
             self.is_staff = False
         super().save(*args, **kwargs)
 
-    @property
-    def is_agency_staff(self) -> bool:
-        return self.is_active and (self.role == Role.STAFF or self.is_superuser)
-
     def has_perm(self, perm: str, obj: Any = None) -> bool:
         # Staff keep the domain data; accounts stay with superusers.
         if self.is_active and self.role == Role.STAFF:
             app_label = perm.split(".", 1)[0]
-            if app_label in STAFF_MANAGED_APPS or perm == "core.view_auditentry":
+            if app_label in settings.STAFF_MANAGED_APPS or perm == "core.view_auditentry":
                 return True
         return super().has_perm(perm, obj)
 
@@ -61,7 +45,7 @@ class User(AbstractUser):
         if (
             self.is_active
             and self.role == Role.STAFF
-            and (app_label in STAFF_MANAGED_APPS or app_label == "core")
+            and (app_label in settings.STAFF_MANAGED_APPS or app_label == "core")
         ):
             return True
         return super().has_module_perms(app_label)

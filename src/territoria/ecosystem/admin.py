@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from territoria.ecosystem.models import Event, Membership, Organisation, Person, Publication
-from territoria.taxonomy.admin import TagInline
+from territoria.taxonomy.admin import ContainerAdmin, TagInline
 
 # Web addresses typed without a scheme are taken as https (Django 6's default).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -18,7 +18,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ContainerAdmin):
     formfield_overrides = URL_FIELDS
     list_display = (
         "name",
@@ -85,7 +85,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ContainerAdmin):
     list_display = ("last_name", "first_name", "email", "public_consent")
     list_filter = ("public_consent",)
     search_fields = ("last_name", "first_name", "email")
@@ -93,7 +93,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ContainerAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ("title", "starts_on", "event_type", "place", "organiser")
     list_filter = ("event_type", "source")
@@ -107,7 +107,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(ContainerAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ("title", "published_on", "publication_type")
     list_filter = ("publication_type", "source")

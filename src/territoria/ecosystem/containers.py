@@ -1,7 +1,9 @@
 """The ecosystem's records as taxonomy containers, so that magnets can select them."""
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from territoria.ecosystem.models import Event, Organisation, Publication
@@ -13,7 +15,7 @@ def describe_organisation(organisation: Organisation) -> dict[str, Any]:
         "id": organisation.pk,
         "name": organisation.display_name,
         "enterprise_number": organisation.enterprise_number,
-        "municipality": organisation.city,
+        "municipality": organisation.municipality.label if organisation.municipality else "",
         "website": organisation.website,
         "url": organisation.get_absolute_url(),
     }
@@ -47,6 +49,8 @@ register(
         public_queryset=lambda: Organisation.objects.all(),
         describe=describe_organisation,
         csv_columns=("id", "name", "enterprise_number", "municipality", "website"),
+        related=("municipality",),
+        browse_url=lambda code: f"{reverse('ecosystem:directory')}?{urlencode({'c': code})}",
         heavy_fields=(
             "search_text",
             "description_fr",

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from territoria.ecosystem.models import Event, Membership, Organisation, Publication
@@ -13,7 +14,7 @@ from territoria.ecosystem.services import search_organisations
 from territoria.taxonomy import containers
 from territoria.taxonomy.expressions import to_json
 from territoria.taxonomy.models import Concept, ConceptScheme, Magnet
-from territoria.taxonomy.services import concepts_by_code, refine, tags_of
+from territoria.taxonomy.services import concepts_by_code, refine, schemes_by_code, tags_of
 
 PAGE_SIZE = 20
 # The schemes the directory offers as facets, in this order.
@@ -39,7 +40,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     found = concepts_by_code(codes)
     selected = [found[code] for code in dict.fromkeys(codes) if code in found]
     unknown = [code for code in codes if code not in found]
-    schemes = _schemes(DIRECTORY_FACETS)
+    schemes = schemes_by_code(DIRECTORY_FACETS)
     refinement = refine(
         containers.get("organisation"),
         search_organisations(query) if query else None,
@@ -60,8 +61,12 @@ def directory(request: HttpRequest) -> HttpResponse:
         else "",
         "page_query": _query_without_page(request),
     }
-    template = "ecosystem/_directory_body.html" if request.htmx else "ecosystem/directory.html"
-    return render(request, template, context)
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "ecosystem/_directory_body.html" if fragment else "ecosystem/directory.html"
+    response = render(request, template, context)
+    # The same URL answers a fragment or a page: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def organisation(request: HttpRequest, pk: int) -> HttpResponse:
@@ -114,6 +119,8 @@ def _typed_list(
 ) -> HttpResponse:
     types = list(Concept.objects.filter(scheme__code=scheme).select_related("scheme"))
     chosen = request.GET.get("type", "")
+    if chosen not in {t.notation for t in types}:
+        chosen = ""
     if chosen:
         items = items.filter(**{f"{field}__notation": chosen, f"{field}__scheme__code": scheme})
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -129,11 +136,6 @@ def _typed_list(
             "page_query": _query_without_page(request),
         },
     )
-
-
-def _schemes(codes: list[str]) -> list[ConceptScheme]:
-    found = {s.code: s for s in ConceptScheme.objects.filter(code__in=codes)}
-    return [found[code] for code in codes if code in found]
 
 
 def _query_without_page(request: HttpRequest) -> str:

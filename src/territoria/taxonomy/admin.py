@@ -1,51 +1,72 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from territoria.core.admin import AuditedAdmin
+from territoria.core.services import record_audit
 from territoria.taxonomy.models import Concept, ConceptScheme, Magnet, Tag
-from territoria.taxonomy.services import rebuild_closure, save_magnet
-from territoria.taxonomy.signals import concepts_changed
-
-
-class ConceptInline(admin.TabularInline):
-    model = Concept
-    fields = ("notation", "label_fr", "label_nl", "label_de", "label_en", "parent", "position")
-    extra = 0
-    show_change_link = True
-    autocomplete_fields = ("parent",)
+from territoria.taxonomy.services import rebuild_closure, save_magnet, tags_of
 
 
 @admin.register(ConceptScheme)
-class ConceptSchemeAdmin(admin.ModelAdmin):
+class ConceptSchemeAdmin(AuditedAdmin):
     list_display = ("code", "title_fr", "kind", "position")
     list_filter = ("kind",)
     search_fields = ("code", "title_fr", "title_nl", "title_de", "title_en")
 
 
 @admin.register(Concept)
-class ConceptAdmin(admin.ModelAdmin):
+class ConceptAdmin(AuditedAdmin):
     list_display = ("notation", "label_fr", "scheme", "parent")
     list_filter = ("scheme",)
     search_fields = ("notation", "label_fr", "label_nl", "label_de", "label_en")
     autocomplete_fields = ("parent",)
     list_select_related = ("scheme", "parent")
 
-    @transaction.atomic
-    def save_model(self, request: HttpRequest, obj: Concept, form: object, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Concept, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         rebuild_closure(obj.scheme)
-        concepts_changed.send(sender=Concept, scheme=obj.scheme)
 
 
 class TagInline(GenericTabularInline):
-    """Tags on any container's admin page."""
+    """Tags on any container's admin page (the schemes kept by concept fields are left out)."""
 
     model = Tag
     fields = ("concept", "provenance", "created_at")
     readonly_fields = ("created_at",)
     autocomplete_fields = ("concept",)
     extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
+        schemes = getattr(self.parent_model, "concept_fields", {}).values()
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(concept__scheme__code__in=schemes)
+            .select_related("concept__scheme")
+        )
+
+
+class ContainerAdmin(AuditedAdmin):
+    """Admin of a tagged record: audited, with its tags inline and kept in step with its concept fields."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        record = form.instance
+        before = sorted(c.code for c in tags_of(record))
+        super().save_related(request, form, formsets, change)
+        record.sync_concept_field_tags()  # an inline tag may not contradict a concept field
+        after = sorted(c.code for c in tags_of(record))
+        if before != after:
+            record_audit(
+                request.user,
+                "tags.set",
+                record,
+                before={"concepts": before},
+                after={"concepts": after},
+            )
 
 
 @admin.register(Magnet)
@@ -58,7 +79,7 @@ class MagnetAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Magnet, form: object, change: bool) -> None:
         # The form has validated every field (Magnet.clean); go through the audited service.
         original = Magnet.objects.get(pk=obj.pk) if change else None
-        save_magnet(
+        obj.pk = save_magnet(
             original,
             actor=request.user,
             name=obj.name,
@@ -67,4 +88,4 @@ class MagnetAdmin(admin.ModelAdmin):
             container=obj.container,
             expression=obj.expression,
             is_public=obj.is_public,
-        )
+        ).pk

@@ -10,10 +10,10 @@ from pydantic import Field
 
 from territoria.taxonomy import containers
 from territoria.taxonomy.expressions import ExpressionError
-from territoria.taxonomy.models import Magnet
-from territoria.taxonomy.services import UnknownScheme, evaluate
+from territoria.taxonomy.services import UnknownScheme, evaluate, visible_magnets
 
 router = Router(tags=["magnets"])
+MAX_OFFSET = 10_000_000
 
 
 class EvaluateIn(Schema):
@@ -26,7 +26,7 @@ class EvaluateIn(Schema):
         default_factory=list, description="Scheme codes to count, e.g. nace, territory"
     )
     limit: int = Field(50, ge=0, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class FacetValueOut(Schema):
@@ -72,11 +72,10 @@ def magnet_results(
     request: HttpRequest, slug: str, facets: str = "", limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
     """The results of a saved magnet (public ones for everybody, all of them for staff)."""
-    magnets = (
-        Magnet.objects.all() if request.user.is_staff else Magnet.objects.filter(is_public=True)
-    )
-    magnet = get_object_or_404(magnets, slug=slug)
-    if not 0 <= limit <= 1000 or offset < 0:
-        raise HttpError(400, "limit must be between 0 and 1000 and offset at least 0")
+    magnet = get_object_or_404(visible_magnets(request.user), slug=slug)
+    if not 0 <= limit <= 1000 or not 0 <= offset <= MAX_OFFSET:
+        raise HttpError(
+            400, f"limit must be between 0 and 1000 and offset between 0 and {MAX_OFFSET}"
+        )
     schemes = [code.strip() for code in facets.split(",") if code.strip()]
     return _evaluate(magnet.expression, magnet.container, schemes, limit, offset)

@@ -57,9 +57,11 @@ def to_expression(tree: Node) -> dict[str, Any] | None:
 
 def load(raw: str) -> Node:
     """The tree posted by the page (JSON), checked enough to operate on safely."""
+    if len(raw) > 100_000:
+        raise BuilderError("the builder state is too large")
     try:
         tree = json.loads(raw) if raw else empty_tree()
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise BuilderError("the builder state is not valid JSON") from None
     _check(tree, 0)
     if tree["type"] != "group":
@@ -111,7 +113,12 @@ def apply(tree: Node, operation: str, path: str, concept: str = "") -> Node:
 def _find(tree: Node, path: str) -> tuple[Node, Node | None, int]:
     node, parent, index = tree, None, -1
     for part in [p for p in path.split(".") if p != ""]:
-        if node["type"] != "group" or not part.isdigit() or int(part) >= len(node["items"]):
+        if (
+            node["type"] != "group"
+            or not (part.isascii() and part.isdigit())
+            or len(part) > 4
+            or int(part) >= len(node["items"])
+        ):
             raise BuilderError(f"no item at {path!r}")
         parent, index = node, int(part)
         node = node["items"][index]

@@ -28,6 +28,15 @@ class Container:
     csv_columns: tuple[str, ...] = ("id", "name")
     # Columns a result list never shows (long texts), left out of its queries.
     heavy_fields: tuple[str, ...] = field(default=())
+    # Relations `describe` reads, fetched with the records.
+    related: tuple[str, ...] = field(default=())
+    # The public list of these records narrowed to one concept, if there is one.
+    browse_url: Callable[[str], str] | None = None
+
+    def listing(self, ids: Any) -> models.QuerySet[Any]:
+        """The public records with these ids, ready for `describe`."""
+        records = self.public_queryset().filter(pk__in=list(ids))
+        return records.select_related(*self.related).defer(*self.heavy_fields)
 
     def queryset(self) -> models.QuerySet[Any]:
         return self.public_queryset()

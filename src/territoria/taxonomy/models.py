@@ -7,11 +7,14 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from territoria.core.i18n import localized
+
+# The container a magnet selects unless it says otherwise.
+DEFAULT_CONTAINER = "organisation"
 
 notation_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
@@ -163,7 +166,7 @@ class Magnet(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("permalink"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
-    container = models.CharField(_("container"), max_length=40, default="organisation")
+    container = models.CharField(_("container"), max_length=40, default=DEFAULT_CONTAINER)
     expression = models.JSONField(_("expression"))
     is_public = models.BooleanField(
         _("public"), default=False, help_text=_("Anyone may open a public magnet's results.")
@@ -214,9 +217,10 @@ class TaggedModel(models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        if self.concept_fields:
-            self.sync_concept_field_tags()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if self.concept_fields:
+                self.sync_concept_field_tags()
 
     def sync_concept_field_tags(self) -> None:
         content_type = ContentType.objects.get_for_model(self)

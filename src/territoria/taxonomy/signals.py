@@ -2,11 +2,6 @@ from typing import Any
 
 from django.db import models
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import Signal
-
-# Sent with `scheme` after staff change concepts (labels or hierarchy), so that
-# containers can refresh what they derive from concept labels.
-concepts_changed = Signal()
 
 
 def mark_index_stale(sender: type[models.Model], **kwargs: Any) -> None:

@@ -14,26 +14,30 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from territoria.core.permissions import staff_required
+from territoria.core.views import error_page
 from territoria.taxonomy import builder, containers
 from territoria.taxonomy.engine import engine
 from territoria.taxonomy.expressions import ExpressionError, parse
-from territoria.taxonomy.models import Concept, ConceptScheme, Magnet, SchemeImport
+from territoria.taxonomy.models import (
+    DEFAULT_CONTAINER,
+    Concept,
+    ConceptScheme,
+    Magnet,
+    SchemeImport,
+)
 from territoria.taxonomy.services import (
     describe_records,
     export_scheme_csv,
     export_scheme_turtle,
+    flatten,
     queue_scheme_import,
     refine,
     save_magnet,
+    visible_magnets,
 )
 from territoria.taxonomy.services.imports import MAX_FILE_BYTES
 
 PAGE_SIZE = 25
-
-
-def visible_magnets(request: HttpRequest) -> Any:
-    magnets = Magnet.objects.all()
-    return magnets if request.user.is_staff else magnets.filter(is_public=True)
 
 
 @require_GET
@@ -43,22 +47,28 @@ def magnet_list(request: HttpRequest) -> HttpResponse:
         "taxonomy/magnet_list.html",
         {
             "nav": "magnets",
-            "magnets": visible_magnets(request),
+            "magnets": visible_magnets(request.user),
         },
     )
 
 
 @require_GET
 def magnet_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    magnet = get_object_or_404(visible_magnets(request), slug=slug)
+    magnet = get_object_or_404(visible_magnets(request.user), slug=slug)
     container = containers.get(magnet.container)
-    expression = parse(magnet.expression)
-    records = engine.select(container, expression)
+    try:
+        records = engine.select(container, parse(magnet.expression))
+    except ExpressionError as exc:
+        return _outdated_magnet(request, magnet, exc)
     schemes = list(ConceptScheme.objects.all())
-    refinement = refine(container, records, [], schemes)
-    page = Paginator(
-        records.order_by(*container.model._meta.ordering or ["pk"]), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    refinement = refine(container, records, [], schemes, expand_all=True)
+    ordering = container.model._meta.ordering or ["pk"]
+    listing = (
+        records.order_by(*ordering)
+        .select_related(*container.related)
+        .defer(*container.heavy_fields)
+    )
+    page = Paginator(listing, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "taxonomy/magnet_detail.html",
@@ -68,19 +78,33 @@ def magnet_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "container": container,
             "page": page,
             "rows": describe_records(container, list(page)),
-            "facets": refinement.facets,
+            "facets": [(facet.scheme, flatten(facet.values)) for facet in refinement.facets],
             "expression_text": json.dumps(magnet.expression, indent=2, ensure_ascii=False),
             "page_query": "",
         },
     )
 
 
+def _outdated_magnet(request: HttpRequest, magnet: Magnet, error: ExpressionError) -> HttpResponse:
+    # A concept the magnet names was renamed or removed since it was saved.
+    message = _("This magnet can no longer be evaluated (%(error)s). Staff can edit it.") % {
+        "error": error
+    }
+    return error_page(request, 409, magnet.name, message)
+
+
 @require_GET
 def magnet_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     """The magnet's records as CSV, streamed so that large results use flat memory."""
-    magnet = get_object_or_404(visible_magnets(request), slug=slug)
+    magnet = get_object_or_404(visible_magnets(request.user), slug=slug)
     container = containers.get(magnet.container)
-    records = engine.select(container, parse(magnet.expression)).order_by("pk")
+    try:
+        records = engine.select(container, parse(magnet.expression))
+        records = (
+            records.order_by("pk").select_related(*container.related).defer(*container.heavy_fields)
+        )
+    except ExpressionError as exc:
+        return _outdated_magnet(request, magnet, exc)
     response = StreamingHttpResponse(
         _csv_rows(container, records), content_type="text/csv; charset=utf-8"
     )
@@ -221,7 +245,7 @@ def _expression_from_query(request: HttpRequest) -> Any:
         if expression is not None:
             parse(expression)
         return expression
-    except (json.JSONDecodeError, ExpressionError):
+    except (json.JSONDecodeError, RecursionError, ExpressionError):
         messages.error(
             request, _("The expression in the link could not be read; start from an empty one.")
         )
@@ -255,13 +279,14 @@ def scheme_detail(request: HttpRequest, code: str) -> HttpResponse:
             walk(concept.pk, depth + 1)
 
     walk(None, 0)
+    browse = containers.get(DEFAULT_CONTAINER).browse_url
     return render(
         request,
         "taxonomy/scheme_detail.html",
         {
             "nav": "schemes",
             "scheme": scheme,
-            "concepts": ordered,
+            "concepts": [(c, depth, browse(c.code) if browse else "") for c, depth in ordered],
         },
     )
 

@@ -1,7 +1,7 @@
 """Services of the taxonomy app: hierarchy upkeep, tagging, scheme files, refinement, magnets."""
 
 from territoria.taxonomy.services.imports import queue_scheme_import, run_scheme_import
-from territoria.taxonomy.services.magnets import save_magnet
+from territoria.taxonomy.services.magnets import save_magnet, visible_magnets
 from territoria.taxonomy.services.schemes import (
     SchemeImportError,
     export_scheme_csv,
@@ -13,7 +13,9 @@ from territoria.taxonomy.services.search import (
     UnknownScheme,
     describe_records,
     evaluate,
+    flatten,
     refine,
+    schemes_by_code,
     selection_expression,
 )
 from territoria.taxonomy.services.tagging import (
@@ -38,6 +40,9 @@ __all__ = [
     "rebuild_closure",
     "refine",
     "save_magnet",
+    "visible_magnets",
+    "flatten",
+    "schemes_by_code",
     "selection_expression",
     "set_tags",
     "tags_of",

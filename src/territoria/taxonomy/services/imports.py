@@ -31,7 +31,7 @@ def queue_scheme_import(
     """
     errors: dict[str, str] = {}
     code = slugify(scheme_code.replace("\x00", ""))
-    if not code or code != scheme_code:
+    if not code or code != scheme_code or len(code) > 40:
         errors["scheme_code"] = _("Use lower-case letters, digits and dashes, e.g. “technology”.")
     elif not ConceptScheme.objects.filter(code=code).exists() and not scheme_title.strip():
         errors["scheme_title"] = _("A new scheme needs a title.")
@@ -60,6 +60,8 @@ def queue_scheme_import(
             }
     if "\x00" in scheme_title:
         errors["scheme_title"] = _("Null characters are not allowed.")
+    elif len(scheme_title) > 200:
+        errors["scheme_title"] = _("At most %d characters.") % 200
     file_name = file_name.replace("\x00", "")
     if errors:
         raise ValidationError(errors)
@@ -104,11 +106,7 @@ def run_scheme_import(upload_id: int) -> SchemeImport:
                 )
             else:
                 report = import_scheme_turtle(scheme, upload.content, source=upload.file_name)
-            upload.status, upload.created, upload.updated = (
-                SchemeImport.Status.DONE,
-                report.created,
-                report.updated,
-            )
+            upload.created, upload.updated = report.created, report.updated
             record_audit(
                 upload.created_by,
                 "scheme.import",
@@ -119,8 +117,10 @@ def run_scheme_import(upload_id: int) -> SchemeImport:
                     "updated": report.updated,
                 },
             )
+            # Same transaction as the concepts: a crash leaves neither half.
+            _finish(upload, SchemeImport.Status.DONE, [])
     except SchemeImportError as exc:
-        upload.status, upload.problems = SchemeImport.Status.FAILED, exc.problems
+        _finish(upload, SchemeImport.Status.FAILED, exc.problems)
     except Exception:
         # Never leave the page saying "importing" forever; the worker logs the traceback.
         _finish(
@@ -129,7 +129,6 @@ def run_scheme_import(upload_id: int) -> SchemeImport:
             [_("The import failed unexpectedly; nothing was written.")],
         )
         raise
-    _finish(upload, upload.status, upload.problems)
     return upload
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,13 @@ from territoria.core.services import record_audit
 from territoria.taxonomy import containers
 from territoria.taxonomy.expressions import ExpressionError, parse, resolve
 from territoria.taxonomy.models import Magnet
+
+
+def visible_magnets(user: Any) -> QuerySet[Magnet]:
+    """Staff see every magnet; everybody else the public ones."""
+    magnets = Magnet.objects.all()
+    return magnets if user.is_staff else magnets.filter(is_public=True)
+
 
 AUDITED_FIELDS = ["name", "slug", "description", "container", "expression", "is_public"]
 
@@ -35,6 +43,8 @@ def save_magnet(
             errors[field] = _("Null characters are not allowed.")
     if not name:
         errors["name"] = _("Give the magnet a name.")
+    elif len(name) > Magnet._meta.get_field("name").max_length:
+        errors["name"] = _("At most %d characters.") % Magnet._meta.get_field("name").max_length
     slug = slugify(slug or name)[:80]
     if not slug and not errors:
         errors["slug"] = _("The permalink needs letters or digits.")

@@ -65,6 +65,7 @@ def refine(
     base: QuerySet[Any] | None,
     selected: list[Concept],
     schemes: list[ConceptScheme],
+    expand_all: bool = False,
 ) -> Refinement:
     """Narrow `base` (None: every public record) to the selected concepts; count every scheme's values.
 
@@ -98,7 +99,7 @@ def refine(
         if scheme.pk in groups:
             counts.update(engine.facet_counts_of(container, narrowed(scheme.pk), [scheme.code]))
     concepts = Concept.objects.filter(scheme__in=schemes).select_related("scheme")
-    facets = _facet_trees(schemes, list(concepts), counts, {c.pk for c in selected})
+    facets = _facet_trees(schemes, list(concepts), counts, {c.pk for c in selected}, expand_all)
     records = (
         container.queryset().filter(pk__in=list(matching))
         if selected or base is not None
@@ -112,11 +113,21 @@ def refine(
     )
 
 
+def flatten(values: list[FacetValue], depth: int = 0) -> list[tuple[FacetValue, int]]:
+    """A facet tree as rows with their depth, for tables."""
+    rows = []
+    for value in values:
+        rows.append((value, depth))
+        rows.extend(flatten(value.children, depth + 1))
+    return rows
+
+
 def _facet_trees(
     schemes: list[ConceptScheme],
     concepts: list[Concept],
     counts: dict[int, int],
     selected: set[int],
+    expand_all: bool = False,
 ) -> list[SchemeFacets]:
     by_id = {c.pk: c for c in concepts}
     children: dict[int | None, list[Concept]] = {}
@@ -139,7 +150,7 @@ def _facet_trees(
                 concept=c,
                 count=counts.get(c.pk, 0),
                 selected=c.pk in selected,
-                children=level(c.pk, scheme_id) if c.pk in expanded else [],
+                children=level(c.pk, scheme_id) if expand_all or c.pk in expanded else [],
             )
             for c in siblings
             if counts.get(c.pk, 0) or c.pk in selected or c.pk in expanded
@@ -173,9 +184,9 @@ def evaluate(
     container = containers.get(container_code)
     expression = parse(expression_data)
     ids = engine.matching(container, expression)
-    schemes = _schemes(facet_schemes or [])
+    schemes = schemes_by_code(facet_schemes or [], strict=True)
     counts = engine.facet_counts_of(container, ids, [s.code for s in schemes])
-    records = container.queryset().filter(pk__in=list(ids)).defer(*container.heavy_fields)
+    records = container.listing(ids)
     page = list(
         records.order_by(*container.model._meta.ordering or ["pk"])[offset : offset + limit]
     )
@@ -218,13 +229,15 @@ class UnknownScheme(LookupError):
     pass
 
 
-def _schemes(codes: list[str]) -> list[ConceptScheme]:
+def schemes_by_code(codes: list[str], strict: bool = False) -> list[ConceptScheme]:
+    """The schemes named by `codes`, in that order; unknown codes are skipped, or refused if strict."""
     found = {
         s.code: s
         for s in ConceptScheme.objects.filter(code__in=[c for c in codes if c.isprintable()])
     }
-    for code in codes:
-        if code not in found:
-            known = ", ".join(ConceptScheme.objects.values_list("code", flat=True))
-            raise UnknownScheme(f'facets: unknown scheme "{code}"; expected some of: {known}')
-    return [found[code] for code in codes]
+    if strict:
+        for code in codes:
+            if code not in found:
+                known = ", ".join(ConceptScheme.objects.values_list("code", flat=True))
+                raise UnknownScheme(f'facets: unknown scheme "{code}"; expected some of: {known}')
+    return [found[code] for code in codes if code in found]
