@@ -1,17 +1,14 @@
-# Belgian conventions: day/month/year, decimal comma, a dot between thousands.
-DATE_FORMAT = "j F Y"
-DATETIME_FORMAT = "j F Y H:i"
-TIME_FORMAT = "H:i"
-SHORT_DATE_FORMAT = "d/m/Y"
-SHORT_DATETIME_FORMAT = "d/m/Y H:i"
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = [
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-]
-FIRST_DAY_OF_WEEK = 1
-DECIMAL_SEPARATOR = ","
-THOUSAND_SEPARATOR = "."
-NUMBER_GROUPING = 3
+# Django reads each language's formats from its own module; Belgium uses one set.
+from territoria.formats.belgium import (  # noqa: F401
+    DATE_FORMAT,
+    DATE_INPUT_FORMATS,
+    DATETIME_FORMAT,
+    DATETIME_INPUT_FORMATS,
+    DECIMAL_SEPARATOR,
+    FIRST_DAY_OF_WEEK,
+    NUMBER_GROUPING,
+    SHORT_DATE_FORMAT,
+    SHORT_DATETIME_FORMAT,
+    THOUSAND_SEPARATOR,
+    TIME_FORMAT,
+)
