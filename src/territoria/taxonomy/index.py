@@ -9,6 +9,8 @@ change bumps it, see `bump`).
 
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,9 +62,28 @@ def bump() -> None:
         IndexState.objects.create(key=STATE_KEY, token=token)
 
 
+_pinned = threading.local()
+
+
 def current_token() -> str:
+    pinned = getattr(_pinned, "token", None)
+    if pinned is not None:
+        return pinned
     token = IndexState.objects.filter(key=STATE_KEY).values_list("token", flat=True).first()
     return token or "initial"
+
+
+@contextmanager
+def pinned() -> Iterator[None]:
+    """Read the token once for a whole evaluation (count, page, facets) instead of per step."""
+    if getattr(_pinned, "token", None) is not None:
+        yield
+        return
+    _pinned.token = current_token()
+    try:
+        yield
+    finally:
+        _pinned.token = None
 
 
 def for_container(container: Container) -> ContainerIndex:

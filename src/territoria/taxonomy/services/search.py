@@ -73,6 +73,17 @@ def refine(
     that has selected values ignore that scheme's own selection (disjunctive facets),
     so a visitor sees how many records each alternative would add.
     """
+    with index.pinned():
+        return _refine(container, base, selected, schemes, expand_all)
+
+
+def _refine(
+    container: containers.Container,
+    base: QuerySet[Any] | None,
+    selected: list[Concept],
+    schemes: list[ConceptScheme],
+    expand_all: bool,
+) -> Refinement:
     base_ids = engine.matching(container, None) if base is None else index.ids_of(base)
     groups: dict[int, list[Concept]] = {}
     for concept in selected:
@@ -181,10 +192,17 @@ def evaluate(
 
     Raises ExpressionError or UnknownContainer (the caller answers 400).
     """
+    with index.pinned():
+        return _evaluate(expression_data, container_code, facet_schemes or [], limit, offset)
+
+
+def _evaluate(
+    expression_data: Any, container_code: str, facet_schemes: list[str], limit: int, offset: int
+) -> dict[str, Any]:
     container = containers.get(container_code)
     expression = parse(expression_data)
     ids = engine.matching(container, expression)
-    schemes = schemes_by_code(facet_schemes or [], strict=True)
+    schemes = schemes_by_code(facet_schemes, strict=True)
     counts = engine.facet_counts_of(container, ids, [s.code for s in schemes])
     records = container.listing(ids)
     page = list(
