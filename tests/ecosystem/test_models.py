@@ -46,3 +46,15 @@ def test_search_needs_every_word(db):
     assert search_organisations("").count() == 2
     number = Organisation.objects.get(city="Namur").enterprise_number
     assert [o.city for o in search_organisations(number.replace(".", ""))] == ["Namur"]
+
+
+def test_on_postgresql_the_search_uses_a_trigram_index(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram index exists on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ecosystem_organisation_search_trgm'"
+        )
+        assert "gin_trgm_ops" in cursor.fetchone()[0]
