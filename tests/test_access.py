@@ -1,0 +1,122 @@
+"""Every page and API route × every role: allowed (200), sent to log in (302), refused (403) or hidden (404).
+
+The last test fails when a route is added without a line here.
+"""
+
+import json
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from territoria.taxonomy.models import Magnet, SchemeImport
+from tests.conftest import ROLES
+from tests.factories import organisation
+
+PUBLIC = dict.fromkeys(ROLES, 200)
+STAFF_ONLY = {
+    "anonymous": 302,
+    "staff": 200,
+    "applicant": 403,
+    "other_applicant": 403,
+    "evaluator": 403,
+    "expert": 403,
+}
+STAFF_OR_HIDDEN = {role: 200 if role == "staff" else 404 for role in ROLES}
+BACK_OFFICE = {role: 200 if role == "staff" else 302 for role in ROLES}
+
+# route name → (method, path, expected status per role)
+MATRIX = {
+    "home": ("get", "/", PUBLIC),
+    "ecosystem:directory": ("get", "/ecosystem/", PUBLIC),
+    "ecosystem:organisation": ("get", "/ecosystem/organisations/{org}/", PUBLIC),
+    "ecosystem:events": ("get", "/ecosystem/events/", PUBLIC),
+    "ecosystem:publications": ("get", "/ecosystem/publications/", PUBLIC),
+    "taxonomy:magnets": ("get", "/magnets/", PUBLIC),
+    "taxonomy:magnet": ("get", "/magnets/public/", PUBLIC),
+    "taxonomy:magnet-export": ("get", "/magnets/public/export.csv", PUBLIC),
+    "taxonomy:magnet-private": ("get", "/magnets/private/", STAFF_OR_HIDDEN),
+    "taxonomy:magnet-export-private": ("get", "/magnets/private/export.csv", STAFF_OR_HIDDEN),
+    "taxonomy:magnet-new": ("get", "/magnets/new/", STAFF_ONLY),
+    "taxonomy:magnet-edit": ("get", "/magnets/public/edit/", STAFF_ONLY),
+    "taxonomy:magnet-builder": ("post", "/magnets/builder/", STAFF_ONLY),
+    "taxonomy:schemes": ("get", "/taxonomies/", PUBLIC),
+    "taxonomy:scheme": ("get", "/taxonomies/nace/", PUBLIC),
+    "taxonomy:scheme-export-csv": ("get", "/taxonomies/nace/export.csv", PUBLIC),
+    "taxonomy:scheme-export-ttl": ("get", "/taxonomies/nace/export.ttl", PUBLIC),
+    "taxonomy:scheme-import": ("get", "/taxonomies/import/", STAFF_ONLY),
+    "taxonomy:scheme-import-status": ("get", "/taxonomies/imports/{upload}/", STAFF_ONLY),
+    "login": ("get", "/accounts/login/", PUBLIC),
+    "set_language": ("post", "/i18n/setlang/", dict.fromkeys(ROLES, 302)),
+    "admin:index": ("get", "/admin/", BACK_OFFICE),
+    "api-1.0.0:evaluate_expression": ("post", "/api/v1/magnets/evaluate", PUBLIC),
+    "api-1.0.0:magnet_results": ("get", "/api/v1/magnets/public/results", PUBLIC),
+    "api-1.0.0:magnet_results-private": ("get", "/api/v1/magnets/private/results", STAFF_OR_HIDDEN),
+    "api-1.0.0:openapi-json": ("get", "/api/v1/openapi.json", PUBLIC),
+    "api-1.0.0:openapi-view": ("get", "/api/v1/docs", PUBLIC),
+    # django-ninja names its root; it has no page of its own.
+    "api-1.0.0:api-root": ("get", "/api/v1/", dict.fromkeys(ROLES, 404)),
+}
+# Routes answered by Django itself and covered by its own tests.
+DJANGO_ROUTES = {
+    "logout",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+
+
+@pytest.fixture
+def records(db):
+    org = organisation("Nexalis", "technology:ai")
+    Magnet.objects.create(
+        name="Public", slug="public", expression={"concept": "technology:ai"}, is_public=True
+    )
+    Magnet.objects.create(name="Private", slug="private", expression={"concept": "technology:ai"})
+    upload = SchemeImport.objects.create(
+        scheme_code="x", file_name="x.csv", file_format="csv", content=""
+    )
+    return {"org": org.pk, "upload": upload.pk}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", MATRIX)
+def test_each_role_gets_what_it_may(client_for, records, name, role):
+    method, path, expected = MATRIX[name]
+    client = client_for(role)
+    url = path.format(**records)
+    if method == "post":
+        data = (
+            {"expression": {"concept": "technology:ai"}}
+            if "api" in name
+            else {"language": "en", "next": "/"}
+        )
+        if "api" in name:
+            response = client.post(url, json.dumps(data), content_type="application/json")
+        else:
+            response = client.post(url, data)
+    else:
+        response = client.get(url)
+    assert response.status_code == expected[role], f"{role} on {url}"
+
+
+def _names(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            if pattern.namespace != "admin":
+                names |= _names(pattern, namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(prefix + pattern.name)
+    return names
+
+
+def test_every_route_is_in_the_matrix():
+    covered = {name.removesuffix("-private").removesuffix("-export-private") for name in MATRIX} | {
+        "taxonomy:magnet-export"
+    }
+    missing = _names(get_resolver()) - covered - DJANGO_ROUTES - {"admin:index"}
+    assert not missing, f"add these routes to MATRIX: {sorted(missing)}"
