@@ -10,7 +10,7 @@ from territoria.taxonomy.api import router as taxonomy_router
 api = NinjaAPI(
     title="Territoria API",
     version="1.0.0",
-    description="The platform's own JSON API. Open Data is served at /api/explore/v2.1/.",
+    description="The platform's own JSON API: smart magnets over the ecosystem.",
     urls_namespace="api-1.0.0",
 )
 api.add_router("/", taxonomy_router)
