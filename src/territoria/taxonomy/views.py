@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from territoria.core.i18n import localized_value
 from territoria.core.permissions import staff_required
 from territoria.core.views import error_page
-from territoria.taxonomy import builder, containers
+from territoria.taxonomy import builder, containers, index
 from territoria.taxonomy.engine import engine
 from territoria.taxonomy.expressions import ExpressionError, parse
 from territoria.taxonomy.models import (
@@ -77,12 +78,23 @@ def magnet_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "magnet": magnet,
             "container": container,
             "page": page,
-            "rows": describe_records(container, list(page)),
+            "rows": _with_labels(describe_records(container, list(page))),
             "facets": [(facet.scheme, flatten(facet.values)) for facet in refinement.facets],
             "expression_text": json.dumps(magnet.expression, indent=2, ensure_ascii=False),
             "page_query": "",
         },
     )
+
+
+def _with_labels(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for people: each concept code shown with its label in the page's language."""
+    catalog = index.catalog()
+    for row in rows:
+        row["concept_labels"] = [
+            localized_value(catalog.rows[catalog.ids_by_code[code]], "label")
+            for code in row["concepts"]
+        ]
+    return rows
 
 
 def _outdated_magnet(request: HttpRequest, magnet: Magnet, error: ExpressionError) -> HttpResponse:
