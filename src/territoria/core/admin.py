@@ -21,7 +21,7 @@ class UserAdmin(DjangoUserAdmin):
         (_("Role"), {"fields": ("role",)}),
     )
     add_fieldsets = (
-        *DjangoUserAdmin.add_fieldsets,  # type: ignore[misc]
+        *DjangoUserAdmin.add_fieldsets,
         (_("Role"), {"fields": ("role",)}),
     )
 

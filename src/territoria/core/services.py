@@ -2,13 +2,14 @@
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from territoria.core.models import AuditEntry, User
 
 
 def record_audit(
-    actor: User | None,
+    actor: User | AnonymousUser | None,
     action: str,
     obj: models.Model,
     *,

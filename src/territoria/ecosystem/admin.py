@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
@@ -8,7 +10,9 @@ from territoria.ecosystem.models import Event, Membership, Organisation, Person,
 from territoria.taxonomy.admin import ContainerAdmin, TagInline
 
 # Web addresses typed without a scheme are taken as https (Django 6's default).
-URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
 
 
 class MembershipInline(admin.TabularInline):

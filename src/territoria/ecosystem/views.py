@@ -1,6 +1,7 @@
 """Public pages of the ecosystem: home, directory with facets, organisation, events, publications."""
 
 import json
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
@@ -9,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from territoria.core.http import HtmxHttpRequest
 from territoria.ecosystem.models import Event, Membership, Organisation, Publication
 from territoria.ecosystem.services import search_organisations
 from territoria.taxonomy import containers
@@ -34,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     codes = request.GET.getlist("c")[:40]
     found = concepts_by_code(codes)
@@ -115,7 +117,7 @@ def publications(request: HttpRequest) -> HttpResponse:
 
 
 def _typed_list(
-    request: HttpRequest, items: QuerySet, scheme: str, field: str, nav: str, title: str
+    request: HttpRequest, items: QuerySet[Any], scheme: str, field: str, nav: str, title: str
 ) -> HttpResponse:
     types = list(Concept.objects.filter(scheme__code=scheme).select_related("scheme"))
     chosen = request.GET.get("type", "")

@@ -66,7 +66,7 @@ _pinned = threading.local()
 
 
 def current_token() -> str:
-    pinned = getattr(_pinned, "token", None)
+    pinned: str | None = getattr(_pinned, "token", None)
     if pinned is not None:
         return pinned
     token = IndexState.objects.filter(key=STATE_KEY).values_list("token", flat=True).first()

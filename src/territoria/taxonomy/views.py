@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from territoria.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from territoria.core.i18n import localized_value
 from territoria.core.permissions import staff_required
 from territoria.core.views import error_page
@@ -106,7 +107,7 @@ def _outdated_magnet(request: HttpRequest, magnet: Magnet, error: ExpressionErro
 
 
 @require_GET
-def magnet_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+def magnet_export(request: HttpRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
     """The magnet's records as CSV, streamed so that large results use flat memory."""
     magnet = get_object_or_404(visible_magnets(request.user), slug=slug)
     container = containers.get(magnet.container)
@@ -163,7 +164,7 @@ def magnet_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             tree = builder.load(request.POST.get("tree", ""))
         except builder.BuilderError as exc:
             tree, errors["expression"] = builder.empty_tree(), str(exc)
-        values = {
+        values: dict[str, Any] = {
             key: request.POST.get(key, "").strip()
             for key in ("name", "slug", "description", "container")
         }
@@ -319,7 +320,7 @@ def scheme_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def scheme_import(request: HttpRequest) -> HttpResponse:
+def scheme_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff upload a CSV or SKOS Turtle file; the worker imports it (see the status page)."""
     errors: dict[str, str] = {}
     values = {"scheme_code": request.GET.get("scheme", ""), "scheme_title": ""}
@@ -332,7 +333,7 @@ def scheme_import(request: HttpRequest) -> HttpResponse:
             try:
                 queued = queue_scheme_import(
                     actor=request.user,
-                    file_name=upload.name,
+                    file_name=upload.name or "",
                     data=upload.read(MAX_FILE_BYTES + 1),
                     **values,
                 )
@@ -355,7 +356,7 @@ def scheme_import(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def scheme_import_status(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_import_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Where an upload stands; the page polls (HTMX) until the worker has finished."""
     upload = get_object_or_404(SchemeImport, pk=pk)
     template = (

@@ -8,9 +8,10 @@ The six DigitalWallonia4.ai projects and their press release are real: they carr
 """
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -157,7 +158,11 @@ class _Concepts:
         return list(dict.fromkeys(self.ids[code] for code in codes))
 
 
-def _pick(rng: random.Random, table: dict[str, float]) -> str:
+_K = TypeVar("_K")
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _pick(rng: random.Random, table: Mapping[_K, float]) -> _K:
     return rng.choices(list(table), weights=list(table.values()))[0]
 
 
@@ -496,10 +501,10 @@ def _tags(content_type: ContentType, pk: int, concept_ids: Iterable[int]) -> lis
 
 
 def _save_tagged(
-    model: type[models.Model], concepts: _Concepts, records: list[tuple[models.Model, list[str]]]
+    model: type[_M], concepts: _Concepts, records: Sequence[tuple[_M, list[str]]]
 ) -> int:
     """Bulk-create the records, then their tags (concept fields included); returns tag count."""
-    model.objects.bulk_create([record for record, _codes in records], batch_size=BATCH)
+    model._default_manager.bulk_create([record for record, _codes in records], batch_size=BATCH)
     content_type = ContentType.objects.get_for_model(model)
     tags = [
         tag
@@ -519,7 +524,7 @@ def _save_links(
         for record, drafts in rows
         for draft in drafts
     ]
-    through.objects.bulk_create(links, batch_size=BATCH)
+    through._default_manager.bulk_create(links, batch_size=BATCH)
 
 
 def _published(concepts: _Concepts) -> tuple[list[Organisation], int]:
@@ -616,7 +621,8 @@ def load_demo_ecosystem(
             raise RuntimeError("The demo ecosystem is already loaded.")
         concepts = _Concepts()
         numbers = Organisation.objects.exclude(enterprise_number=None)
-        taken = set(numbers.values_list("enterprise_number", flat=True))
+        # No None left: the query excludes it.
+        taken = cast(set[str], set(numbers.values_list("enterprise_number", flat=True)))
         builder = _Builder(random.Random(seed), concepts, taken)
         drafts = []
         for index in range(organisations):

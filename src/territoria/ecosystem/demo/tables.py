@@ -32,7 +32,7 @@ COMPANY_DIVISIONS = {
     "D35": (0.8, 2), "E38": (0.6, 1), "R86": (3, 4), "S93": (1, 0.5), "T95": (0.5, 0),
     "T96": (1, 0.3),
 }  # fmt: skip
-KIND_DIVISIONS = {
+KIND_DIVISIONS: dict[str, dict[str, float]] = {
     "public-body": {"P84": 10, "Q85": 1, "S91": 1, "N70": 1},
     "local-authority": {"P84": 1},
     "research-centre": {"N72": 1},
@@ -194,7 +194,7 @@ SECTION_SENTENCES = {
 }  # fmt: skip
 TECH_SENTENCES = ("Ses projets mobilisent : {}.", "Compétences numériques : {}.",
                   "Domaines technologiques : {}.")  # fmt: skip
-TECH_AFFINITY = {
+TECH_AFFINITY: dict[str, dict[str, float]] = {
     "K": {"software": 5, "cloud": 4, "data": 4, "ai": 4.5, "cybersecurity": 3, "e-commerce": 1,
           "blockchain": 1, "iot": 1, "ar-vr": 1, "5g": 0.5, "hpc": 0.5, "quantum": 0.2},
     "C": {"iot": 4, "robotics": 4, "3d-printing": 3, "data": 3, "ai": 3, "software": 1,

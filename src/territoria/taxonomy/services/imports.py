@@ -65,6 +65,7 @@ def queue_scheme_import(
     file_name = file_name.replace("\x00", "")
     if errors:
         raise ValidationError(errors)
+    assert file_format is not None  # else errors["file"] was set
     with transaction.atomic():
         upload = SchemeImport.objects.create(
             scheme_code=code,

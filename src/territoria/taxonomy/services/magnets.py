@@ -41,10 +41,11 @@ def save_magnet(
     for field, value in (("name", name), ("slug", slug), ("description", description)):
         if "\x00" in value:
             errors[field] = _("Null characters are not allowed.")
+    max_name = Magnet._meta.get_field("name").max_length
     if not name:
         errors["name"] = _("Give the magnet a name.")
-    elif len(name) > Magnet._meta.get_field("name").max_length:
-        errors["name"] = _("At most %d characters.") % Magnet._meta.get_field("name").max_length
+    elif max_name is not None and len(name) > max_name:
+        errors["name"] = _("At most %d characters.") % max_name
     slug = slugify(slug or name)[:80]
     if not slug and not errors:
         errors["slug"] = _("The permalink needs letters or digits.")

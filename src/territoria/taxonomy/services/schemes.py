@@ -6,16 +6,20 @@ errors say where (line and field for CSV, concept URI for Turtle).
 
 import csv
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
+from rdflib.term import Node
 
 from territoria.taxonomy.models import Concept, ConceptScheme, notation_validator
 from territoria.taxonomy.services.tagging import rebuild_closure
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 CSV_COLUMNS = ["notation", "parent", "label_fr", "label_nl", "label_de", "label_en", "definition"]
 LABEL_LANGUAGES = ["fr", "nl", "de", "en"]
@@ -71,7 +75,7 @@ def import_scheme_csv(scheme: ConceptScheme, stream: IO[str], source: str = "CSV
     return _apply(scheme, rows, source)
 
 
-def export_scheme_csv(scheme: ConceptScheme, stream: IO[str]) -> None:
+def export_scheme_csv(scheme: ConceptScheme, stream: "SupportsWrite[str]") -> None:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for concept in _ordered_concepts(scheme):
@@ -154,13 +158,15 @@ def import_scheme_turtle(scheme: ConceptScheme, text: str, source: str = "Turtle
         raise SchemeImportError(
             source, [_("the file holds %d concept schemes; expected one") % len(schemes)]
         )
-    notation_of: dict[URIRef, str] = {}
+    notation_of: dict[Node, str] = {}
     rows = []
-    for node in sorted(graph.subjects(RDF.type, SKOS.Concept)):
-        notation = graph.value(node, SKOS.notation)
-        if notation is None:
-            notation = str(node).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-        notation_of[node] = str(notation)
+    # rdflib types subjects as Node, which has no order; in Turtle they are URIRef or BNode, which do.
+    for node in sorted(graph.subjects(RDF.type, SKOS.Concept)):  # type: ignore[type-var]
+        found = graph.value(node, SKOS.notation)
+        if found is None:
+            notation_of[node] = str(node).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        else:
+            notation_of[node] = str(found)
     for node, notation in notation_of.items():
         labels = {lang: "" for lang in LABEL_LANGUAGES}
         for label in graph.objects(node, SKOS.prefLabel):

@@ -17,7 +17,8 @@ def rebuild_closure(scheme: ConceptScheme) -> int:
     parents = dict(scheme.concepts.values_list("pk", "parent_id"))
     rows = []
     for concept_id in parents:
-        ancestor, depth, seen = concept_id, 0, set()
+        ancestor: int | None = concept_id
+        depth, seen = 0, set()
         while ancestor is not None:
             if ancestor in seen:
                 raise ValueError(f"concept {concept_id} of scheme {scheme.code} is in a cycle")
