@@ -123,3 +123,11 @@ def test_the_reference_schemes_are_complete(db):
     )
     missing_labels = Concept.objects.filter(label_nl="") | Concept.objects.filter(label_de="")
     assert not missing_labels.exists()
+
+
+def test_a_concept_without_iri_or_notation_is_refused(scheme):
+    turtle = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+[] a skos:Concept ; skos:prefLabel "Sans identité"@fr ."""
+    with pytest.raises(SchemeImportError, match="neither an IRI nor a skos:notation"):
+        import_scheme_turtle(scheme, turtle)
+    assert not scheme.concepts.exists()

@@ -161,12 +161,19 @@ def import_scheme_turtle(scheme: ConceptScheme, text: str, source: str = "Turtle
     notation_of: dict[Node, str] = {}
     rows = []
     # rdflib types subjects as Node, which has no order; in Turtle they are URIRef or BNode, which do.
+    anonymous = 0
     for node in sorted(graph.subjects(RDF.type, SKOS.Concept)):  # type: ignore[type-var]
         found = graph.value(node, SKOS.notation)
-        if found is None:
+        if found is not None:
+            notation_of[node] = str(found)
+        elif isinstance(node, URIRef):
             notation_of[node] = str(node).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         else:
-            notation_of[node] = str(found)
+            anonymous += 1  # a blank node's id is random: there is nothing stable to key it by
+    if anonymous:
+        raise SchemeImportError(
+            source, [_("%d concept(s) have neither an IRI nor a skos:notation") % anonymous]
+        )
     for node, notation in notation_of.items():
         labels = {lang: "" for lang in LABEL_LANGUAGES}
         for label in graph.objects(node, SKOS.prefLabel):
