@@ -44,19 +44,24 @@ class SchemeFacets:
 @dataclass
 class Refinement:
     records: QuerySet[Any]
-    count: int
     facets: list[SchemeFacets]
     expression: Expression | None
 
 
-def selection_expression(selected: list[Concept]) -> Expression | None:
-    """Concepts of one scheme are alternatives (any), schemes combine (all)."""
+def _scheme_groups(selected: list[Concept]) -> dict[int, AnyOf]:
+    """The selected concepts as one alternative (any) per scheme, keyed by scheme id."""
     groups: dict[int, list[Concept]] = {}
     for concept in selected:
         groups.setdefault(concept.scheme_id, []).append(concept)
-    parts: list[Expression] = [
-        AnyOf(tuple(ConceptRef(c.code, "") for c in group)) for group in groups.values()
-    ]
+    return {
+        scheme_id: AnyOf(tuple(ConceptRef(c.code, "") for c in concepts))
+        for scheme_id, concepts in groups.items()
+    }
+
+
+def selection_expression(selected: list[Concept]) -> Expression | None:
+    """Concepts of one scheme are alternatives (any), schemes combine (all)."""
+    parts: list[Expression] = list(_scheme_groups(selected).values())
     return All(tuple(parts)) if parts else None
 
 
@@ -85,14 +90,9 @@ def _refine(
     expand_all: bool,
 ) -> Refinement:
     base_ids = engine.matching(container, None) if base is None else index.ids_of(base)
-    groups: dict[int, list[Concept]] = {}
-    for concept in selected:
-        groups.setdefault(concept.scheme_id, []).append(concept)
+    groups = _scheme_groups(selected)
     group_ids = {
-        scheme_id: engine.matching(
-            container, AnyOf(tuple(ConceptRef(c.code, "") for c in concepts))
-        )
-        for scheme_id, concepts in groups.items()
+        scheme_id: engine.matching(container, group) for scheme_id, group in groups.items()
     }
 
     def narrowed(skip: int | None) -> BitMap:
@@ -118,7 +118,6 @@ def _refine(
     )
     return Refinement(
         records=records,
-        count=len(matching),
         facets=facets,
         expression=selection_expression(selected),
     )
