@@ -25,3 +25,41 @@ def organisation(name: str = "Test SRL", *codes: str, **fields: object) -> Organ
             content_type=content_type, object_id=org.pk, concept=concept(code)
         )
     return org
+
+
+def strategy_tree(code: str = "dw", status: str = "active", **fields: object) -> dict[str, object]:
+    """A strategy version with one ambition, programme, action and indicator."""
+    import datetime
+
+    from territoria.strategy.models import Action, Ambition, Indicator, Programme, Strategy
+
+    version = Strategy.objects.create(
+        code=code,
+        name=f"Strategy {code}",
+        start_year=2019,
+        end_year=2024,
+        status=status,
+        **fields,
+    )
+    ambition = Ambition.objects.create(strategy=version, code="amb", order=1, title="Ambition")
+    programme = Programme.objects.create(
+        strategy=version, ambition=ambition, code="prog", name=f"Programme {code}"
+    )
+    action = Action.objects.create(
+        programme=programme,
+        code="act",
+        title=f"Action {code}",
+        status=Action.Status.ONGOING,
+        start_on=datetime.date(2022, 1, 1),
+        end_on=datetime.date(2025, 12, 31),
+    )
+    indicator = Indicator.objects.create(
+        code=f"ind-{code}", programme=programme, action=action, name="Indicator", unit="count"
+    )
+    return {
+        "strategy": version,
+        "ambition": ambition,
+        "programme": programme,
+        "action": action,
+        "indicator": indicator,
+    }

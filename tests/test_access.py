@@ -8,9 +8,10 @@ import json
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from territoria.strategy.models import MeasurementImport
 from territoria.taxonomy.models import Magnet, SchemeImport
 from tests.conftest import ROLES
-from tests.factories import organisation
+from tests.factories import organisation, strategy_tree
 
 PUBLIC = dict.fromkeys(ROLES, 200)
 STAFF_ONLY = {
@@ -53,6 +54,27 @@ MATRIX = {
     "api-1.0.0:magnet_results-private": ("get", "/api/v1/magnets/private/results", STAFF_OR_HIDDEN),
     "api-1.0.0:openapi-json": ("get", "/api/v1/openapi.json", PUBLIC),
     "api-1.0.0:openapi-view": ("get", "/api/v1/docs", PUBLIC),
+    "strategy:index": ("get", "/dashboard/", PUBLIC),
+    "strategy:versions": ("get", "/dashboard/versions/", PUBLIC),
+    "strategy:compare": ("get", "/dashboard/compare/?left=dw&right=draft", PUBLIC),
+    "strategy:home": ("get", "/dashboard/dw/", PUBLIC),
+    "strategy:home-private": ("get", "/dashboard/draft/", STAFF_OR_HIDDEN),
+    "strategy:ambition": ("get", "/dashboard/dw/ambitions/amb/", PUBLIC),
+    "strategy:ambition-private": ("get", "/dashboard/draft/ambitions/amb/", STAFF_OR_HIDDEN),
+    "strategy:programme": ("get", "/dashboard/dw/programmes/prog/", PUBLIC),
+    "strategy:programme-private": ("get", "/dashboard/draft/programmes/prog/", STAFF_OR_HIDDEN),
+    "strategy:action": ("get", "/dashboard/actions/{action}/", PUBLIC),
+    "strategy:action-private": ("get", "/dashboard/actions/{draft_action}/", STAFF_OR_HIDDEN),
+    "strategy:indicator": ("get", "/dashboard/indicators/ind-dw/", PUBLIC),
+    "strategy:indicator-private": ("get", "/dashboard/indicators/ind-draft/", STAFF_OR_HIDDEN),
+    "strategy:actions": ("get", "/dashboard/dw/actions/", PUBLIC),
+    "strategy:actions-private": ("get", "/dashboard/draft/actions/", STAFF_OR_HIDDEN),
+    "strategy:actions_csv": ("get", "/dashboard/dw/actions.csv", PUBLIC),
+    "strategy:actions_csv-private": ("get", "/dashboard/draft/actions.csv", STAFF_OR_HIDDEN),
+    "strategy:steering": ("get", "/dashboard/dw/steering/", PUBLIC),
+    "strategy:steering-private": ("get", "/dashboard/draft/steering/", STAFF_OR_HIDDEN),
+    "strategy:import": ("get", "/dashboard/measurements/import/", STAFF_ONLY),
+    "strategy:import_detail": ("get", "/dashboard/measurements/import/{staged}/", STAFF_ONLY),
     # django-ninja names its root; it has no page of its own.
     "api-1.0.0:api-root": ("get", "/api/v1/", dict.fromkeys(ROLES, 404)),
 }
@@ -78,7 +100,16 @@ def records(db):
     upload = SchemeImport.objects.create(
         scheme_code="x", file_name="x.csv", file_format="csv", content=""
     )
-    return {"org": org.pk, "upload": upload.pk}
+    public = strategy_tree("dw", is_default=True)
+    draft = strategy_tree("draft", status="draft")
+    staged = MeasurementImport.objects.create(file_name="m.csv", content="")
+    return {
+        "org": org.pk,
+        "upload": upload.pk,
+        "action": public["action"].pk,
+        "draft_action": draft["action"].pk,
+        "staged": staged.pk,
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -85,6 +85,7 @@ def demo(port: int, organisations: int, serve_after: bool = True) -> int:
     print(f"Territoria demo: fresh database {database}")
     call_command("migrate", verbosity=0)
     call_command("load_reference")
+    call_command("load_strategy")
     call_command("load_demo", organisations=organisations)
     accounts = _demo_accounts()
     if not serve_after:

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "territoria.core",
     "territoria.taxonomy",
     "territoria.ecosystem",
+    "territoria.strategy",
 ]
 
 MIDDLEWARE = [
@@ -97,7 +98,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 # The apps whose records agency staff (role "staff") manage in the back office;
 # user accounts stay with superusers.
-STAFF_MANAGED_APPS = {"taxonomy", "ecosystem"}
+STAFF_MANAGED_APPS = {"taxonomy", "ecosystem", "strategy"}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -137,6 +138,11 @@ STORAGES = {
 }
 # Static files are served straight from the installed package: no collectstatic step.
 WHITENOISE_USE_FINDERS = True
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "territoria.core.staticfiles.PackagedFileFinder",
+]
 WHITENOISE_AUTOREFRESH = DEBUG
 
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

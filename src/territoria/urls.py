@@ -29,6 +29,7 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 urlpatterns = [
     path("", ecosystem_views.home, name="home"),
     path("ecosystem/", include("territoria.ecosystem.urls")),
+    path("dashboard/", include("territoria.strategy.urls")),
     path("", include("territoria.taxonomy.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

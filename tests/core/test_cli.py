@@ -12,7 +12,8 @@ def test_demo_prepares_a_fresh_database_and_serves_it(tmp_path):
     command = [sys.executable, "-m", "territoria", "demo", "--no-serve", "--organisations", "200"]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "Reference schemes: 8 schemes" in result.stdout
+    assert "Reference schemes: 10 schemes" in result.stdout
+    assert "Strategy reference: 3 versions" in result.stdout
     assert (tmp_path / "demo.sqlite3").exists()
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr  # a second run starts afresh

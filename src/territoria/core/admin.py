@@ -44,7 +44,26 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """A back-office page whose every save and delete writes the audit log."""
+    """A back-office page whose every save and delete writes the audit log, inlines included."""
+
+    # Inline models whose changes the page audits in its own way.
+    unaudited_inlines: tuple[type[Any], ...] = ()
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model in self.unaudited_inlines:
+            super().save_formset(request, form, formset, change)
+            return
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            record_audit(request.user, f"{obj._meta.model_name}.delete", obj, before=snapshot(obj))
+            obj.delete()
+        for obj in instances:
+            manager = type(obj)._default_manager
+            before = snapshot(manager.get(pk=obj.pk)) if obj.pk else None
+            obj.save()
+            action = f"{obj._meta.model_name}.{'change' if before else 'create'}"
+            record_audit(request.user, action, obj, before=before, after=snapshot(obj))
+        formset.save_m2m()
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
@@ -62,6 +63,8 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
         if refinement.expression
         else "",
         "page_query": _query_without_page(request),
+        "facet_url": reverse("ecosystem:directory"),
+        "facet_form": "directory-form",
     }
     fragment = request.htmx and not request.htmx.history_restore_request
     template = "ecosystem/_directory_body.html" if fragment else "ecosystem/directory.html"

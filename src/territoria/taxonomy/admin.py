@@ -53,6 +53,8 @@ class TagInline(GenericTabularInline):
 class ContainerAdmin(AuditedAdmin):
     """Admin of a tagged record: audited, with its tags inline and kept in step with its concept fields."""
 
+    unaudited_inlines = (Tag,)  # audited below, as one "tags.set" entry
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         record = form.instance
         before = sorted(c.code for c in tags_of(record))

@@ -543,12 +543,15 @@ def _published(concepts: _Concepts) -> tuple[list[Organisation], int]:
         org.search_text = org.build_search_text()
         records.append((org, codes))
     tags = _save_tagged(Organisation, concepts, records)
-    release = Publication(
-        title=PRESS_RELEASE_TITLE, summary=PRESS_RELEASE_SUMMARY, published_on=PRESS_RELEASE_DATE,
-        publication_type_id=concepts.ids["publication-type:press-release"], source=Source.PUBLISHED,
-    )  # fmt: skip
-    tags += _save_tagged(Publication, concepts, [(release, ["publication-type:press-release",
-                                                            "technology:ai"])])  # fmt: skip
+    # The strategy's reference data may hold the same press release already (as a source).
+    release = Publication.objects.filter(title=PRESS_RELEASE_TITLE).first()
+    if release is None:
+        release = Publication(
+            title=PRESS_RELEASE_TITLE, summary=PRESS_RELEASE_SUMMARY, published_on=PRESS_RELEASE_DATE,
+            publication_type_id=concepts.ids["publication-type:press-release"], source=Source.PUBLISHED,
+        )  # fmt: skip
+        tags += _save_tagged(Publication, concepts, [(release, ["publication-type:press-release",
+                                                                "technology:ai"])])  # fmt: skip
     organisations = [org for org, _codes in records]
     release.organisations.set(organisations)
     return organisations, tags

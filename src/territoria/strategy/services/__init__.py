@@ -1,0 +1,1 @@
+"""Services of the strategy app: filters, progress, comparison, imports, reference data."""

@@ -1,0 +1,188 @@
+"""The action list's filters, read from the URL so that every filtered view is a link.
+
+Parameters: `ambition` and `programme` (codes), `c` (concepts: types, audiences or any
+other scheme; alternatives within a scheme, all schemes together), `status`,
+`recovery` (`yes`/`no`), `from` and `to` (dates: actions running at some point in
+the range). A wrong value is reported and ignored, never an error page.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from territoria.strategy.models import Action, Ambition, Programme, Strategy
+from territoria.strategy.services.imports import parse_date
+from territoria.taxonomy import containers
+from territoria.taxonomy.models import Concept
+from territoria.taxonomy.services import concepts_by_code, refine, schemes_by_code
+from territoria.taxonomy.services.search import Refinement
+
+FACET_SCHEMES = ["action-type", "audience"]
+MAX_CONCEPTS = 40
+
+
+@dataclass
+class ActionFilters:
+    strategy: Strategy
+    ambition: Ambition | None = None
+    programme: Programme | None = None
+    concepts: list[Concept] = field(default_factory=list)
+    status: str = ""
+    recovery: str = ""
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.params())
+
+    def params(self) -> list[tuple[str, str]]:
+        """The filters as URL parameters, in a stable order."""
+        pairs: list[tuple[str, str]] = []
+        if self.ambition:
+            pairs.append(("ambition", self.ambition.code))
+        if self.programme:
+            pairs.append(("programme", self.programme.code))
+        pairs += [("c", concept.code) for concept in self.concepts]
+        if self.status:
+            pairs.append(("status", self.status))
+        if self.recovery:
+            pairs.append(("recovery", self.recovery))
+        if self.start:
+            pairs.append(("from", self.start.isoformat()))
+        if self.end:
+            pairs.append(("to", self.end.isoformat()))
+        return pairs
+
+    def query_string(self) -> str:
+        return urlencode(self.params())
+
+
+def parse_filters(strategy: Strategy, query: QueryDict) -> ActionFilters:
+    filters = ActionFilters(strategy)
+    ambition_code = query.get("ambition", "").strip()
+    if ambition_code:
+        filters.ambition = strategy.ambitions.filter(code=ambition_code).first()
+        if filters.ambition is None:
+            filters.problems.append(_("Unknown ambition “%s”, ignored.") % ambition_code[:60])
+    programme_code = query.get("programme", "").strip()
+    if programme_code:
+        filters.programme = strategy.programmes.filter(code=programme_code).first()
+        if filters.programme is None:
+            filters.problems.append(_("Unknown programme “%s”, ignored.") % programme_code[:60])
+    codes = list(dict.fromkeys(query.getlist("c")))[:MAX_CONCEPTS]
+    found = concepts_by_code(codes)
+    filters.concepts = [found[code] for code in codes if code in found]
+    for code in codes:
+        if code not in found:
+            filters.problems.append(_("Unknown concept “%s”, ignored.") % code[:60])
+    status = query.get("status", "")
+    if status in Action.Status.values:
+        filters.status = status
+    elif status:
+        filters.problems.append(_("Unknown status “%s”, ignored.") % status[:60])
+    recovery = query.get("recovery", "")
+    if recovery in ("yes", "no"):
+        filters.recovery = recovery
+    elif recovery:
+        filters.problems.append(_("Recovery plan: answer yes or no."))
+    for name, attribute in (("from", "start"), ("to", "end")):
+        text = query.get(name, "").strip()
+        if text:
+            try:
+                setattr(filters, attribute, parse_date(text))
+            except ValueError as error:
+                filters.problems.append(str(error))
+    if filters.start and filters.end and filters.end < filters.start:
+        filters.problems.append(_("The date range ends before it starts; dates ignored."))
+        filters.start = filters.end = None
+    return filters
+
+
+def base_actions(filters: ActionFilters) -> QuerySet[Action]:
+    """The strategy's actions narrowed by everything but the concepts."""
+    actions = Action.objects.filter(programme__strategy=filters.strategy)
+    if filters.ambition:
+        actions = actions.filter(programme__ambition=filters.ambition)
+    if filters.programme:
+        actions = actions.filter(programme=filters.programme)
+    if filters.status:
+        actions = actions.filter(status=filters.status)
+    if filters.recovery:
+        actions = actions.filter(recovery_plan=filters.recovery == "yes")
+    # An action runs within the range if it starts before the range ends and ends
+    # after it starts (no end: still running). Actions without dates cannot qualify.
+    if filters.end:
+        actions = actions.filter(start_on__lte=filters.end)
+    if filters.start:
+        actions = actions.filter(start_on__isnull=False).filter(
+            Q(end_on__gte=filters.start) | Q(end_on__isnull=True)
+        )
+    return actions
+
+
+def filter_actions(filters: ActionFilters) -> Refinement:
+    """The filtered actions (records) and the type and audience counts beside them."""
+    refinement = refine(
+        containers.get("action"),
+        base_actions(filters),
+        filters.concepts,
+        schemes_by_code(FACET_SCHEMES),
+    )
+    refinement.records = listing(refinement.records)
+    return refinement
+
+
+def listing(actions: QuerySet[Action]) -> QuerySet[Action]:
+    return (
+        actions.select_related("programme__ambition", "action_type")
+        .defer("description")
+        .order_by("programme__ambition__order", "programme__name", "title", "pk")
+    )
+
+
+def audiences_of(actions: list[Action]) -> dict[int, list[Concept]]:
+    """Each action's target audiences, in one query."""
+    from territoria.taxonomy.models import Tag
+
+    result: dict[int, list[Concept]] = {action.pk: [] for action in actions}
+    tags = (
+        Tag.objects.filter(
+            content_type__app_label="strategy",
+            content_type__model="action",
+            object_id__in=list(result),
+            concept__scheme__code="audience",
+        )
+        .select_related("concept__scheme")
+        .order_by("concept__position", "concept__notation")
+    )
+    for tag in tags:
+        result[tag.object_id].append(tag.concept)
+    return result
+
+
+def rows(actions: list[Action]) -> list[dict[str, Any]]:
+    """The action table's rows: what the page shows and the CSV holds, column for column."""
+    audiences = audiences_of(actions)
+    return [
+        {
+            "action": action,
+            "title": action.title,
+            "programme": action.programme.name,
+            "ambition": action.programme.ambition.title,
+            "type": action.action_type.label if action.action_type else "",
+            "audiences": ", ".join(c.label for c in audiences[action.pk]),
+            "start": action.shown_start,
+            "end": action.shown_end,
+            "status": action.get_status_display(),
+            "budget": action.budget,
+            "recovery_plan": _("yes") if action.recovery_plan else _("no"),
+        }
+        for action in actions
+    ]

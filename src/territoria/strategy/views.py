@@ -1,0 +1,386 @@
+"""The strategy dashboard: versions, ambitions, programmes, actions, indicators; staff imports."""
+
+import csv
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from territoria.core.http import HtmxHttpRequest
+from territoria.core.permissions import staff_required
+from territoria.strategy.charts import indicator_figure
+from territoria.strategy.forms import CompareForm, MeasurementUploadForm
+from territoria.strategy.models import (
+    Action,
+    Ambition,
+    Indicator,
+    Measurement,
+    MeasurementImport,
+    Programme,
+    Strategy,
+)
+from territoria.strategy.services import filters as action_filters
+from territoria.strategy.services.compare import compare as compare_versions
+from territoria.strategy.services.imports import (
+    ImportRefused,
+    cancel_import,
+    confirm_import,
+    stage_import,
+)
+from territoria.strategy.services.progress import Progress, Status, progress, progress_of_all
+from territoria.taxonomy.services import tags_of
+
+CSV_COLUMNS = [
+    ("title", "Action"),
+    ("programme", "Programme"),
+    ("ambition", "Ambition"),
+    ("type", "Type"),
+    ("audiences", "Audiences"),
+    ("start", "Start"),
+    ("end", "End"),
+    ("status", "Status"),
+    ("budget", "Budget"),
+    ("recovery_plan", "Recovery plan"),
+]
+
+
+def visible_strategies(request: HttpRequest) -> QuerySet[Strategy]:
+    """Draft versions are for staff only."""
+    strategies = Strategy.objects.all()
+    if not request.user.is_staff:
+        strategies = strategies.exclude(status=Strategy.Status.DRAFT)
+    return strategies
+
+
+def _strategy(request: HttpRequest, code: str) -> Strategy:
+    return get_object_or_404(visible_strategies(request), code=code)
+
+
+def _context(request: HttpRequest, strategy: Strategy | None, **extra: Any) -> dict[str, Any]:
+    return {
+        "nav": "dashboard",
+        "strategy": strategy,
+        "versions": visible_strategies(request),
+        **extra,
+    }
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """The dashboard opens on the version shown first, or lists the versions."""
+    strategies = visible_strategies(request)
+    chosen = request.GET.get("version", "")
+    if chosen and strategies.filter(code=chosen).exists():
+        return redirect("strategy:home", chosen)
+    default = (
+        strategies.filter(is_default=True).first() or strategies.order_by("-start_year").first()
+    )
+    if default is None:
+        return render(request, "strategy/versions.html", _context(request, None))
+    return home(request, default.code)
+
+
+def versions(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "strategy/versions.html", _context(request, None, form=CompareForm(request))
+    )
+
+
+def home(request: HttpRequest, strategy: str) -> HttpResponse:
+    version = _strategy(request, strategy)
+    ambitions = list(
+        version.ambitions.prefetch_related("levers").annotate(
+            programme_count=Count("programmes", distinct=True),
+            action_count=Count("programmes__actions", distinct=True),
+        )
+    )
+    key_indicators = list(
+        Indicator.objects.filter(programme__strategy=version, is_key=True).select_related(
+            "programme__ambition", "action"
+        )
+    )
+    standings = progress_of_all(key_indicators)
+    by_ambition: dict[int, list[Progress]] = {}
+    for standing in standings:
+        by_ambition.setdefault(standing.indicator.programme.ambition_id, []).append(standing)
+    statuses = Counter(
+        Action.objects.filter(programme__strategy=version).values_list("status", flat=True)
+    )
+    return render(
+        request,
+        "strategy/home.html",
+        _context(
+            request,
+            version,
+            ambitions=[(a, by_ambition.get(a.pk, [])) for a in ambitions],
+            programme_count=version.programmes.count(),
+            action_statuses=[
+                (label, statuses.get(value, 0)) for value, label in Action.Status.choices
+            ],
+            action_count=sum(statuses.values()),
+            indicator_count=Indicator.objects.filter(programme__strategy=version).count(),
+            measurement_count=Measurement.objects.filter(
+                indicator__programme__strategy=version
+            ).count(),
+        ),
+    )
+
+
+def ambition(request: HttpRequest, strategy: str, code: str) -> HttpResponse:
+    version = _strategy(request, strategy)
+    item = get_object_or_404(Ambition.objects.filter(strategy=version), code=code)
+    programmes = list(item.programmes.annotate(action_count=Count("actions")).order_by("name"))
+    indicators = Indicator.objects.filter(programme__ambition=item).select_related(
+        "programme", "action"
+    )
+    return render(
+        request,
+        "strategy/ambition.html",
+        _context(
+            request,
+            version,
+            ambition=item,
+            levers=item.levers.all(),
+            programmes=programmes,
+            standings=progress_of_all(indicators),
+        ),
+    )
+
+
+def programme(request: HttpRequest, strategy: str, code: str) -> HttpResponse:
+    version = _strategy(request, strategy)
+    item = get_object_or_404(
+        Programme.objects.filter(strategy=version).select_related("ambition"), code=code
+    )
+    actions = list(
+        item.actions.select_related("action_type").annotate(indicator_count=Count("indicators"))
+    )
+    standings = progress_of_all(item.indicators.select_related("action"))
+    return render(
+        request,
+        "strategy/programme.html",
+        _context(
+            request,
+            version,
+            programme=item,
+            partners=item.partners.order_by("name"),
+            actions=actions,
+            charts=_charts(standings),
+        ),
+    )
+
+
+def action(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        Action.objects.select_related("programme__ambition", "programme__strategy", "action_type"),
+        pk=pk,
+        programme__strategy__in=visible_strategies(request),
+    )
+    concepts = tags_of(item)
+    standings = progress_of_all(item.indicators.all())
+    return render(
+        request,
+        "strategy/action.html",
+        _context(
+            request,
+            item.programme.strategy,
+            action=item,
+            audiences=[c for c in concepts if c.scheme.code == "audience"],
+            themes=[c for c in concepts if c.scheme.code not in ("audience", "action-type")],
+            partners=item.partners.order_by("name"),
+            levers=item.levers.select_related("ambition"),
+            charts=_charts(standings),
+        ),
+    )
+
+
+def indicator(request: HttpRequest, code: str) -> HttpResponse:
+    item = get_object_or_404(
+        Indicator.objects.select_related("programme__ambition", "programme__strategy", "action"),
+        code=code,
+        programme__strategy__in=visible_strategies(request),
+    )
+    measurements = item.measurements.select_related("source_publication")
+    return render(
+        request,
+        "strategy/indicator.html",
+        _context(
+            request,
+            item.programme.strategy,
+            indicator=item,
+            charts=_charts([progress(item, measurements)]),
+        ),
+    )
+
+
+def _charts(standings: list[Progress]) -> list[dict[str, Any]]:
+    return [
+        {
+            "progress": p,
+            "figure": indicator_figure(p) if p.series else None,
+            "id": p.indicator.code,
+            "script_id": f"figure-{p.indicator.code}",
+        }
+        for p in standings
+    ]
+
+
+def actions(request: HtmxHttpRequest, strategy: str) -> HttpResponse:
+    version = _strategy(request, strategy)
+    chosen = action_filters.parse_filters(version, request.GET)
+    refinement = action_filters.filter_actions(chosen)
+    records = list(refinement.records)
+    context = _context(
+        request,
+        version,
+        filters=chosen,
+        facets=refinement.facets,
+        rows=action_filters.rows(records),
+        ambitions=version.ambitions.all(),
+        programmes=version.programmes.select_related("ambition").order_by(
+            "ambition__order", "name"
+        ),
+        statuses=Action.Status.choices,
+        csv_query=chosen.query_string(),
+        facet_url=request.path,
+        facet_form="actions-form",
+    )
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "strategy/_actions_body.html" if fragment else "strategy/actions.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def actions_csv(request: HttpRequest, strategy: str) -> StreamingHttpResponse:
+    """Exactly the filtered list the page shows, column for column."""
+    version = _strategy(request, strategy)
+    chosen = action_filters.parse_filters(version, request.GET)
+    records = list(action_filters.filter_actions(chosen).records)
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff"
+        yield writer.writerow([_(label) for _key, label in CSV_COLUMNS])
+        for row in action_filters.rows(records):
+            yield writer.writerow([_csv_value(row[key]) for key, _label in CSV_COLUMNS])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="actions-{version.code}.csv"'
+    return response
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:f}" if value != value.to_integral_value() else f"{value:.0f}"
+    text = str(value)
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def steering(request: HttpRequest, strategy: str) -> HttpResponse:
+    version = _strategy(request, strategy)
+    targeted = Indicator.objects.filter(
+        programme__strategy=version, target_value__isnull=False
+    ).select_related("programme__ambition", "action")
+    standings = progress_of_all(targeted)
+    order = {
+        status: rank
+        for rank, status in enumerate(
+            [
+                Status.MISSED,
+                Status.AT_RISK,
+                Status.INSUFFICIENT,
+                Status.NO_DATA,
+                Status.ON_TRACK,
+                Status.ACHIEVED,
+            ]
+        )
+    }
+    standings.sort(key=lambda p: (order.get(p.status, 99), p.indicator.name))
+    return render(
+        request,
+        "strategy/steering.html",
+        _context(
+            request,
+            version,
+            attention=[p for p in standings if p.needs_attention],
+            others=[p for p in standings if not p.needs_attention],
+            untargeted=Indicator.objects.filter(
+                programme__strategy=version, target_value__isnull=True
+            ).count(),
+        ),
+    )
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    form = CompareForm(request, request.GET or None)
+    comparison = None
+    if form.is_valid():
+        comparison = compare_versions(form.cleaned_data["left"], form.cleaned_data["right"])
+    return render(
+        request,
+        "strategy/compare.html",
+        _context(request, None, form=form, comparison=comparison),
+    )
+
+
+@staff_required
+def import_measurements(request: HttpRequest) -> HttpResponse:
+    form = MeasurementUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        staged = stage_import(form.file_name, form.text, request.user)
+        return redirect(staged)
+    return render(
+        request,
+        "strategy/import.html",
+        {
+            "nav": "dashboard",
+            "form": form,
+            "recent": MeasurementImport.objects.select_related("created_by")[:10],
+        },
+    )
+
+
+@staff_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    staged = get_object_or_404(MeasurementImport, pk=pk)
+    if request.method == "POST":
+        choice = request.POST.get("choice", "")
+        try:
+            if choice == "cancel":
+                cancel_import(staged, request.user)
+                messages.info(request, _("Import cancelled: nothing was imported."))
+            elif choice in ("all", "valid"):
+                done = confirm_import(staged, request.user, only_valid=choice == "valid")
+                messages.success(
+                    request,
+                    _("%d measurement(s) imported.") % done.imported,
+                )
+            else:
+                messages.error(request, _("Choose what to do with the file."))
+        except ImportRefused as refusal:
+            messages.error(request, str(refusal))
+        return redirect(staged)
+    return render(
+        request,
+        "strategy/import_detail.html",
+        {
+            "nav": "dashboard",
+            "staged": staged,
+            "bad_lines": len({p["line"] for p in staged.problems}),
+        },
+    )
