@@ -64,7 +64,8 @@ def indicator_figure(progress: Progress) -> dict[str, Any]:
             "height": 280,
             "showlegend": len(data) > 1,
             "legend": {"orientation": "h", "y": -0.2},
-            "yaxis": {"title": {"text": unit}, "rangemode": "tozero", "separatethousands": True},
+            # The unit is in the heading and the table: an axis title would need inline styles.
+            "yaxis": {"rangemode": "tozero", "separatethousands": True},
             "xaxis": {"type": "date"},
             "separators": ",.",  # the site's Belgian number format, in every language
             "font": {"family": "system-ui, sans-serif", "size": 13},

@@ -223,7 +223,10 @@ def _charts(standings: list[Progress]) -> list[dict[str, Any]]:
     return [
         {
             "progress": p,
-            "figure": indicator_figure(p) if p.series else None,
+            # One figure and no target make no line: the table alone says it.
+            "figure": indicator_figure(p)
+            if len(p.series) > 1 or (p.series and p.indicator.target_value is not None)
+            else None,
             "id": p.indicator.code,
             "script_id": f"figure-{p.indicator.code}",
         }
