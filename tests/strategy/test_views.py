@@ -171,7 +171,7 @@ def test_action_indicator_and_programme_pages(client, dashboard):
     assert "« 150 en 2023 »" in page
     study = dashboard["actions"]["study"]
     page = client.get(f"/dashboard/actions/{study.pk}/").content.decode()
-    assert "plotly" not in page
+    assert "plotly.min.js" not in page
     assert "not published" in page or "publié" in page
     assert client.get("/dashboard/indicators/ind-dw/").status_code == 200
     assert client.get("/dashboard/dw/programmes/prog/").status_code == 200
