@@ -251,8 +251,6 @@ def actions(request: HtmxHttpRequest, strategy: str) -> HttpResponse:
         ),
         statuses=Action.Status.choices,
         csv_query=chosen.query_string(),
-        facet_url=request.path,
-        facet_form="actions-form",
     )
     fragment = request.htmx and not request.htmx.history_restore_request
     template = "strategy/_actions_body.html" if fragment else "strategy/actions.html"
