@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django.core.management import CommandError, call_command
 
 from territoria.core.models import AuditEntry
@@ -35,6 +36,12 @@ ind-dw;2099-12-31;10;https://example.org/a;;
 eur-dw;2023-12-31;10.123;https://example.org/a;;
 ind-dw;2018-12-31;1.5,3;https://example.org/a;;
 """
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

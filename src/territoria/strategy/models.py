@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from territoria.ecosystem.models import Organisation, Publication, concept_choice
 from territoria.taxonomy.models import Concept, Tag, TaggedModel
@@ -271,8 +272,8 @@ class Action(TaggedModel):
     tags = GenericRelation(Tag, related_query_name="action")
 
     class Meta:
-        verbose_name = _("action")
-        verbose_name_plural = _("actions")
+        verbose_name = pgettext_lazy("strategy", "action")
+        verbose_name_plural = pgettext_lazy("strategy", "actions")
         ordering = ["programme", "title", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["programme", "code"], name="action_code_per_programme"),
@@ -332,7 +333,7 @@ class Indicator(models.Model):
     )
     action = models.ForeignKey(
         Action,
-        verbose_name=_("action"),
+        verbose_name=pgettext_lazy("strategy", "action"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,

@@ -95,14 +95,16 @@ def versions(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest, strategy: str) -> HttpResponse:
     version = _strategy(request, strategy)
     ambitions = list(
-        version.ambitions.prefetch_related("levers").annotate(
+        version.ambitions.select_related("strategy")
+        .prefetch_related("levers")
+        .annotate(
             programme_count=Count("programmes", distinct=True),
             action_count=Count("programmes__actions", distinct=True),
         )
     )
     key_indicators = list(
         Indicator.objects.filter(programme__strategy=version, is_key=True).select_related(
-            "programme__ambition", "action"
+            "programme__ambition", "programme__strategy", "action"
         )
     )
     standings = progress_of_all(key_indicators)
@@ -137,7 +139,7 @@ def ambition(request: HttpRequest, strategy: str, code: str) -> HttpResponse:
     item = get_object_or_404(Ambition.objects.filter(strategy=version), code=code)
     programmes = list(item.programmes.annotate(action_count=Count("actions")).order_by("name"))
     indicators = Indicator.objects.filter(programme__ambition=item).select_related(
-        "programme", "action"
+        "programme__strategy", "action"
     )
     return render(
         request,
@@ -296,8 +298,8 @@ def steering(request: HttpRequest, strategy: str) -> HttpResponse:
     version = _strategy(request, strategy)
     targeted = Indicator.objects.filter(
         programme__strategy=version, target_value__isnull=False
-    ).select_related("programme__ambition", "action")
-    standings = progress_of_all(targeted)
+    ).select_related("programme__ambition", "programme__strategy", "action")
+    standings = progress_of_all(targeted, sources=False)
     order = {
         status: rank
         for rank, status in enumerate(

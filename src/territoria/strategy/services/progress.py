@@ -148,13 +148,20 @@ def progress(
 
 
 def progress_of_all(
-    indicators: Iterable[Indicator], today: datetime.date | None = None
+    indicators: Iterable[Indicator], today: datetime.date | None = None, sources: bool = True
 ) -> list[Progress]:
-    """Progress of many indicators with one query for their measurements."""
+    """Progress of many indicators with one query for their measurements.
+
+    Without `sources`, the measurements carry their values only (no source, no note),
+    for pages that show standings but no figures' sources.
+    """
     indicators = list(indicators)
     by_indicator: dict[int, list[Measurement]] = {i.pk: [] for i in indicators}
-    for m in Measurement.objects.filter(indicator__in=indicators).select_related(
-        "source_publication"
-    ):
+    measurements = Measurement.objects.filter(indicator__in=indicators)
+    if sources:
+        measurements = measurements.select_related("source_publication")
+    else:
+        measurements = measurements.only("indicator_id", "measured_on", "value")
+    for m in measurements:
         by_indicator[m.indicator_id].append(m)
     return [progress(i, by_indicator[i.pk], today) for i in indicators]
