@@ -99,6 +99,7 @@ class PolicyLeverAdmin(AuditedAdmin):
 
 class MeasurementInline(admin.TabularInline):
     model = Measurement
+    formfield_overrides = URL_FIELDS
     fields = ("measured_on", "value", "source_publication", "source_url", "note")
     autocomplete_fields = ("source_publication",)
     extra = 1
