@@ -2,8 +2,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from territoria.core.models import AuditEntry
 from territoria.strategy.models import Indicator, Measurement, MeasurementImport

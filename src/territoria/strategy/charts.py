@@ -66,7 +66,8 @@ def indicator_figure(progress: Progress) -> dict[str, Any]:
             "legend": {"orientation": "h", "y": -0.2},
             # The unit is in the heading and the table: an axis title would need inline styles.
             "yaxis": {"rangemode": "tozero", "separatethousands": True},
-            "xaxis": {"type": "date"},
+            # Numeric months: Plotly ships its month names in English only.
+            "xaxis": {"type": "date", "tickformat": "%m/%Y"},
             "separators": ",.",  # the site's Belgian number format, in every language
             "font": {"family": "system-ui, sans-serif", "size": 13},
             "paper_bgcolor": "rgba(0,0,0,0)",

@@ -10,7 +10,7 @@
       if (!source) { return; }
       var figure = JSON.parse(source.textContent);
       Plotly.newPlot(element, figure.data, figure.layout, {
-        displayModeBar: false, responsive: true, locale: document.documentElement.lang
+        displayModeBar: false, responsive: true
       });
       element.dataset.drawn = "1";
     });
