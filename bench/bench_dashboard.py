@@ -10,30 +10,14 @@ ratio to the target.
 
 import argparse
 import datetime
-import os
 import random
 import sys
-import tempfile
 from decimal import Decimal
 
-from bench_directory import measure
+from bench_directory import configure, measure
 
 TARGET_MS = 150
 CODE = "bench"
-
-
-def setup() -> None:
-    data_dir = tempfile.mkdtemp(prefix="territoria-bench-")
-    os.environ.setdefault("TERRITORIA_DATA_DIR", data_dir)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{data_dir}/bench.sqlite3")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "territoria.settings"
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def generate(actions: int, measurements: int, seed: int = 20261123) -> None:
@@ -135,7 +119,7 @@ def main() -> int:
     parser.add_argument("--measurements", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
-    setup()
+    configure()
     generate(args.actions, args.measurements)
 
     from django.test import Client

@@ -17,7 +17,8 @@ import tempfile
 import time
 
 
-def setup(organisations: int) -> None:
+def configure() -> None:
+    """Django on DATABASE_URL, or on a temporary SQLite file; migrated."""
     data_dir = tempfile.mkdtemp(prefix="territoria-bench-")
     os.environ.setdefault("TERRITORIA_DATA_DIR", data_dir)
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{data_dir}/bench.sqlite3")
@@ -27,13 +28,17 @@ def setup(organisations: int) -> None:
 
     django.setup()
     from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def setup(organisations: int) -> None:
+    configure()
     from django.db import connection
 
     from territoria.ecosystem.demo import load_demo_ecosystem
-    from territoria.taxonomy.services.reference import load_reference_schemes
-
-    call_command("migrate", verbosity=0)
     from territoria.ecosystem.models import Organisation
+    from territoria.taxonomy.services.reference import load_reference_schemes
 
     if not Organisation.objects.exists():
         load_reference_schemes()

@@ -93,33 +93,19 @@ def test_actions_carry_type_audiences_and_say_when_they_have_no_figure(loaded):
 
 
 def test_loading_twice_changes_nothing(loaded):
-    counts = [
-        m.objects.count()
-        for m in (
-            Strategy,
-            Ambition,
-            PolicyLever,
-            Programme,
-            Action,
-            Indicator,
-            Measurement,
-            Publication,
-        )
-    ]
+    models = (
+        Strategy,
+        Ambition,
+        PolicyLever,
+        Programme,
+        Action,
+        Indicator,
+        Measurement,
+        Publication,
+    )
+    counts = [model.objects.count() for model in models]
     load_strategy_reference()
-    assert counts == [
-        m.objects.count()
-        for m in (
-            Strategy,
-            Ambition,
-            PolicyLever,
-            Programme,
-            Action,
-            Indicator,
-            Measurement,
-            Publication,
-        )
-    ]
+    assert counts == [model.objects.count() for model in models]
 
 
 @pytest.mark.parametrize(

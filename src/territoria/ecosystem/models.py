@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from territoria.core.i18n import localized
 from territoria.ecosystem.validators import validate_enterprise_number
-from territoria.taxonomy.models import Concept, Tag, TaggedModel
+from territoria.taxonomy.models import Tag, TaggedModel, concept_field
 
 
 def normalise_for_search(*parts: str | None) -> str:
@@ -32,10 +32,6 @@ class Source(models.TextChoices):
     DEMO = "demo", _("fictitious demo record")
 
 
-def concept_choice(scheme: str) -> dict[str, str]:
-    return {"scheme__code": scheme}
-
-
 class Organisation(TaggedModel):
     concept_fields = {"municipality": "territory", "size_class": "size"}
 
@@ -54,28 +50,12 @@ class Organisation(TaggedModel):
     name_de = models.CharField(_("name in German"), max_length=255, blank=True)
     name_en = models.CharField(_("name in English"), max_length=255, blank=True)
     legal_form = models.CharField(_("legal form"), max_length=80, blank=True)
-    size_class = models.ForeignKey(
-        Concept,
-        verbose_name=_("size class"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to=concept_choice("size"),
-    )
+    size_class = concept_field("size", _("size class"))
     street = models.CharField(_("street and number"), max_length=255, blank=True)
     postcode = models.CharField(_("postcode"), max_length=10, blank=True)
     city = models.CharField(_("locality"), max_length=120, blank=True)
     country = models.CharField(_("country"), max_length=2, default="BE")
-    municipality = models.ForeignKey(
-        Concept,
-        verbose_name=_("municipality"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to=concept_choice("territory"),
-    )
+    municipality = concept_field("territory", _("municipality"))
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -185,15 +165,7 @@ class Event(TaggedModel):
 
     title = models.CharField(_("title"), max_length=255)
     description = models.TextField(_("description"), blank=True)
-    event_type = models.ForeignKey(
-        Concept,
-        verbose_name=_("type"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to=concept_choice("event-type"),
-    )
+    event_type = concept_field("event-type", _("type"))
     starts_on = models.DateField(_("date"))
     ends_on = models.DateField(_("end date"), null=True, blank=True)
     place = models.CharField(_("place"), max_length=255, blank=True)
@@ -228,15 +200,7 @@ class Publication(TaggedModel):
 
     title = models.CharField(_("title"), max_length=255)
     summary = models.TextField(_("summary"), blank=True)
-    publication_type = models.ForeignKey(
-        Concept,
-        verbose_name=_("type"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to=concept_choice("publication-type"),
-    )
+    publication_type = concept_field("publication-type", _("type"))
     published_on = models.DateField(_("published on"))
     url = models.URLField(_("address"), blank=True)
     organisations = models.ManyToManyField(

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from territoria.ecosystem.models import Organisation, Publication, concept_choice
-from territoria.taxonomy.models import Concept, Tag, TaggedModel
+from territoria.ecosystem.models import Organisation, Publication
+from territoria.taxonomy.models import Tag, TaggedModel, concept_field
 
 # Words the dashboard's addresses use, which a version's code cannot be.
 RESERVED_CODES = {"versions", "compare", "actions", "indicators", "measurements"}
@@ -235,15 +235,7 @@ class Action(TaggedModel):
     code = models.SlugField(_("code"), max_length=80)
     title = models.CharField(_("title"), max_length=255)
     description = models.TextField(_("description"), blank=True)
-    action_type = models.ForeignKey(
-        Concept,
-        verbose_name=_("type"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to=concept_choice("action-type"),
-    )
+    action_type = concept_field("action-type", _("type"))
     start_on = models.DateField(_("start"), null=True, blank=True)
     end_on = models.DateField(_("end"), null=True, blank=True)
     date_precision = models.CharField(

@@ -204,6 +204,21 @@ class Magnet(models.Model):
             raise ValidationError(errors)
 
 
+def concept_field(
+    scheme: str, verbose_name: Any
+) -> "models.ForeignKey[Concept | None, Concept | None]":
+    """An optional link to one concept of `scheme`, for a TaggedModel's `concept_fields`."""
+    return models.ForeignKey(
+        Concept,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"scheme__code": scheme},
+    )
+
+
 class TaggedModel(models.Model):
     """Base of every container model: tags, plus concept fields kept in step with them.
 
