@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Protocol
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,11 +39,24 @@ class Status:
     NEEDS_ATTENTION = (AT_RISK, MISSED)
 
 
+class Figure(Protocol):
+    """What a standing needs of a measurement: a Measurement, or just its date and value."""
+
+    measured_on: datetime.date
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Value:
+    measured_on: datetime.date
+    value: Decimal
+
+
 @dataclass(frozen=True)
 class Point:
     day: datetime.date
-    value: Decimal
-    measurement: Measurement
+    value: Decimal  # the running value: the aggregation applied up to `day`
+    measurement: Any  # the Measurement (with its source) or a bare Value
 
 
 @dataclass
@@ -57,7 +71,7 @@ class Progress:
     share: float | None = None
     projected: float | None = None  # the trend's value at the target date
     trend_per_year: float | None = None
-    measurements: list[Measurement] = field(default_factory=list)
+    measurements: list[Any] = field(default_factory=list)
 
     @property
     def status_label(self) -> str:
@@ -72,7 +86,7 @@ class Progress:
         return self.status in Status.NEEDS_ATTENTION
 
 
-def series(indicator: Indicator, measurements: Iterable[Measurement]) -> list[Point]:
+def series(indicator: Indicator, measurements: Iterable[Figure]) -> list[Point]:
     points: list[Point] = []
     running: Decimal | None = None
     for m in sorted(measurements, key=lambda m: m.measured_on):
@@ -102,7 +116,7 @@ def linear_trend(points: Sequence[tuple[float, float]]) -> tuple[float, float] |
 
 def progress(
     indicator: Indicator,
-    measurements: Iterable[Measurement] | None = None,
+    measurements: Iterable[Figure] | None = None,
     today: datetime.date | None = None,
 ) -> Progress:
     """The indicator's standing; `measurements` saves a query when already fetched."""
@@ -156,12 +170,14 @@ def progress_of_all(
     for pages that show standings but no figures' sources.
     """
     indicators = list(indicators)
-    by_indicator: dict[int, list[Measurement]] = {i.pk: [] for i in indicators}
+    by_indicator: dict[int, list[Any]] = {i.pk: [] for i in indicators}
     measurements = Measurement.objects.filter(indicator__in=indicators)
     if sources:
-        measurements = measurements.select_related("source_publication")
+        for m in measurements.select_related("source_publication"):
+            by_indicator[m.indicator_id].append(m)
     else:
-        measurements = measurements.only("indicator_id", "measured_on", "value")
-    for m in measurements:
-        by_indicator[m.indicator_id].append(m)
+        for indicator_id, day, value in measurements.values_list(
+            "indicator_id", "measured_on", "value"
+        ):
+            by_indicator[indicator_id].append(Value(day, value))
     return [progress(i, by_indicator[i.pk], today) for i in indicators]
