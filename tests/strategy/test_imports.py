@@ -164,3 +164,57 @@ def test_the_command_reports_lines_and_writes_nothing(indicators, tmp_path):
     assert not Measurement.objects.exists()
     call_command("import_measurements", str(path), "--only-valid")
     assert Measurement.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("1_000", False),
+        ("١٢٣", False),
+        ("１２３", False),
+        ("1e5", False),
+        ("+5", False),
+        ("1e9999999", False),
+        ("99999999999999.99999", False),
+        ("0.123456789", False),
+        ("1000000000000", False),  # 10^12: beyond what the columns hold everywhere
+        ("999999999999", True),
+        ("-0", True),
+        ("12,5", True),
+    ],
+)
+def test_strict_numbers(indicators, value, accepted):
+    indicators[0].unit = "ratio" if value != "-0" else "count"
+    indicators[0].save()
+    text = f"indicator;date;value;source_url\nind-dw;2024-12-31;{value};https://e.org\n"
+    assert (check_measurements(text).problems == []) is accepted
+
+
+def test_hostile_files_are_reported_not_errors(indicators):
+    long_field = "x" * 200_000
+    cases = {
+        f"indicator;date;value;source_url;note\nind-dw;2024-12-31;1;https://e.org;{long_field}\n": "",
+        "indicator;date;value;source_url;source_publication\nind-dw;2024-12-31;1;;²\n": "source_publication",
+        "indicator;date;value;source_publication\nind-dw;2024-12-31;1;99999999999999999999999\n": "source_publication",
+        f"indicator;date;value;source_url\nind-dw;2024-12-31;1;https://e.org/{'a' * 300}\n": "source_url",
+        "indicator;value;value;date;source_url\n": "",
+        "indicator;date;value;source_url\n": "",
+    }  # fmt: skip
+    for text, field in cases.items():
+        problems = check_measurements(text).problems
+        assert problems, text[:80]
+        assert problems[0].field == field, (text[:80], problems)
+
+
+def test_line_numbers_count_blank_lines_and_quoted_newlines(indicators):
+    text = (
+        "indicator;date;value;source_url;note\n"
+        "\n"
+        "\n"
+        "ind-dw;2024-12-31;x;https://e.org;\n"  # line 4
+        'ind-dw;2023-12-31;1;https://e.org;"two\nlines"\n'  # lines 5-6
+        "ind-dw;2022-12-31;y;https://e.org;\n"  # line 7
+    )
+    check = check_measurements(text)
+    assert [p.line for p in check.problems] == [4, 7]
+    assert check.lines == 3

@@ -84,7 +84,8 @@ def test_reached_missed_and_insufficient(indicator):
 
 
 def test_a_falling_target(indicator):
-    """Fewer white zones: the target lies below the first value."""
+    """Fewer white zones: the target is reached from above."""
+    indicator.target_direction = Indicator.Direction.DECREASE
     set_target(indicator, 20, "2028-12-31")
     measure(indicator, ("2022-12-31", 100), ("2023-12-31", 80), ("2024-12-31", 60))
     standing = progress(indicator, today=TODAY)
@@ -92,6 +93,36 @@ def test_a_falling_target(indicator):
     assert standing.percent == 50
     set_target(indicator, 0, "2025-12-31")
     assert progress(indicator, today=TODAY).status == Status.MISSED
+
+
+def test_the_direction_is_declared_not_guessed(indicator):
+    """Review findings: one high figure is not 'reached' for a target from above, and
+    figures above a target from below are reached, whatever their first value."""
+    indicator.target_direction = Indicator.Direction.DECREASE
+    set_target(indicator, 10, "2028-12-31")
+    measure(indicator, ("2024-12-31", 500))
+    standing = progress(indicator, today=TODAY)
+    assert standing.status == Status.INSUFFICIENT and standing.share is None
+    indicator.measurements.all().delete()
+    indicator.target_direction = Indicator.Direction.INCREASE
+    set_target(indicator, 100, "2028-12-31")
+    measure(indicator, ("2023-12-31", 120), ("2024-12-31", 130))
+    standing = progress(indicator, today=TODAY)
+    assert standing.status == Status.ACHIEVED and standing.percent == 130
+
+
+def test_figures_after_the_target_date_do_not_reach_it(indicator):
+    indicator.aggregation = Indicator.Aggregation.SUM
+    set_target(indicator, 100, "2024-12-31")
+    measure(indicator, ("2023-12-31", 50), ("2025-06-30", 60))
+    assert progress(indicator, today=TODAY).status == Status.MISSED
+
+
+def test_a_projection_of_a_count_never_falls_below_zero(indicator):
+    set_target(indicator, 1000, "2035-12-31")
+    measure(indicator, ("2022-12-31", 300), ("2023-12-31", 200), ("2024-12-31", 100))
+    standing = progress(indicator, today=TODAY)
+    assert standing.projected == 0 and standing.status == Status.AT_RISK
 
 
 def test_a_summed_indicator_projects_its_running_total(indicator):

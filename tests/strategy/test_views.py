@@ -256,3 +256,56 @@ def test_non_staff_cannot_post_an_import(client_for, dashboard):
     )
     staged.refresh_from_db()
     assert staged.status == "checked"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/?version=%00",
+        "/dashboard/dw/actions/?ambition=%00",
+        "/dashboard/dw/actions/?programme=a%00b",
+        "/dashboard/dw/actions.csv?ambition=%00&c=x%00y",
+        "/dashboard/dw/actions/?from=0000-01-01&to=99999-01-01",
+        "/dashboard/dw/actions/?from=2024-02-30",
+        "/dashboard/compare/?left=%00&right=dw",
+        "/dashboard/compare/?foo=bar",
+    ],
+)
+def test_hostile_parameters_never_fail(client, dashboard, url):
+    assert client.get(url).status_code == 200
+
+
+def test_a_draft_version_lists_its_actions_for_staff(client_for, dashboard):
+    draft = strategy_tree("draft", status="draft")
+    set_tags(draft["action"], [concept("audience:citizens")])
+    staff = client_for("staff")
+    page = staff.get("/dashboard/draft/actions/?c=audience:citizens").content.decode()
+    assert "Action draft" in page
+    rows = rows_of(staff.get("/dashboard/draft/actions.csv?c=audience:citizens"))
+    assert [row[0] for row in rows[1:]] == ["Action draft"]
+
+
+def test_turning_a_version_into_a_draft_hides_its_actions_from_magnets(client, dashboard):
+    body = {"expression": {"concept": "audience:citizens"}, "container": "action"}
+    evaluate = lambda: client.post(  # noqa: E731
+        "/api/v1/magnets/evaluate", body, content_type="application/json"
+    ).json()["count"]
+    assert evaluate() == 1  # Action epn
+    version = dashboard["strategy"]
+    version.status = Strategy.Status.DRAFT
+    version.save()
+    assert evaluate() == 0
+
+
+def test_other_concepts_stay_in_the_form(client, dashboard):
+    set_tags(dashboard["action"], [concept("technology:ai")])
+    page = client.get("/dashboard/dw/actions/?c=technology:ai").content.decode()
+    assert '<input type="hidden" name="c" value="technology:ai">' in page
+    assert "Action dw" in page and "Action epn" not in page
+
+
+def test_the_result_count_is_announced_out_of_band(client, dashboard):
+    fragment = client.get("/dashboard/dw/actions/?status=done", HTTP_HX_REQUEST="true")
+    assert 'id="actions-live" hx-swap-oob="innerHTML"' in fragment.content.decode()
+    page = client.get("/dashboard/dw/actions/").content.decode()
+    assert 'id="actions-live"' in page and "hx-swap-oob" not in page

@@ -59,14 +59,14 @@ class AuditedAdmin(admin.ModelAdmin):
             obj.delete()
         for obj in instances:
             manager = type(obj)._default_manager
-            before = snapshot(manager.get(pk=obj.pk)) if obj.pk else None
+            before = None if obj._state.adding else snapshot(manager.get(pk=obj.pk))
             obj.save()
             action = f"{obj._meta.model_name}.{'change' if before else 'create'}"
             record_audit(request.user, action, obj, before=before, after=snapshot(obj))
         formset.save_m2m()
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else None
         super().save_model(request, obj, form, change)
         action = f"{obj._meta.model_name}.{'change' if change else 'create'}"
         record_audit(request.user, action, obj, before=before, after=snapshot(obj))

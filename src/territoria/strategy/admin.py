@@ -1,3 +1,6 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -61,14 +64,44 @@ class ProgrammeAdmin(AuditedAdmin):
 
 
 class IndicatorInline(admin.TabularInline):
+    """An action's indicators; they belong to the action's programme."""
+
     model = Indicator
-    fields = ("code", "name", "unit", "aggregation", "is_key", "target_value", "target_date")
+    fields = (
+        "code", "name", "unit", "aggregation", "is_key", "target_value", "target_date",
+        "target_direction",
+    )  # fmt: skip
     extra = 0
     show_change_link = True
 
 
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = Action
+        fields = (
+            "programme", "code", "title", "description", "action_type", "start_on", "end_on",
+            "date_precision", "status", "budget", "recovery_plan", "partners", "levers",
+        )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        programme, levers = data.get("programme"), data.get("levers")
+        if programme and levers:
+            foreign = [
+                lever for lever in levers if lever.ambition.strategy_id != programme.strategy_id
+            ]
+            if foreign:
+                self.add_error(
+                    "levers",
+                    _("Choose levers of the programme's own strategy version (not: %s).")
+                    % ", ".join(str(lever) for lever in foreign),
+                )
+        return data
+
+
 @admin.register(Action)
 class ActionAdmin(ContainerAdmin):
+    form = ActionForm
     list_display = (
         "title",
         "programme",
@@ -88,6 +121,12 @@ class ActionAdmin(ContainerAdmin):
         (_("Dates and status"), {"fields": (("start_on", "end_on", "date_precision"), "status")}),
         (_("Funding and partners"), {"fields": ("budget", "recovery_plan", "partners", "levers")}),
     )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is Indicator:
+            for indicator_form in formset.forms:
+                indicator_form.instance.programme_id = form.instance.programme_id
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(PolicyLever)
@@ -139,7 +178,12 @@ class MeasurementImportAdmin(admin.ModelAdmin):
         "review",
     )
     list_filter = ("status",)
-    readonly_fields = [f.name for f in MeasurementImport._meta.fields]
+    # The file's text stays out of the page (up to 5 MB); the review page shows its report.
+    fields = (
+        "file_name", "status", "lines", "valid_lines", "imported", "problems", "created_by",
+        "created_at", "finished_at",
+    )  # fmt: skip
+    readonly_fields = fields
 
     @admin.display(description=_("review"))
     def review(self, obj: MeasurementImport) -> str:
@@ -150,3 +194,6 @@ class MeasurementImportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the record of what was imported, by whom, stays

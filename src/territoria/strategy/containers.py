@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from territoria.strategy.models import Action, Strategy
+from territoria.strategy.models import Action, Programme, Strategy
 from territoria.taxonomy.containers import Container, register
+from territoria.taxonomy.signals import watch
 
 
 def public_actions() -> Any:
@@ -26,7 +27,12 @@ def describe_action(action: Action) -> dict[str, Any]:
 
 
 def browse_actions(code: str) -> str:
-    default = Strategy.objects.filter(is_default=True).values_list("code", flat=True).first()
+    default = (
+        Strategy.objects.filter(is_default=True)
+        .exclude(status=Strategy.Status.DRAFT)
+        .values_list("code", flat=True)
+        .first()
+    )
     if default is None:
         return reverse("strategy:index")
     return f"{reverse('strategy:actions', args=[default])}?{urlencode({'c': code})}"
@@ -45,3 +51,6 @@ register(
         browse_url=browse_actions,
     )
 )
+# Which actions are public follows their version's status and their programme's version.
+watch(Strategy)
+watch(Programme)

@@ -314,6 +314,10 @@ class Indicator(models.Model):
         PERCENT = "percent", _("percentage")
         RATIO = "ratio", _("ratio")
 
+    class Direction(models.TextChoices):
+        INCREASE = "increase", _("from below: at or above the target")
+        DECREASE = "decrease", _("from above: at or below the target")
+
     class Aggregation(models.TextChoices):
         SUM = "sum", _("sum of the measurements")
         LAST = "last", _("last value")
@@ -353,6 +357,12 @@ class Indicator(models.Model):
         _("target"), max_digits=18, decimal_places=4, null=True, blank=True
     )
     target_date = models.DateField(_("target date"), null=True, blank=True)
+    target_direction = models.CharField(
+        _("the target is reached"),
+        max_length=8,
+        choices=Direction.choices,
+        default=Direction.INCREASE,
+    )
 
     class Meta:
         verbose_name = _("indicator")
@@ -377,14 +387,33 @@ class Indicator(models.Model):
             problem = unit_problem(self.unit, self.target_value)
             if problem:
                 errors["target_value"] = problem
+        if self.pk and self.unit:
+            wrong = [
+                m.measured_on.isoformat()
+                for m in Measurement.objects.filter(indicator=self)
+                if unit_problem(self.unit, Decimal(m.value))
+            ]
+            if wrong:
+                errors["unit"] = _(
+                    "Measurements recorded on %s do not fit this unit; correct them first."
+                ) % ", ".join(wrong[:10])
         if errors:
             raise ValidationError(errors)
 
 
+# What the value columns hold everywhere (SQLite keeps decimals as floating point).
+MAX_MAGNITUDE = Decimal(10) ** 12
+MAX_DECIMALS = 4
+
+
 def unit_problem(unit: str, value: Decimal) -> str:
-    """Why `value` cannot be a measurement in `unit`, or an empty string."""
+    """Why `value` cannot be a measurement in `unit` (empty: any unit), or an empty string."""
     if not value.is_finite():
         return str(_("The value must be a finite number."))
+    if abs(value) >= MAX_MAGNITUDE:
+        return str(_("The value is too large (at most 12 digits before the decimal point)."))
+    if value != value.quantize(Decimal(1).scaleb(-MAX_DECIMALS)):
+        return str(_("At most 4 decimals."))
     if unit in (Indicator.Unit.COUNT, Indicator.Unit.EUR, Indicator.Unit.RATIO) and value < 0:
         return str(_("The value cannot be negative for this unit."))
     if unit == Indicator.Unit.COUNT and value != value.to_integral_value():

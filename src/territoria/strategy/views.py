@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from territoria.core.http import HtmxHttpRequest
 from territoria.core.permissions import staff_required
@@ -37,17 +38,18 @@ from territoria.strategy.services.imports import (
 from territoria.strategy.services.progress import Progress, Status, progress, progress_of_all
 from territoria.taxonomy.services import tags_of
 
+# The table's columns, headed as on the page.
 CSV_COLUMNS = [
-    ("title", "Action"),
-    ("programme", "Programme"),
-    ("ambition", "Ambition"),
-    ("type", "Type"),
-    ("audiences", "Audiences"),
-    ("start", "Start"),
-    ("end", "End"),
-    ("status", "Status"),
-    ("budget", "Budget"),
-    ("recovery_plan", "Recovery plan"),
+    ("title", gettext_lazy("Action")),
+    ("programme", gettext_lazy("Programme")),
+    ("ambition", gettext_lazy("Ambition")),
+    ("type", gettext_lazy("Type")),
+    ("audiences", gettext_lazy("Audiences")),
+    ("start", gettext_lazy("Start")),
+    ("end", gettext_lazy("End")),
+    ("status", gettext_lazy("Status")),
+    ("budget", gettext_lazy("Budget")),
+    ("recovery_plan", gettext_lazy("Recovery plan")),
 ]
 
 
@@ -67,7 +69,7 @@ def _context(request: HttpRequest, strategy: Strategy | None, **extra: Any) -> d
     return {
         "nav": "dashboard",
         "strategy": strategy,
-        "versions": visible_strategies(request),
+        "versions": visible_strategies(request).select_related("source"),
         **extra,
     }
 
@@ -76,7 +78,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """The dashboard opens on the version shown first, or lists the versions."""
     strategies = visible_strategies(request)
     chosen = request.GET.get("version", "")
-    if chosen and strategies.filter(code=chosen).exists():
+    if chosen and action_filters.is_code(chosen) and strategies.filter(code=chosen).exists():
         return redirect("strategy:home", chosen)
     default = (
         strategies.filter(is_default=True).first() or strategies.order_by("-start_year").first()
@@ -137,7 +139,11 @@ def home(request: HttpRequest, strategy: str) -> HttpResponse:
 def ambition(request: HttpRequest, strategy: str, code: str) -> HttpResponse:
     version = _strategy(request, strategy)
     item = get_object_or_404(Ambition.objects.filter(strategy=version), code=code)
-    programmes = list(item.programmes.annotate(action_count=Count("actions")).order_by("name"))
+    programmes = list(
+        item.programmes.select_related("strategy")
+        .annotate(action_count=Count("actions"))
+        .order_by("name")
+    )
     indicators = Indicator.objects.filter(programme__ambition=item).select_related(
         "programme__strategy", "action"
     )
@@ -196,7 +202,8 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
             audiences=[c for c in concepts if c.scheme.code == "audience"],
             themes=[c for c in concepts if c.scheme.code not in ("audience", "action-type")],
             partners=item.partners.order_by("name"),
-            levers=item.levers.select_related("ambition"),
+            # Only levers of the action's own version (the back office checks it too).
+            levers=item.levers.filter(ambition__strategy=item.programme.strategy),
             charts=_charts(standings),
         ),
     )
@@ -253,8 +260,13 @@ def actions(request: HtmxHttpRequest, strategy: str) -> HttpResponse:
         ),
         statuses=Action.Status.choices,
         csv_query=chosen.query_string(),
+        # Concepts of other schemes (a magnet's link, say): kept in the form as hidden fields.
+        other_concepts=[
+            c for c in chosen.concepts if c.scheme.code not in action_filters.FACET_SCHEMES
+        ],
     )
-    fragment = request.htmx and not request.htmx.history_restore_request
+    fragment = bool(request.htmx and not request.htmx.history_restore_request)
+    context["fragment"] = fragment
     template = "strategy/_actions_body.html" if fragment else "strategy/actions.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
@@ -275,7 +287,7 @@ def actions_csv(request: HttpRequest, strategy: str) -> StreamingHttpResponse:
 
     def lines() -> Iterator[str]:
         yield "\ufeff"
-        yield writer.writerow([_(label) for _key, label in CSV_COLUMNS])
+        yield writer.writerow([str(label) for _key, label in CSV_COLUMNS])
         for row in action_filters.rows(records):
             yield writer.writerow([_csv_value(row[key]) for key, _label in CSV_COLUMNS])
 
@@ -291,7 +303,7 @@ def _csv_value(value: Any) -> str:
         return f"{value:f}" if value != value.to_integral_value() else f"{value:.0f}"
     text = str(value)
     # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def steering(request: HttpRequest, strategy: str) -> HttpResponse:
@@ -330,7 +342,8 @@ def steering(request: HttpRequest, strategy: str) -> HttpResponse:
 
 
 def compare(request: HttpRequest) -> HttpResponse:
-    form = CompareForm(request, request.GET or None)
+    chosen = "left" in request.GET or "right" in request.GET
+    form = CompareForm(request, request.GET if chosen else None)
     comparison = None
     if form.is_valid():
         comparison = compare_versions(form.cleaned_data["left"], form.cleaned_data["right"])
@@ -343,7 +356,10 @@ def compare(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def import_measurements(request: HttpRequest) -> HttpResponse:
-    form = MeasurementUploadForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = MeasurementUploadForm(
+        request.POST if posted else None, request.FILES if posted else None
+    )
     if request.method == "POST" and form.is_valid():
         staged = stage_import(form.file_name, form.text, request.user)
         return redirect(staged)

@@ -6,7 +6,9 @@ other scheme; alternatives within a scheme, all schemes together), `status`,
 the range). A wrong value is reported and ignored, never an error page.
 """
 
+import dataclasses
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -18,13 +20,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from territoria.strategy.models import Action, Ambition, Programme, Strategy
-from territoria.strategy.services.imports import parse_date
+from territoria.strategy.services.imports import parse_date, shown
 from territoria.taxonomy import containers
+from territoria.taxonomy.engine import MagnetEngine, SqlMagnetEngine, engine
 from territoria.taxonomy.models import Concept, Tag
 from territoria.taxonomy.services import concepts_by_code, refine, schemes_by_code
 from territoria.taxonomy.services.search import Refinement
 
 FACET_SCHEMES = ["action-type", "audience"]
+CODE = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 MAX_CONCEPTS = 40
 
 
@@ -66,29 +70,47 @@ class ActionFilters:
         return urlencode(self.params())
 
 
+def is_code(text: str) -> bool:
+    """A value that can be a code at all (a slug), worth a query."""
+    return CODE.fullmatch(text) is not None
+
+
 def parse_filters(strategy: Strategy, query: QueryDict) -> ActionFilters:
     filters = ActionFilters(strategy)
     ambition_code = query.get("ambition", "").strip()
     if ambition_code:
-        filters.ambition = strategy.ambitions.filter(code=ambition_code).first()
+        filters.ambition = (
+            strategy.ambitions.filter(code=ambition_code).first()
+            if is_code(ambition_code)
+            else None
+        )
         if filters.ambition is None:
-            filters.problems.append(_("Unknown ambition “%s”, ignored.") % ambition_code[:60])
+            filters.problems.append(_("Unknown ambition “%s”, ignored.") % shown(ambition_code))
     programme_code = query.get("programme", "").strip()
     if programme_code:
-        filters.programme = strategy.programmes.filter(code=programme_code).first()
+        filters.programme = (
+            strategy.programmes.filter(code=programme_code).first()
+            if is_code(programme_code)
+            else None
+        )
         if filters.programme is None:
-            filters.problems.append(_("Unknown programme “%s”, ignored.") % programme_code[:60])
-    codes = list(dict.fromkeys(query.getlist("c")))[:MAX_CONCEPTS]
+            filters.problems.append(_("Unknown programme “%s”, ignored.") % shown(programme_code))
+    codes = list(dict.fromkeys(query.getlist("c")))
+    if len(codes) > MAX_CONCEPTS:
+        filters.problems.append(
+            _("At most %d concepts at once: the others are ignored.") % MAX_CONCEPTS
+        )
+        codes = codes[:MAX_CONCEPTS]
     found = concepts_by_code(codes)
     filters.concepts = [found[code] for code in codes if code in found]
     for code in codes:
         if code not in found:
-            filters.problems.append(_("Unknown concept “%s”, ignored.") % code[:60])
+            filters.problems.append(_("Unknown concept “%s”, ignored.") % shown(code))
     status = query.get("status", "")
     if status in Action.Status.values:
         filters.status = status
     elif status:
-        filters.problems.append(_("Unknown status “%s”, ignored.") % status[:60])
+        filters.problems.append(_("Unknown status “%s”, ignored.") % shown(status))
     recovery = query.get("recovery", "")
     if recovery in ("yes", "no"):
         filters.recovery = recovery
@@ -119,23 +141,35 @@ def base_actions(filters: ActionFilters) -> QuerySet[Action]:
     if filters.recovery:
         actions = actions.filter(recovery_plan=filters.recovery == "yes")
     # An action runs within the range if it starts before the range ends and ends
-    # after it starts (no end: still running). Actions without dates cannot qualify.
+    # after it starts; with no end date, a planned or ongoing action still runs, a
+    # finished one has an unknown end. Actions without dates cannot qualify.
     if filters.end:
         actions = actions.filter(start_on__lte=filters.end)
     if filters.start:
         actions = actions.filter(start_on__isnull=False).filter(
-            Q(end_on__gte=filters.start) | Q(end_on__isnull=True)
+            Q(end_on__gte=filters.start)
+            | Q(end_on__isnull=True, status__in=[Action.Status.PLANNED, Action.Status.ONGOING])
         )
     return actions
 
 
 def filter_actions(filters: ActionFilters) -> Refinement:
-    """The filtered actions (records) and the type and audience counts beside them."""
+    """The filtered actions (records) and the type and audience counts beside them.
+
+    Public versions are answered from the bitmap index. A draft version (staff only)
+    is outside the public index, so its list is answered in SQL, with every action.
+    """
+    container = containers.get("action")
+    using: MagnetEngine = engine
+    if not filters.strategy.is_public:
+        container = dataclasses.replace(container, public_queryset=Action.objects.all)
+        using = SqlMagnetEngine()
     refinement = refine(
-        containers.get("action"),
+        container,
         base_actions(filters),
         filters.concepts,
         schemes_by_code(FACET_SCHEMES),
+        using=using,
     )
     refinement.records = listing(refinement.records)
     return refinement

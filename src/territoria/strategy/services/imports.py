@@ -12,9 +12,10 @@ and `note`.
 import csv
 import datetime
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -31,6 +32,7 @@ REQUIRED_COLUMNS = ("indicator", "date", "value")
 KNOWN_COLUMNS = (*REQUIRED_COLUMNS, "unit", "source_url", "source_publication", "note")
 MAX_LINES = 50_000
 MAX_NOTE = 2000
+MAX_URL = 200  # the column's size
 
 
 @dataclass(frozen=True)
@@ -76,19 +78,25 @@ class MeasurementImportError(ValueError):
         super().__init__("; ".join(f"line {p.line}, {p.field}: {p.message}" for p in problems[:20]))
 
 
+NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?", re.ASCII)
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """User text echoed in a message, cut to a readable length."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_number(text: str) -> Decimal:
-    """`58414`, `58 414`, `3,1` (Belgian decimal comma) or `3.1`; raises ValueError."""
+    """`58414`, `58 414`, `3,1` (Belgian decimal comma) or `3.1`; raises ValueError.
+
+    Plain digits only: no exponent, sign `+`, underscore or non-Latin digits.
+    """
     cleaned = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     if "," in cleaned and "." in cleaned:
         raise ValueError(_("write the number without thousands separators, e.g. 1234.5"))
-    cleaned = cleaned.replace(",", ".")
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(_("“%s” is not a number") % text) from None
-    if not number.is_finite():
-        raise ValueError(_("“%s” is not a number") % text)
-    return number
+    if not NUMBER.fullmatch(cleaned):
+        raise ValueError(_("“%s” is not a number") % shown(text))
+    return Decimal(cleaned.replace(",", "."))
 
 
 def parse_date(text: str) -> datetime.date:
@@ -99,7 +107,7 @@ def parse_date(text: str) -> datetime.date:
             return datetime.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise ValueError(_("“%s” is not a date (write 2024-12-31 or 31/12/2024)") % text)
+    raise ValueError(_("“%s” is not a date (write 2024-12-31 or 31/12/2024)") % shown(text))
 
 
 def _reader(text: str) -> "csv.DictReader[str]":
@@ -135,13 +143,30 @@ def check_measurements(text: str) -> Check:
             ],
             0,
         )
-    raw_rows = []
-    for line, raw in enumerate(reader, start=2):
-        if line - 1 > MAX_LINES:
-            return Check(
-                [], [Problem(line, "", _("more than %d lines; split the file") % MAX_LINES)], 0
-            )
-        raw_rows.append((line, raw))
+    duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
+    if duplicated:
+        return Check(
+            [], [Problem(1, "", _("column(s) given twice: %s") % ", ".join(duplicated))], 0
+        )
+    raw_rows: list[tuple[int, dict[str | Any, Any]]] = []
+    try:
+        for raw in reader:
+            # The reader's line count: the line where the record ends (blank lines counted).
+            if len(raw_rows) >= MAX_LINES:
+                return Check(
+                    [],
+                    [
+                        Problem(
+                            reader.line_num, "", _("more than %d lines; split the file") % MAX_LINES
+                        )
+                    ],
+                    0,
+                )
+            raw_rows.append((reader.line_num, raw))
+    except csv.Error as error:
+        return Check([], [Problem(reader.line_num, "", _("unreadable CSV: %s") % error)], 0)
+    if not raw_rows:
+        return Check([], [Problem(1, "", _("the file has no data line"))], 0)
     return _check_rows(raw_rows)
 
 
@@ -153,7 +178,9 @@ def _check_rows(raw_rows: list[tuple[int, dict[str | Any, Any]]]) -> Check:
     }
     publications = {
         str(p.pk): p
-        for p in Publication.objects.filter(pk__in=[i for i in publication_ids if i.isdigit()])
+        for p in Publication.objects.filter(
+            pk__in=[int(i) for i in publication_ids if re.fullmatch(r"[0-9]{1,18}", i)]
+        )
     }
     existing = set(
         Measurement.objects.filter(indicator__in=indicators.values()).values_list(
@@ -162,16 +189,19 @@ def _check_rows(raw_rows: list[tuple[int, dict[str | Any, Any]]]) -> Check:
     )
     rows: list[Row] = []
     problems: list[Problem] = []
+    lines = 0
     seen: dict[tuple[str, datetime.date], int] = {}
     today = timezone.localdate()
     url_validator = URLValidator(schemes=["http", "https"])
     for line, raw in raw_rows:
         if None in raw:
             problems.append(Problem(line, "", _("more values than columns")))
+            lines += 1
             continue
         values = {key: (value or "").strip() for key, value in raw.items()}
         if not any(values.values()):
             continue  # a blank line
+        lines += 1
         line_problems: list[Problem] = []
 
         def wrong(
@@ -183,7 +213,7 @@ def _check_rows(raw_rows: list[tuple[int, dict[str | Any, Any]]]) -> Check:
         if not values.get("indicator"):
             wrong("indicator", _("missing"))
         elif indicator is None:
-            wrong("indicator", _("unknown indicator “%s”") % values["indicator"])
+            wrong("indicator", _("unknown indicator “%s”") % shown(values["indicator"]))
         measured_on = None
         if not values.get("date"):
             wrong("date", _("missing"))
@@ -204,31 +234,33 @@ def _check_rows(raw_rows: list[tuple[int, dict[str | Any, Any]]]) -> Check:
             except ValueError as error:
                 wrong("value", str(error))
             else:
-                if abs(value) >= Decimal(10) ** 14:
-                    wrong("value", _("too large"))
-                elif indicator is not None:
-                    problem = unit_problem(indicator.unit, value)
-                    if problem:
-                        wrong("value", problem)
+                problem = unit_problem(indicator.unit if indicator else "", value)
+                if problem:
+                    wrong("value", problem)
         unit = values.get("unit", "")
         if unit and indicator is not None and unit != indicator.unit:
             wrong(
                 "unit",
                 _("the indicator is measured in “%(expected)s”, not “%(given)s”")
-                % {"expected": indicator.unit, "given": unit},
+                % {"expected": indicator.unit, "given": shown(unit)},
             )
         source_url = values.get("source_url", "")
         publication = None
-        if source_url:
+        if len(source_url) > MAX_URL:
+            wrong("source_url", _("longer than %d characters") % MAX_URL)
+        elif source_url:
             try:
                 url_validator(source_url)
             except ValidationError:
-                wrong("source_url", _("not a web address: %s") % source_url[:80])
+                wrong("source_url", _("not a web address: %s") % shown(source_url))
         publication_key = values.get("source_publication", "")
         if publication_key:
             publication = publications.get(publication_key)
             if publication is None:
-                wrong("source_publication", _("no publication has the id “%s”") % publication_key)
+                wrong(
+                    "source_publication",
+                    _("no publication has the id “%s”") % shown(publication_key),
+                )
         if not source_url and not publication_key:
             wrong("source_url", _("every measurement needs its source (address or publication)"))
         note = values.get("note", "")
@@ -245,7 +277,7 @@ def _check_rows(raw_rows: list[tuple[int, dict[str | Any, Any]]]) -> Check:
         problems.extend(line_problems)
         if not line_problems and indicator is not None and measured_on and value is not None:
             rows.append(Row(line, indicator, measured_on, value, source_url, publication, note))
-    return Check(rows, problems, len(raw_rows))
+    return Check(rows, problems, lines)
 
 
 def _create(rows: Iterable[Row]) -> int:

@@ -66,8 +66,8 @@ class Progress:
     status: str
     current: Decimal | None = None
     current_on: datetime.date | None = None
-    # Rising target: the current value over the target; falling target: the way covered
-    # from the first value down to the target.
+    # Target from below: the current value over the target; from above: the way
+    # covered from the first value down to the target.
     share: float | None = None
     projected: float | None = None  # the trend's value at the target date
     trend_per_year: float | None = None
@@ -137,16 +137,22 @@ def progress(
     if not points:
         return result
     assert result.current is not None
-    baseline = points[0].value if len(points) > 1 else Decimal(0)
-    rising = target >= baseline
+    rising = indicator.target_direction == Indicator.Direction.INCREASE
+    baseline = points[0].value
     if rising and target > 0:
         result.share = max(0.0, float(result.current / target))
-    elif not rising and len(points) > 1:
+    elif not rising and len(points) > 1 and baseline > target:
         result.share = max(0.0, float((baseline - result.current) / (baseline - target)))
-    reached = result.current >= target if rising else result.current <= target
+    # Reached means reached by the target date: later figures do not count.
+    by_then = [p for p in points if p.day <= indicator.target_date]
+    reached = bool(by_then) and (
+        by_then[-1].value >= target if rising else by_then[-1].value <= target
+    )
     if trend:
         slope, intercept = trend
         result.projected = slope * indicator.target_date.toordinal() + intercept
+        if indicator.unit != Indicator.Unit.PERCENT:
+            result.projected = max(0.0, result.projected)  # counts and amounts stay positive
     if reached:
         result.status = Status.ACHIEVED
     elif indicator.target_date < today:

@@ -238,6 +238,7 @@ class _Loader:
                 "is_key": bool(item.get("key")),
                 "target_value": Decimal(str(target)) if target else None,
                 "target_date": datetime.date.fromisoformat(item["target_date"]) if target else None,
+                "target_direction": item.get("target_direction", Indicator.Direction.INCREASE),
             },
         )
         self.loaded.indicators += 1

@@ -9,7 +9,7 @@ from pyroaring import BitMap
 
 from territoria.core.i18n import localized_value
 from territoria.taxonomy import containers, index
-from territoria.taxonomy.engine import engine
+from territoria.taxonomy.engine import MagnetEngine, engine
 from territoria.taxonomy.expressions import All, AnyOf, ConceptRef, Expression, parse
 from territoria.taxonomy.models import Concept, ConceptScheme
 
@@ -71,15 +71,17 @@ def refine(
     selected: list[Concept],
     schemes: list[ConceptScheme],
     expand_all: bool = False,
+    using: MagnetEngine = engine,
 ) -> Refinement:
     """Narrow `base` (None: every public record) to the selected concepts; count every scheme's values.
 
     Concepts of one scheme are alternatives, schemes combine. The counts of a scheme
     that has selected values ignore that scheme's own selection (disjunctive facets),
-    so a visitor sees how many records each alternative would add.
+    so a visitor sees how many records each alternative would add. `using` is the
+    engine: the bitmap index by default, SQL for records outside the public index.
     """
     with index.pinned():
-        return _refine(container, base, selected, schemes, expand_all)
+        return _refine(container, base, selected, schemes, expand_all, using)
 
 
 def _refine(
@@ -88,12 +90,11 @@ def _refine(
     selected: list[Concept],
     schemes: list[ConceptScheme],
     expand_all: bool,
+    using: MagnetEngine,
 ) -> Refinement:
-    base_ids = engine.matching(container, None) if base is None else index.ids_of(base)
+    base_ids = using.matching(container, None) if base is None else index.ids_of(base)
     groups = _scheme_groups(selected)
-    group_ids = {
-        scheme_id: engine.matching(container, group) for scheme_id, group in groups.items()
-    }
+    group_ids = {scheme_id: using.matching(container, group) for scheme_id, group in groups.items()}
 
     def narrowed(skip: int | None) -> BitMap:
         ids = BitMap(base_ids)
@@ -103,12 +104,12 @@ def _refine(
         return ids
 
     matching = narrowed(None)
-    counts = engine.facet_counts_of(
+    counts = using.facet_counts_of(
         container, matching, [s.code for s in schemes if s.pk not in groups]
     )
     for scheme in schemes:
         if scheme.pk in groups:
-            counts.update(engine.facet_counts_of(container, narrowed(scheme.pk), [scheme.code]))
+            counts.update(using.facet_counts_of(container, narrowed(scheme.pk), [scheme.code]))
     concepts = Concept.objects.filter(scheme__in=schemes).select_related("scheme")
     facets = _facet_trees(schemes, list(concepts), counts, {c.pk for c in selected}, expand_all)
     records = (
