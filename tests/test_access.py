@@ -6,10 +6,14 @@ The last test fails when a route is added without a line here.
 import json
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from territoria.calls.models import Affiliation, Application
+from territoria.calls.services import documents
 from territoria.strategy.models import MeasurementImport
 from territoria.taxonomy.models import Magnet, SchemeImport
+from tests.calls.conftest import PDF, make_call
 from tests.conftest import ROLES
 from tests.factories import organisation, strategy_tree
 
@@ -24,6 +28,19 @@ STAFF_ONLY = {
 }
 STAFF_OR_HIDDEN = {role: 200 if role == "staff" else 404 for role in ROLES}
 BACK_OFFICE = {role: 200 if role == "staff" else 302 for role in ROLES}
+# Applicant pages: other roles are refused, the anonymous sent to log in.
+APPLICANTS_ONLY = {
+    "anonymous": 302, "staff": 403, "applicant": 302, "other_applicant": 302,
+    "evaluator": 403, "expert": 403,
+}  # fmt: skip
+# An application: its organisation's applicants and staff read it; another applicant
+# does not even learn it exists.
+OWNER_OR_STAFF = {
+    "anonymous": 302, "staff": 200, "applicant": 200, "other_applicant": 404,
+    "evaluator": 403, "expert": 403,
+}  # fmt: skip
+# What only its applicants do (staff read, never act for them); the answer is a redirect.
+OWNER_ACTS = {**OWNER_OR_STAFF, "applicant": 302, "staff": 403}
 
 # route name → (method, path, expected status per role)
 MATRIX = {
@@ -75,6 +92,26 @@ MATRIX = {
     "strategy:steering-private": ("get", "/dashboard/draft/steering/", STAFF_OR_HIDDEN),
     "strategy:import": ("get", "/dashboard/measurements/import/", STAFF_ONLY),
     "strategy:import_detail": ("get", "/dashboard/measurements/import/{staged}/", STAFF_ONLY),
+    "calls:list": ("get", "/calls/", PUBLIC),
+    "calls:call": ("get", "/calls/tremplin/", PUBLIC),
+    "calls:call-private": ("get", "/calls/hidden/", STAFF_OR_HIDDEN),
+    "calls:apply": ("post", "/calls/tremplin/apply/", APPLICANTS_ONLY),
+    "calls:applications": (
+        "get",
+        "/calls/applications/",
+        {**APPLICANTS_ONLY, "applicant": 200, "other_applicant": 200},
+    ),
+    "calls:application": ("get", "/calls/applications/{application}/", OWNER_OR_STAFF),
+    "calls:edit": (
+        "get",
+        "/calls/applications/{application}/step/organisation/",
+        {**OWNER_OR_STAFF, "staff": 403},
+    ),
+    "calls:upload": ("post", "/calls/applications/{application}/documents/", OWNER_ACTS),
+    "calls:submit": ("post", "/calls/applications/{application}/submit/", OWNER_ACTS),
+    "calls:withdraw": ("post", "/calls/applications/{application}/withdraw/", OWNER_ACTS),
+    "calls:document": ("get", "/calls/documents/{document}/", OWNER_OR_STAFF),
+    "calls:delete_document": ("post", "/calls/documents/{document}/delete/", OWNER_ACTS),
     # django-ninja names its root; it has no page of its own.
     "api-1.0.0:api-root": ("get", "/api/v1/", dict.fromkeys(ROLES, 404)),
 }
@@ -91,7 +128,7 @@ DJANGO_ROUTES = {
 
 
 @pytest.fixture
-def records(db):
+def records(db, users, settings, tmp_path):
     org = organisation("Nexalis", "technology:ai")
     Magnet.objects.create(
         name="Public", slug="public", expression={"concept": "technology:ai"}, is_public=True
@@ -103,12 +140,25 @@ def records(db):
     public = strategy_tree("dw", is_default=True)
     draft = strategy_tree("draft", status="draft")
     staged = MeasurementImport.objects.create(file_name="m.csv", content="")
+    settings.DATA_DIR = tmp_path
+    call = make_call("tremplin")
+    hidden = make_call("hidden")
+    hidden.is_published = False
+    hidden.save()
+    own = organisation("Applicant SRL", "org-type:sme")
+    Affiliation.objects.create(user=users["applicant"], organisation=own)
+    application = Application.objects.create(
+        call=call, organisation=own, created_by=users["applicant"]
+    )
+    document = documents.attach(application, None, ContentFile(PDF), "plan.pdf", users["applicant"])
     return {
         "org": org.pk,
         "upload": upload.pk,
         "action": public["action"].pk,
         "draft_action": draft["action"].pk,
         "staged": staged.pk,
+        "application": application.pk,
+        "document": document.pk,
     }
 
 

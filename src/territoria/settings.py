@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "territoria.taxonomy",
     "territoria.ecosystem",
     "territoria.strategy",
+    "territoria.calls",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +99,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 # The apps whose records agency staff (role "staff") manage in the back office;
 # user accounts stay with superusers.
-STAFF_MANAGED_APPS = {"taxonomy", "ecosystem", "strategy"}
+STAFF_MANAGED_APPS = {"taxonomy", "ecosystem", "strategy", "calls"}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

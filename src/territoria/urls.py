@@ -30,6 +30,7 @@ urlpatterns = [
     path("", ecosystem_views.home, name="home"),
     path("ecosystem/", include("territoria.ecosystem.urls")),
     path("dashboard/", include("territoria.strategy.urls")),
+    path("calls/", include("territoria.calls.urls")),
     path("", include("territoria.taxonomy.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,88 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from territoria.calls.models import (
+    Affiliation,
+    Application,
+    ApplicationDocument,
+    Call,
+    Criterion,
+    DocumentRequirement,
+    Instrument,
+)
+from territoria.core.admin import AuditedAdmin
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(AuditedAdmin):
+    list_display = ("name", "code", "prefix", "position")
+    search_fields = ("name", "code")
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    fields = ("order", "title", "description", "weight", "threshold")
+    extra = 0
+
+
+class DocumentRequirementInline(admin.TabularInline):
+    model = DocumentRequirement
+    fields = ("code", "label", "help_text")
+    extra = 0
+
+
+@admin.register(Call)
+class CallAdmin(AuditedAdmin):
+    list_display = ("title", "instrument", "opens_at", "closes_at", "is_published", "budget")
+    list_filter = ("instrument", "is_published")
+    search_fields = ("title", "code", "summary")
+    autocomplete_fields = ("eligible_types", "eligible_sizes")
+    inlines = [CriterionInline, DocumentRequirementInline]
+    fieldsets = (
+        (None, {"fields": ("instrument", "code", "title", "summary", "description", "is_published")}),
+        ("Calendrier", {"fields": (("opens_at", "closes_at"), "grace_minutes")}),
+        ("Budget", {"fields": (("budget", "max_amount"), "evaluators_per_application", "overall_threshold")}),
+        (
+            "Éligibilité",
+            {"fields": ("eligible_types", "eligible_sizes", "requires_walloon_seat", "laureate_exclusion_years")},
+        ),
+    )  # fmt: skip
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(AuditedAdmin):
+    list_display = ("user", "organisation", "role")
+    search_fields = ("user__username", "organisation__name")
+    autocomplete_fields = ("user", "organisation")
+
+
+class DocumentInline(admin.TabularInline):
+    model = ApplicationDocument
+    fields = ("original_name", "kind", "size", "sha256", "uploaded_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """Read here; status changes go through the workflow (audited), never a raw edit."""
+
+    list_display = ("reference", "call", "organisation", "status", "submitted_at")
+    list_filter = ("call__instrument", "call", "status")
+    search_fields = ("reference", "title", "organisation__name")
+    date_hierarchy = "submitted_at"
+    inlines = [DocumentInline]
+    readonly_fields = [f.name for f in Application._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

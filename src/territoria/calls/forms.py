@@ -1,0 +1,55 @@
+"""Forms of the application steps."""
+
+from typing import Any
+
+from django import forms
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from territoria.calls.models import Application, DocumentRequirement
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ("title", "summary", "needs", "requested_amount")
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 5}),
+            "needs": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("title", "summary", "requested_amount"):
+            self.fields[name].required = True
+        maximum = self.instance.call.max_amount
+        self.fields["requested_amount"].help_text = _("At most %s €.") % formats.number_format(
+            maximum, 0, force_grouping=True
+        )
+
+    def clean_requested_amount(self) -> Any:
+        amount = self.cleaned_data["requested_amount"]
+        if amount is not None and amount > self.instance.call.max_amount:
+            raise forms.ValidationError(
+                _("The call grants at most %s € per project.")
+                % formats.number_format(self.instance.call.max_amount, 0, force_grouping=True)
+            )
+        return amount
+
+
+class DocumentForm(forms.Form):
+    requirement = forms.ModelChoiceField(
+        queryset=DocumentRequirement.objects.none(),
+        required=False,
+        label=_("Document"),
+        empty_label=_("another document"),
+    )
+    file = forms.FileField(
+        label=_("File"), help_text=_("PDF, Word (DOCX) or Excel (XLSX), 10 MB at most.")
+    )
+
+    def __init__(self, application: Application, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["requirement"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = application.call.required_documents.all()

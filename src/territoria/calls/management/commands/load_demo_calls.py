@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from territoria.calls.demo import load_demo_calls
+from territoria.core.models import User
+
+
+class Command(BaseCommand):
+    help = "Create the instruments and a demo call open now; link an applicant account to an SME."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--applicant", help="username of the applicant account to affiliate")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        applicant = None
+        if options["applicant"]:
+            applicant = User.objects.get(username=options["applicant"])
+        call = load_demo_calls(applicant)
+        self.stdout.write(
+            f"Demo call: {call.title}, open until {call.closes_at:%Y-%m-%d %H:%M %Z}."
+        )

@@ -1,0 +1,442 @@
+"""Calls for projects and the applications to them.
+
+Instruments (Start IA, Tremplin IA, Cap IA…), their calls with a window in
+Europe/Brussels time, eligibility rules and a criteria grid that staff edit as data,
+and applications that go from draft to decision. Every change of an application's
+status goes through `calls.services` and writes the audit log.
+"""
+
+import datetime
+import os
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from territoria.ecosystem.models import Organisation
+from territoria.taxonomy.models import Concept
+
+
+class PrivateStorage(FileSystemStorage):
+    """Uploaded documents live in the data folder, outside any web root, with no URL.
+
+    The folder is read from the settings at each use (not frozen when models load).
+    """
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.DATA_DIR / "private" / "documents")
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("private documents have no public address")
+
+
+def private_storage() -> FileSystemStorage:
+    return PrivateStorage()
+
+
+# Words of the calls' addresses, which a call's code cannot be.
+RESERVED_CODES = {"applications", "documents"}
+
+
+def validate_call_code(code: str) -> None:
+    if code in RESERVED_CODES:
+        raise ValidationError(
+            _("“%(code)s” is a word of the calls' addresses; choose another code."),
+            params={"code": code},
+        )
+
+
+class Instrument(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    prefix = models.CharField(
+        _("reference prefix"), max_length=6, help_text=_("Starts each application's reference.")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    summary = models.CharField(_("in one sentence"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallQuerySet(models.QuerySet["Call"]):
+    def published(self) -> "CallQuerySet":
+        return self.filter(is_published=True)
+
+    def open_at(self, moment: datetime.datetime) -> "CallQuerySet":
+        return self.filter(opens_at__lte=moment, closes_at__gt=moment)
+
+
+class Call(models.Model):
+    instrument = models.ForeignKey(
+        Instrument, verbose_name=_("instrument"), on_delete=models.PROTECT, related_name="calls"
+    )
+    code = models.SlugField(_("code"), max_length=60, unique=True, validators=[validate_call_code])
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"))
+    description = models.TextField(_("full text"), blank=True)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    grace_minutes = models.PositiveSmallIntegerField(
+        _("grace period (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text=_(
+            "Submissions are still recorded this long after the closing time, "
+            "which the pages keep showing as the deadline."
+        ),
+    )
+    is_published = models.BooleanField(_("published"), default=False)
+    budget = models.DecimalField(
+        _("budget (€)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    max_amount = models.DecimalField(
+        _("maximum per project (€)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    evaluators_per_application = models.PositiveSmallIntegerField(
+        _("evaluators per application"), default=3, validators=[MinValueValidator(1)]
+    )
+    overall_threshold = models.DecimalField(
+        _("overall threshold (0-5)"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("2.5"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(5))],
+    )
+    # Eligibility rules: data that staff edit. Empty choices mean "any".
+    eligible_types = models.ManyToManyField(
+        Concept,
+        verbose_name=_("eligible organisation types"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"scheme__code": "org-type"},
+    )
+    eligible_sizes = models.ManyToManyField(
+        Concept,
+        verbose_name=_("eligible size classes"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"scheme__code": "size"},
+    )
+    requires_walloon_seat = models.BooleanField(
+        _("seat in Wallonia required"),
+        default=True,
+        help_text=_("Checked on the postcode of the organisation's address."),
+    )
+    laureate_exclusion_years = models.PositiveSmallIntegerField(
+        _("not a laureate of this instrument within (years)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: former laureates may apply again."),
+    )
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-opens_at", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="call_window_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_amount__lte=models.F("budget")), name="call_max_within_budget"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("calls:call", args=[self.code])
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = _("The call must close after it opens.")
+        if (
+            self.budget is not None
+            and self.max_amount is not None
+            and self.max_amount > self.budget
+        ):
+            errors["max_amount"] = _("The maximum per project cannot exceed the budget.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def submissions_end(self) -> datetime.datetime:
+        """The last instant a submission is recorded: the closing time plus the grace period."""
+        return self.closes_at + datetime.timedelta(minutes=self.grace_minutes)
+
+    def accepts_submissions_at(self, moment: datetime.datetime) -> bool:
+        return self.opens_at <= moment < self.submissions_end
+
+    def phase_at(self, moment: datetime.datetime) -> str:
+        if moment < self.opens_at:
+            return "upcoming"
+        if moment < self.closes_at:
+            return "open"
+        if moment < self.submissions_end:
+            return "grace"
+        return "closed"
+
+    @property
+    def phase(self) -> str:
+        return self.phase_at(timezone.now())
+
+
+class Criterion(models.Model):
+    """One line of a call's grid: scored 0 to 5 in half points."""
+
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="criteria"
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    title = models.CharField(_("criterion"), max_length=200)
+    description = models.TextField(_("what evaluators look at"), blank=True)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    threshold = models.DecimalField(
+        _("threshold (0-5)"),
+        max_digits=2,
+        decimal_places=1,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(5))],
+    )
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["call", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "order"], name="criterion_order_per_call")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DocumentRequirement(models.Model):
+    """A document applicants must join to a call's application."""
+
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="required_documents"
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("document"), max_length=200)
+    help_text = models.CharField(_("help"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        ordering = ["call", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "code"], name="document_code_per_call")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Affiliation(models.Model):
+    """An account acting for an organisation: an applicant for its company, an evaluator's employer."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="affiliations",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="affiliations",
+    )
+    role = models.CharField(_("role"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("affiliation")
+        verbose_name_plural = _("affiliations")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_affiliation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organisation}"
+
+
+class Application(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        ELIGIBLE = "eligible", _("eligible")
+        INELIGIBLE = "ineligible", _("ineligible")
+        UNDER_EVALUATION = "evaluation", _("under evaluation")
+        SELECTED = "selected", _("selected")
+        RESERVE = "reserve", _("on the reserve list")
+        REJECTED = "rejected", _("not selected")
+        IN_PROGRESS = "progress", _("in progress")
+        COMPLETED = "completed", _("completed")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    # The steps of the form, in order.
+    STEPS = ("organisation", "project", "documents", "submit")
+
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applicant"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    reference = models.CharField(
+        _("reference"), max_length=30, unique=True, null=True, blank=True, editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    status_reason = models.TextField(
+        _("reason or feedback"),
+        blank=True,
+        help_text=_("Shown to the applicant: why ineligible, or the jury's feedback."),
+    )
+    title = models.CharField(_("project title"), max_length=200, blank=True)
+    summary = models.TextField(_("project summary"), blank=True)
+    needs = models.TextField(_("needs and expected results"), blank=True)
+    requested_amount = models.DecimalField(
+        _("amount requested (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    granted_amount = models.DecimalField(
+        _("amount granted (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    steps_done = models.PositiveSmallIntegerField(_("form steps completed"), default=0)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-submitted_at", "-created_at"]
+        constraints = [
+            # One live application per organisation and call; a withdrawn one may be redone.
+            models.UniqueConstraint(
+                fields=["call", "organisation"],
+                condition=~Q(status="withdrawn"),
+                name="one_application_per_call_and_organisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(status="withdrawn") | Q(submitted_at__isnull=False),
+                name="submitted_applications_have_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"{self.call} — {self.organisation} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("calls:application", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @cached_property
+    def current_step(self) -> str:
+        return self.STEPS[min(self.steps_done, len(self.STEPS) - 1)]
+
+
+def document_path(document: "ApplicationDocument", filename: str) -> str:
+    """A random name: the original one is kept in the record, never on disk."""
+    return f"{document.application_id}/{secrets.token_hex(16)}"
+
+
+class ApplicationDocument(models.Model):
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word (DOCX)"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="documents",
+    )
+    requirement = models.ForeignKey(
+        DocumentRequirement,
+        verbose_name=_("for"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file = models.FileField(_("file"), storage=private_storage, upload_to=document_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    kind = models.CharField(_("type"), max_length=4, choices=Kind.choices)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["application", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("calls:document", args=[self.pk])

@@ -1,0 +1,1 @@
+"""Services of the calls app: documents, the application workflow, eligibility."""

@@ -1,0 +1,258 @@
+"""The application workflow: drafts, eligibility pre-check, submission, status changes.
+
+Submission near a deadline is recorded once or refused, never lost: the application
+row is locked, the time is read after the lock, and the status, time, reference and
+the acknowledgement e-mail's task are written in one transaction. Submitting twice
+returns the first submission.
+"""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from territoria.calls.models import Affiliation, Application, Call
+from territoria.core.services import record_audit
+from territoria.ecosystem.models import Organisation
+from territoria.taxonomy.services import tags_of
+
+Status = Application.Status
+
+# Which status may follow which; staff decisions go through `change_status`.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
+    Status.SUBMITTED: {Status.ELIGIBLE, Status.INELIGIBLE, Status.WITHDRAWN},
+    Status.ELIGIBLE: {Status.UNDER_EVALUATION, Status.WITHDRAWN},
+    Status.INELIGIBLE: set(),
+    Status.UNDER_EVALUATION: {Status.SELECTED, Status.RESERVE, Status.REJECTED, Status.WITHDRAWN},
+    Status.RESERVE: {Status.SELECTED, Status.REJECTED, Status.WITHDRAWN},
+    Status.SELECTED: {Status.IN_PROGRESS, Status.WITHDRAWN},
+    Status.REJECTED: set(),
+    Status.IN_PROGRESS: {Status.COMPLETED, Status.WITHDRAWN},
+    Status.COMPLETED: set(),
+    Status.WITHDRAWN: set(),
+}
+# A reason is owed to the applicant for these.
+NEEDS_REASON = {Status.INELIGIBLE, Status.REJECTED}
+# Walloon postcodes: Walloon Brabant 1300-1499; Liège, Namur, Hainaut, Luxembourg 4000-7999.
+WALLOON_POSTCODES = (range(1300, 1500), range(4000, 8000))
+
+
+class WorkflowError(Exception):
+    """A change the workflow refuses; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str
+    ok: bool
+    detail: str
+
+
+def organisations_of(user: Any) -> list[Organisation]:
+    return [
+        a.organisation for a in Affiliation.objects.filter(user=user).select_related("organisation")
+    ]
+
+
+def brussels(moment: datetime.datetime) -> str:
+    """A moment as the pages show it: Brussels time, with its UTC offset."""
+    local = timezone.localtime(moment, timezone.get_default_timezone())
+    offset = local.strftime("%z")
+    return _("%(when)s (Brussels time, UTC%(offset)s)") % {
+        "when": formats.date_format(local, "DATETIME_FORMAT"),
+        "offset": f"{offset[:3]}:{offset[3:]}",
+    }
+
+
+def start(call: Call, organisation: Organisation, user: Any) -> Application:
+    """The organisation's live application to the call, created as a draft if there is none."""
+    if not Affiliation.objects.filter(user=user, organisation=organisation).exists():
+        raise WorkflowError(_("You do not act for this organisation."))
+    with transaction.atomic():
+        existing = (
+            Application.objects.select_for_update()
+            .filter(call=call, organisation=organisation)
+            .exclude(status=Status.WITHDRAWN)
+            .first()
+        )
+        if existing is not None:
+            return existing
+        if not call.is_published or not call.accepts_submissions_at(timezone.now()):
+            raise WorkflowError(_("This call does not accept applications now."))
+        application = Application.objects.create(
+            call=call, organisation=organisation, created_by=user
+        )
+        record_audit(user, "application.create", application, after={"status": Status.DRAFT})
+    return application
+
+
+def eligibility(application: Application, today: datetime.date | None = None) -> list[Check]:
+    """The call's rules applied to the organisation, each with its reason (a pre-check:
+    staff confirm eligibility after submission)."""
+    call, organisation = application.call, application.organisation
+    today = today or timezone.localdate()
+    checks = []
+    types = list(call.eligible_types.all())
+    if types:
+        own = {c.pk for c in tags_of(organisation) if c.scheme.code == "org-type"}
+        ok = bool(own & {t.pk for t in types})
+        checks.append(
+            Check(
+                _("Organisation type"),
+                ok,
+                _("accepted: %s") % ", ".join(t.label for t in types)
+                if ok
+                else _("this call is for: %s") % ", ".join(t.label for t in types),
+            )
+        )
+    sizes = list(call.eligible_sizes.all())
+    if sizes:
+        size = organisation.size_class
+        ok = size is not None and size.pk in {s.pk for s in sizes}
+        checks.append(
+            Check(
+                _("Size (EU SME definition)"),
+                ok,
+                (size.label if size else _("size class unknown: complete the organisation"))
+                if ok or size is None
+                else _("%(size)s; this call is for: %(sizes)s")
+                % {"size": size.label, "sizes": ", ".join(s.label for s in sizes)},
+            )
+        )
+    if call.requires_walloon_seat:
+        postcode = organisation.postcode.strip()
+        ok = postcode.isdigit() and any(int(postcode) in r for r in WALLOON_POSTCODES)
+        checks.append(
+            Check(
+                _("Seat in Wallonia"),
+                ok,
+                _("postcode %s") % postcode if postcode else _("no postcode recorded"),
+            )
+        )
+    if call.laureate_exclusion_years:
+        since = today.replace(year=today.year - call.laureate_exclusion_years)
+        earlier = (
+            Application.objects.filter(
+                organisation=organisation,
+                call__instrument=call.instrument,
+                status__in=[Status.SELECTED, Status.IN_PROGRESS, Status.COMPLETED],
+                submitted_at__date__gte=since,
+            )
+            .exclude(pk=application.pk)
+            .select_related("call")
+            .first()
+        )
+        checks.append(
+            Check(
+                _("Not a recent laureate of %s") % call.instrument.name,
+                earlier is None,
+                _("laureate of %(call)s") % {"call": earlier.call.title}
+                if earlier
+                else _("no laureate application since %s") % formats.date_format(since),
+            )
+        )
+    return checks
+
+
+def missing(application: Application) -> list[str]:
+    """What the application still lacks before it can be submitted."""
+    gaps = []
+    if not application.title.strip():
+        gaps.append(_("the project title"))
+    if not application.summary.strip():
+        gaps.append(_("the project summary"))
+    if application.requested_amount is None:
+        gaps.append(_("the amount requested"))
+    elif application.requested_amount > application.call.max_amount:
+        gaps.append(
+            _("an amount within the call's maximum of %s €")
+            % formats.number_format(application.call.max_amount, 0, force_grouping=True)
+        )
+    given = set(application.documents.values_list("requirement_id", flat=True))
+    gaps += [
+        _("the document “%s”") % requirement.label
+        for requirement in application.call.required_documents.all()
+        if requirement.pk not in given
+    ]
+    return gaps
+
+
+def submit(
+    application: Application, actor: Any, now: datetime.datetime | None = None
+) -> Application:
+    """Submit a draft: recorded once, or refused with the reason. Submitting again is harmless."""
+    from territoria.calls.tasks import send_acknowledgement
+
+    with transaction.atomic():
+        locked = (
+            Application.objects.select_for_update()
+            .select_related("call__instrument", "organisation")
+            .get(pk=application.pk)
+        )
+        if locked.status != Status.DRAFT:
+            if locked.reference:
+                return locked  # already submitted: the same reference, nothing new
+            raise WorkflowError(_("This application can no longer be submitted."))
+        moment = now or timezone.now()  # read after the lock: the time of record
+        call = locked.call
+        if moment < call.opens_at:
+            raise WorkflowError(_("The call opens on %s.") % brussels(call.opens_at))
+        if moment >= call.submissions_end:
+            raise WorkflowError(
+                _("The call closed on %s: the application was not submitted.")
+                % brussels(call.closes_at)
+            )
+        gaps = missing(locked)
+        if gaps:
+            raise WorkflowError(_("Still missing: %s.") % "; ".join(gaps))
+        locked.status = Status.SUBMITTED
+        locked.submitted_at = moment
+        local_year = timezone.localtime(moment).year
+        locked.reference = f"{call.instrument.prefix}-{local_year}-{locked.pk:05d}"
+        locked.save(update_fields=["status", "submitted_at", "reference", "updated_at"])
+        record_audit(
+            actor,
+            "application.submit",
+            locked,
+            before={"status": Status.DRAFT},
+            after={
+                "status": Status.SUBMITTED,
+                "reference": locked.reference,
+                "at": moment.isoformat(),
+            },
+        )
+        # Written with the submission (same transaction): the e-mail cannot be lost.
+        send_acknowledgement.enqueue(locked.pk)
+    return locked
+
+
+def change_status(
+    application: Application, status: str, actor: Any, reason: str = ""
+) -> Application:
+    """A status change by staff (or the applicant withdrawing), checked and audited."""
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if status not in TRANSITIONS.get(locked.status, set()):
+            raise WorkflowError(
+                _("An application %(old)s cannot become %(new)s.")
+                % {"old": locked.get_status_display(), "new": Status(status).label}
+            )
+        if status in NEEDS_REASON and not reason.strip():
+            raise WorkflowError(_("Give the applicant the reason."))
+        before = {"status": locked.status, "status_reason": locked.status_reason}
+        locked.status = status
+        if reason.strip():
+            locked.status_reason = reason.strip()
+        locked.save(update_fields=["status", "status_reason", "updated_at"])
+        record_audit(
+            actor,
+            "application.status",
+            locked,
+            before=before,
+            after={"status": status, "status_reason": locked.status_reason},
+        )
+    return locked

@@ -1,0 +1,129 @@
+"""Uploaded documents: the type is read from the content, never from the name.
+
+PDF files start with `%PDF-`; DOCX and XLSX files are ZIP archives holding the
+Office Open XML parts of a Word document or an Excel workbook. Anything else,
+a renamed executable above all, is refused, as is anything over the size limit.
+"""
+
+import hashlib
+import io
+import zipfile
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from territoria.calls.models import Application, ApplicationDocument, DocumentRequirement
+from territoria.core.services import record_audit
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+# The part of the archive that says what an Office Open XML file is.
+OOXML_MAIN_PART = {
+    ApplicationDocument.Kind.DOCX: "word/document.xml",
+    ApplicationDocument.Kind.XLSX: "xl/workbook.xml",
+}
+EXPECTED = {
+    ".pdf": ApplicationDocument.Kind.PDF,
+    ".docx": ApplicationDocument.Kind.DOCX,
+    ".xlsx": ApplicationDocument.Kind.XLSX,
+}
+
+
+def sniff(data: bytes) -> str | None:
+    """The document's real type from its bytes, or None if it is none of PDF, DOCX, XLSX."""
+    if data.startswith(b"%PDF-"):
+        return ApplicationDocument.Kind.PDF
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    for kind, part in OOXML_MAIN_PART.items():
+        if part in names:
+            return kind
+    return None
+
+
+def read_upload(upload: IO[bytes] | Any, name: str) -> tuple[bytes, str]:
+    """The upload's bytes and real type; raises ValidationError saying what is wrong."""
+    data = upload.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ValidationError(
+            _("%(name)s is larger than %(limit)d MB.")
+            % {"name": name, "limit": MAX_DOCUMENT_BYTES // 2**20}
+        )
+    if not data:
+        raise ValidationError(_("%(name)s is empty.") % {"name": name})
+    kind = sniff(data)
+    if kind is None:
+        raise ValidationError(
+            _("%(name)s is not a PDF, Word (DOCX) or Excel (XLSX) document.") % {"name": name}
+        )
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if EXPECTED.get(extension) != kind:
+        raise ValidationError(
+            _("%(name)s holds a %(kind)s document: its name should end in .%(kind)s.")
+            % {"name": name, "kind": kind}
+        )
+    return data, kind
+
+
+def attach(
+    application: Application,
+    requirement: DocumentRequirement | None,
+    upload: IO[bytes] | Any,
+    name: str,
+    actor: Any,
+) -> ApplicationDocument:
+    """Check and store a document of a draft application (replacing the one for the same requirement)."""
+    data, kind = read_upload(upload, name)
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.status != Application.Status.DRAFT:
+            raise ValidationError(_("Documents can be changed only before submission."))
+        replaced = list(locked.documents.filter(requirement=requirement)) if requirement else []
+        document = ApplicationDocument(
+            application=locked,
+            requirement=requirement,
+            original_name=name[:255],
+            kind=kind,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            uploaded_by=actor,
+        )
+        document.file.save(name, ContentFile(data), save=False)
+        document.save()
+        for old in replaced:
+            remove(old, actor)
+        record_audit(
+            actor,
+            "document.upload",
+            document,
+            after={
+                "name": document.original_name,
+                "kind": kind,
+                "size": len(data),
+                "sha256": document.sha256,
+            },
+        )
+    return document
+
+
+def remove(document: ApplicationDocument, actor: Any) -> None:
+    """Delete a draft's document, file included (after the transaction commits)."""
+    record_audit(
+        actor,
+        "document.delete",
+        document,
+        before={"name": document.original_name, "sha256": document.sha256},
+    )
+    storage, name = document.file.storage, document.file.name or ""
+    document.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

@@ -1,0 +1,36 @@
+"""Background tasks of the calls app (run by `territoria manage db_worker`)."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from territoria.calls.models import Application
+from territoria.calls.services.applications import brussels
+
+
+@task()
+def send_acknowledgement(application_id: int) -> str:
+    """The acknowledgement of a submission, with its reference; returns the address used."""
+    application = Application.objects.select_related("call", "created_by", "organisation").get(
+        pk=application_id
+    )
+    to = application.created_by.email
+    if not to or application.submitted_at is None:
+        return ""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Application %(reference)s received") % {"reference": application.reference}
+        body = _(
+            "Hello,\n\n"
+            "Your application to “%(call)s” for %(organisation)s was received on %(when)s.\n"
+            "Its reference is %(reference)s: quote it in any exchange with the agency.\n\n"
+            "You can follow its status in your space on the platform.\n"
+        ) % {
+            "call": application.call.title,
+            "organisation": application.organisation.display_name,
+            "when": brussels(application.submitted_at),
+            "reference": application.reference,
+        }
+    send_mail(subject, body, None, [to])
+    return to

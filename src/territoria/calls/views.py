@@ -1,0 +1,349 @@
+"""Pages of the calls: the public calls, and the applicant's space (drafts, documents, submission)."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from territoria.calls.forms import DocumentForm, ProjectForm
+from territoria.calls.models import Application, ApplicationDocument, Call
+from territoria.calls.services import documents
+from territoria.calls.services.applications import (
+    TRANSITIONS,
+    Status,
+    WorkflowError,
+    brussels,
+    change_status,
+    eligibility,
+    missing,
+    organisations_of,
+    start,
+)
+from territoria.calls.services.applications import submit as submit_application
+from territoria.core.http import AuthenticatedHttpRequest
+from territoria.core.models import AuditEntry, Role
+
+
+def visible_calls(request: HttpRequest) -> QuerySet[Call]:
+    calls = Call.objects.select_related("instrument")
+    return calls if request.user.is_staff else calls.published()
+
+
+def call_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    calls = list(visible_calls(request))
+    groups: dict[str, list[Call]] = {"open": [], "grace": [], "upcoming": [], "closed": []}
+    for item in calls:
+        groups[item.phase_at(now)].append(item)
+    return render(
+        request,
+        "calls/list.html",
+        {
+            "nav": "calls",
+            "open": groups["open"] + groups["grace"],
+            "upcoming": groups["upcoming"],
+            "closed": groups["closed"],
+        },
+    )
+
+
+def call(request: HttpRequest, code: str) -> HttpResponse:
+    item = get_object_or_404(visible_calls(request), code=code)
+    context: dict[str, Any] = {
+        "nav": "calls",
+        "call": item,
+        "opens": brussels(item.opens_at),
+        "closes": brussels(item.closes_at),
+        "criteria": item.criteria.all(),
+        "required_documents": item.required_documents.all(),
+        "eligible_types": item.eligible_types.all(),
+        "eligible_sizes": item.eligible_sizes.all(),
+    }
+    if request.user.is_authenticated and request.user.role == Role.APPLICANT:
+        organisations = organisations_of(request.user)
+        existing = {
+            a.organisation_id: a
+            for a in Application.objects.filter(call=item, organisation__in=organisations).exclude(
+                status=Status.WITHDRAWN
+            )
+        }
+        context["organisations"] = [(o, existing.get(o.pk)) for o in organisations]
+    return render(request, "calls/call.html", context)
+
+
+def _applicant(request: HttpRequest) -> None:
+    if not request.user.is_authenticated:
+        raise _LoginRequired
+    if request.user.role != Role.APPLICANT:
+        raise PermissionDenied
+
+
+class _LoginRequired(Exception):
+    pass
+
+
+def applicant_only(view: Any) -> Any:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            _applicant(request)
+        except _LoginRequired:
+            return redirect_to_login(request.get_full_path())
+        response: HttpResponse = view(request, *args, **kwargs)
+        return response
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@require_POST
+@applicant_only
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    item = get_object_or_404(Call.objects.published(), code=code)
+    organisations = {o.pk: o for o in organisations_of(request.user)}
+    try:
+        organisation = organisations[int(request.POST.get("organisation", ""))]
+    except (KeyError, ValueError):
+        messages.error(request, _("Choose one of your organisations."))
+        return redirect(item)
+    try:
+        application = start(item, organisation, request.user)
+    except WorkflowError as refusal:
+        messages.error(request, str(refusal))
+        return redirect(item)
+    return redirect("calls:edit", application.pk, application.current_step)
+
+
+def _own(request: HttpRequest, pk: int) -> Application:
+    """An application the user may read: staff any, an applicant those of their organisations."""
+    if not request.user.is_authenticated:
+        raise _LoginRequired
+    applications = Application.objects.select_related("call__instrument", "organisation")
+    if request.user.is_staff:
+        return get_object_or_404(applications, pk=pk)
+    if request.user.role != Role.APPLICANT:
+        raise PermissionDenied
+    # Another organisation's application does not exist, as far as this user knows.
+    return get_object_or_404(
+        applications.filter(organisation__affiliations__user=request.user), pk=pk
+    )
+
+
+def owner_view(view: Any) -> Any:
+    def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            application = _own(request, pk)
+        except _LoginRequired:
+            return redirect_to_login(request.get_full_path())
+        response: HttpResponse = view(request, application, *args, **kwargs)
+        return response
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _editable(request: HttpRequest, application: Application) -> None:
+    """Only the applicants change a draft; staff read it."""
+    if request.user.is_staff or application.status != Status.DRAFT:
+        raise PermissionDenied
+
+
+@applicant_only
+def my_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
+    applications = (
+        Application.objects.filter(organisation__affiliations__user=request.user)
+        .select_related("call__instrument", "organisation")
+        .order_by("-updated_at")
+    )
+    return render(
+        request,
+        "calls/applications.html",
+        {"nav": "applications", "applications": applications},
+    )
+
+
+@owner_view
+def application(request: HttpRequest, item: Application) -> HttpResponse:
+    history = AuditEntry.objects.filter(
+        object_type="calls.application", object_id=str(item.pk)
+    ).order_by("created_at")
+    return render(
+        request,
+        "calls/application.html",
+        {
+            "nav": "applications",
+            "application": item,
+            "documents": item.documents.select_related("requirement"),
+            "checks": eligibility(item),
+            "missing": missing(item) if item.is_draft else [],
+            # Applicants see what happened and when, never who on the agency's side.
+            "history": [
+                {"when": entry.created_at, "what": _history_line(entry)} for entry in history
+            ],
+            "closes": brussels(item.call.closes_at),
+            "can_withdraw": Status.WITHDRAWN in _next(item) and not request.user.is_staff,
+        },
+    )
+
+
+def _history_line(entry: AuditEntry) -> str:
+    status = (entry.after or {}).get("status")
+    label = Status(status).label if status in Status.values else ""
+    if entry.action == "application.create":
+        return _("draft created")
+    if entry.action == "application.submit":
+        return _("submitted, reference %s") % str((entry.after or {}).get("reference", ""))
+    return _("status: %s") % label if label else str(entry.action)
+
+
+def _next(item: Application) -> set[str]:
+    return TRANSITIONS.get(item.status, set())
+
+
+@owner_view
+def edit(request: HttpRequest, item: Application, step: str) -> HttpResponse:
+    _editable(request, item)
+    if step not in Application.STEPS:
+        raise Http404
+    index = Application.STEPS.index(step)
+    if index > item.steps_done:
+        return redirect("calls:edit", item.pk, item.current_step)
+    form: Any = None
+    if step == "project":
+        form = ProjectForm(request.POST or None, instance=item)
+    if request.method == "POST":
+        if form is not None and not form.is_valid():
+            return _step(request, item, step, form, status=400)
+        if form is not None:
+            form.save()
+        if item.steps_done <= index:
+            item.steps_done = index + 1
+            item.save(update_fields=["steps_done", "updated_at"])
+        messages.success(request, _("Draft saved."))
+        following = Application.STEPS[min(index + 1, len(Application.STEPS) - 1)]
+        return redirect("calls:edit", item.pk, following)
+    return _step(request, item, step, form)
+
+
+def _step(
+    request: HttpRequest, item: Application, step: str, form: Any, status: int = 200
+) -> HttpResponse:
+    context = {
+        "nav": "applications",
+        "application": item,
+        "step": step,
+        "steps": [
+            (name, position <= item.steps_done) for position, name in enumerate(Application.STEPS)
+        ],
+        "form": form,
+        "checks": eligibility(item),
+        "closes": brussels(item.call.closes_at),
+    }
+    if step == "documents":
+        context["document_form"] = DocumentForm(item)
+        context["documents"] = item.documents.select_related("requirement")
+        context["required"] = item.call.required_documents.all()
+    if step == "submit":
+        context["missing"] = missing(item)
+    return render(request, "calls/edit.html", context, status=status)
+
+
+@require_POST
+@owner_view
+def upload(request: HttpRequest, item: Application) -> HttpResponse:
+    _editable(request, item)
+    form = DocumentForm(item, request.POST, request.FILES)
+    if form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        try:
+            documents.attach(
+                item,
+                form.cleaned_data["requirement"],
+                upload_file,
+                upload_file.name or "document",
+                request.user,
+            )
+        except ValidationError as refusal:
+            messages.error(request, " ".join(refusal.messages))
+        else:
+            messages.success(request, _("Document added."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("calls:edit", item.pk, "documents")
+
+
+@require_POST
+def delete_document(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_object_or_404(ApplicationDocument.objects.select_related("application"), pk=pk)
+    try:
+        item = _own(request, document.application_id)
+    except _LoginRequired:
+        return redirect_to_login(request.get_full_path())
+    _editable(request, item)
+    documents.remove(document, request.user)
+    messages.success(request, _("Document removed."))
+    return redirect("calls:edit", item.pk, "documents")
+
+
+def document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+    """A document, to those who may read its application; never from a public address."""
+    found = get_object_or_404(ApplicationDocument, pk=pk)
+    try:
+        _own(request, found.application_id)
+    except _LoginRequired:
+        return redirect_to_login(request.get_full_path())
+    content_types = {
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    response = FileResponse(
+        found.file.open("rb"),
+        as_attachment=True,
+        filename=found.original_name,
+        content_type=content_types[found.kind],
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@owner_view
+def submit(request: HttpRequest, item: Application) -> HttpResponse:
+    if request.user.is_staff:
+        raise PermissionDenied
+    try:
+        done = submit_application(item, request.user)
+    except WorkflowError as refusal:
+        messages.error(request, str(refusal))
+        return redirect("calls:edit", item.pk, "submit") if item.is_draft else redirect(item)
+    messages.success(
+        request,
+        _("Application submitted on %(when)s. Its reference is %(reference)s.")
+        % {"when": brussels(done.submitted_at), "reference": done.reference}
+        if done.submitted_at
+        else _("Application submitted."),
+    )
+    return redirect(done)
+
+
+@require_POST
+@owner_view
+def withdraw(request: HttpRequest, item: Application) -> HttpResponse:
+    if request.user.is_staff:
+        raise PermissionDenied
+    try:
+        change_status(item, Status.WITHDRAWN, request.user)
+    except WorkflowError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Application withdrawn."))
+    return redirect("calls:application", item.pk)
