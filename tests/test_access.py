@@ -9,7 +9,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from territoria.calls.models import Affiliation, Application
+from territoria.calls.models import Affiliation, Application, Assignment
 from territoria.calls.services import documents
 from territoria.strategy.models import MeasurementImport
 from territoria.taxonomy.models import Magnet, SchemeImport
@@ -38,6 +38,10 @@ APPLICANTS_ONLY = {
 OWNER_OR_STAFF = {
     "anonymous": 302, "staff": 200, "applicant": 200, "other_applicant": 404,
     "evaluator": 403, "expert": 403,
+}  # fmt: skip
+EVALUATORS_ONLY = {
+    "anonymous": 302, "staff": 403, "applicant": 403, "other_applicant": 403,
+    "evaluator": 200, "expert": 403,
 }  # fmt: skip
 # What only its applicants do (staff read, never act for them); the answer is a redirect.
 OWNER_ACTS = {**OWNER_OR_STAFF, "applicant": 302, "staff": 403}
@@ -112,6 +116,31 @@ MATRIX = {
     "calls:withdraw": ("post", "/calls/applications/{application}/withdraw/", OWNER_ACTS),
     "calls:document": ("get", "/calls/documents/{document}/", OWNER_OR_STAFF),
     "calls:delete_document": ("post", "/calls/documents/{document}/delete/", OWNER_ACTS),
+    "calls:reviews": ("get", "/calls/reviews/", EVALUATORS_ONLY),
+    "calls:review": ("get", "/calls/reviews/{assignment}/", {**EVALUATORS_ONLY, "evaluator": 200}),
+    "calls:declare": (
+        "post",
+        "/calls/reviews/{assignment}/declare/",
+        {**EVALUATORS_ONLY, "evaluator": 302},
+    ),
+    "calls:scores": (
+        "post",
+        "/calls/reviews/{assignment}/scores/",
+        {**EVALUATORS_ONLY, "evaluator": 302},
+    ),
+    "calls:manage": ("get", "/calls/tremplin/manage/", STAFF_ONLY),
+    "calls:assign": ("post", "/calls/tremplin/manage/assign/", {**STAFF_ONLY, "staff": 302}),
+    "calls:eligibility": (
+        "post",
+        "/calls/tremplin/manage/{application}/eligibility/",
+        {**STAFF_ONLY, "staff": 302},
+    ),
+    "calls:consensus": ("get", "/calls/tremplin/manage/{application}/consensus/", STAFF_ONLY),
+    "calls:decide": (
+        "post",
+        "/calls/tremplin/manage/{application}/decision/",
+        {**STAFF_ONLY, "staff": 302},
+    ),
     # django-ninja names its root; it has no page of its own.
     "api-1.0.0:api-root": ("get", "/api/v1/", dict.fromkeys(ROLES, 404)),
 }
@@ -151,6 +180,7 @@ def records(db, users, settings, tmp_path):
         call=call, organisation=own, created_by=users["applicant"]
     )
     document = documents.attach(application, None, ContentFile(PDF), "plan.pdf", users["applicant"])
+    assignment = Assignment.objects.create(application=application, evaluator=users["evaluator"])
     return {
         "org": org.pk,
         "upload": upload.pk,
@@ -159,6 +189,7 @@ def records(db, users, settings, tmp_path):
         "staged": staged.pk,
         "application": application.pk,
         "document": document.pk,
+        "assignment": assignment.pk,
     }
 
 

@@ -66,3 +66,12 @@ def setup(users, applicant_org, settings, tmp_path):
     call = make_call()
     call.eligible_types.set(Concept.objects.filter(scheme__code="org-type", notation="sme"))
     return {"call": call, "org": applicant_org, "user": users["applicant"]}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English (the site's default is French)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -49,7 +49,7 @@ def private_storage() -> FileSystemStorage:
 
 
 # Words of the calls' addresses, which a call's code cannot be.
-RESERVED_CODES = {"applications", "documents"}
+RESERVED_CODES = {"applications", "documents", "reviews"}
 
 
 def validate_call_code(code: str) -> None:
@@ -358,6 +358,8 @@ class Application(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal(0))],
     )
+    consensus_comment = models.TextField(_("consensus comment"), blank=True)
+    consensus_at = models.DateTimeField(_("consensus recorded"), null=True, blank=True)
     steps_done = models.PositiveSmallIntegerField(_("form steps completed"), default=0)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -440,3 +442,114 @@ class ApplicationDocument(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("calls:document", args=[self.pk])
+
+
+HALF_POINTS = [Decimal(n) / 2 for n in range(11)]  # 0, 0.5, … 5
+
+
+def validate_half_point(value: Decimal) -> None:
+    if value not in HALF_POINTS:
+        raise ValidationError(_("A score is between 0 and 5, in half points."))
+
+
+class Assignment(models.Model):
+    """An evaluator asked to score an application. It counts only once the evaluator has
+    declared no conflict of interest and submitted the scores."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("evaluator"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    assigned_at = models.DateTimeField(_("assigned"), auto_now_add=True)
+    conflict = models.BooleanField(
+        _("conflict of interest"), null=True, help_text=_("Empty until the evaluator declares.")
+    )
+    declared_at = models.DateTimeField(_("declared"), null=True, blank=True)
+    comment = models.TextField(_("overall comment"), blank=True)
+    submitted_at = models.DateTimeField(_("scores submitted"), null=True, blank=True)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["application", "assigned_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "evaluator"], name="one_assignment_per_evaluator"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} ← {self.evaluator}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("calls:review", args=[self.pk])
+
+    @property
+    def counts(self) -> bool:
+        """Whether its scores count: declared free of conflict, submitted, not withdrawn."""
+        return self.conflict is False and self.submitted_at is not None and not self.withdrawn
+
+
+class Score(models.Model):
+    """An evaluator's score on one criterion."""
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="scores"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.DecimalField(
+        _("score"), max_digits=2, decimal_places=1, validators=[validate_half_point]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "criterion"], name="one_score_per_criterion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.value}"
+
+
+class FinalScore(models.Model):
+    """The moderator's consensus score on one criterion of an application."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="final_scores",
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.DecimalField(
+        _("score"), max_digits=2, decimal_places=1, validators=[validate_half_point]
+    )
+
+    class Meta:
+        verbose_name = _("consensus score")
+        verbose_name_plural = _("consensus scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "criterion"], name="one_final_score_per_criterion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.value}"

@@ -34,3 +34,34 @@ def send_acknowledgement(application_id: int) -> str:
         }
     send_mail(subject, body, None, [to])
     return to
+
+
+@task()
+def send_decision(application_id: int) -> str:
+    """The jury's decision, with the feedback; never the evaluators' names."""
+    application = Application.objects.select_related("call", "created_by").get(pk=application_id)
+    to = application.created_by.email
+    if not to:
+        return ""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Application %(reference)s: %(status)s") % {
+            "reference": application.reference,
+            "status": application.get_status_display(),
+        }
+        lines = [
+            _("Hello,"),
+            "",
+            _("The jury of “%(call)s” has decided on application %(reference)s: %(status)s.")
+            % {
+                "call": application.call.title,
+                "reference": application.reference,
+                "status": application.get_status_display(),
+            },
+        ]
+        if application.granted_amount is not None and application.status == "selected":
+            lines.append(_("Amount granted: %s €.") % application.granted_amount)
+        if application.status_reason:
+            lines += ["", application.status_reason]
+        body = "\n".join(lines) + "\n"
+    send_mail(subject, body, None, [to])
+    return to

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from territoria.calls import views
+from territoria.calls import jury, views
 
 app_name = "calls"
 urlpatterns = [
@@ -13,6 +13,15 @@ urlpatterns = [
     path("applications/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("documents/<int:pk>/", views.document, name="document"),
     path("documents/<int:pk>/delete/", views.delete_document, name="delete_document"),
+    path("reviews/", jury.reviews, name="reviews"),
+    path("reviews/<int:pk>/", jury.review, name="review"),
+    path("reviews/<int:pk>/declare/", jury.declare_view, name="declare"),
+    path("reviews/<int:pk>/scores/", jury.scores_view, name="scores"),
     path("<slug:code>/", views.call, name="call"),
+    path("<slug:code>/manage/", jury.manage, name="manage"),
+    path("<slug:code>/manage/assign/", jury.assign_view, name="assign"),
+    path("<slug:code>/manage/<int:pk>/eligibility/", jury.eligibility_view, name="eligibility"),
+    path("<slug:code>/manage/<int:pk>/consensus/", jury.consensus, name="consensus"),
+    path("<slug:code>/manage/<int:pk>/decision/", jury.decide_view, name="decide"),
     path("<slug:code>/apply/", views.apply, name="apply"),
 ]

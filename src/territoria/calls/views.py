@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from territoria.calls.forms import DocumentForm, ProjectForm
-from territoria.calls.models import Application, ApplicationDocument, Call
+from territoria.calls.models import Application, ApplicationDocument, Assignment, Call
 from territoria.calls.services import documents
 from territoria.calls.services.applications import (
     TRANSITIONS,
@@ -296,10 +296,21 @@ def delete_document(request: HttpRequest, pk: int) -> HttpResponse:
 def document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     """A document, to those who may read its application; never from a public address."""
     found = get_object_or_404(ApplicationDocument, pk=pk)
-    try:
-        _own(request, found.application_id)
-    except _LoginRequired:
-        return redirect_to_login(request.get_full_path())
+    reviewing = (
+        request.user.is_authenticated
+        and request.user.role == Role.EVALUATOR
+        and Assignment.objects.filter(
+            application_id=found.application_id,
+            evaluator_id=request.user.pk,
+            conflict=False,
+            withdrawn=False,
+        ).exists()
+    )
+    if not reviewing:
+        try:
+            _own(request, found.application_id)
+        except _LoginRequired:
+            return redirect_to_login(request.get_full_path())
     content_types = {
         "pdf": "application/pdf",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

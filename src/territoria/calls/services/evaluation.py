@@ -1,0 +1,360 @@
+"""Jury evaluation: assignment, conflicts of interest, scores, consensus, ranking, decisions.
+
+- Staff assign each eligible application to the call's number of evaluators, the
+  least loaded first, never one affiliated with the applicant organisation.
+- An evaluator declares no conflict of interest before seeing the application;
+  a declared conflict withdraws the assignment. Withdrawn or conflicted reviews
+  never count.
+- A moderator records the consensus scores; the ranking uses them (or, before
+  consensus, the mean of the reviews that count), weighted by the grid.
+- Decisions keep the sum of granted amounts within the call's budget.
+Every step writes the audit log.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from territoria.calls.models import (
+    HALF_POINTS,
+    Affiliation,
+    Application,
+    Assignment,
+    Call,
+    Criterion,
+    FinalScore,
+    Score,
+)
+from territoria.calls.services.applications import WorkflowError, change_status
+from territoria.core.models import Role, User
+from territoria.core.services import record_audit
+
+Status = Application.Status
+
+
+def conflicted(evaluator: Any, application: Application) -> bool:
+    """The evaluator acts for the applicant organisation."""
+    return Affiliation.objects.filter(
+        user=evaluator, organisation_id=application.organisation_id
+    ).exists()
+
+
+def assign(call: Call, actor: Any, evaluators: list[User] | None = None) -> int:
+    """Give every eligible application of the call its evaluators; returns assignments made.
+
+    Balanced: each place goes to the free evaluator with the fewest assignments so far
+    (all calls), never one with a conflict. Raises WorkflowError, assigning nothing,
+    if an application cannot get enough evaluators.
+    """
+    pool = list(evaluators or User.objects.filter(role=Role.EVALUATOR, is_active=True))
+    if not pool:
+        raise WorkflowError(_("No evaluator account is active."))
+    needed = call.evaluators_per_application
+    made = 0
+    with transaction.atomic():
+        load = Counter(
+            dict(
+                Assignment.objects.filter(evaluator__in=pool, withdrawn=False)
+                .values_list("evaluator")
+                .annotate(n=Count("pk"))
+            )
+        )
+        applications = (
+            Application.objects.select_for_update()
+            .filter(call=call, status__in=[Status.ELIGIBLE, Status.UNDER_EVALUATION])
+            .order_by("pk")
+        )
+        affiliated: dict[int, set[int]] = {}
+        for user_id, organisation_id in Affiliation.objects.filter(user__in=pool).values_list(
+            "user_id", "organisation_id"
+        ):
+            affiliated.setdefault(organisation_id, set()).add(user_id)
+        for application in applications:
+            current = set(
+                application.assignments.filter(withdrawn=False).values_list(
+                    "evaluator_id", flat=True
+                )
+            )
+            excluded = (
+                current
+                | affiliated.get(application.organisation_id, set())
+                | set(application.assignments.values_list("evaluator_id", flat=True))
+            )
+            candidates = sorted(
+                (e for e in pool if e.pk not in excluded), key=lambda e: (load[e.pk], e.pk)
+            )
+            missing = needed - len(current)
+            if missing > len(candidates):
+                raise WorkflowError(
+                    _(
+                        "%(reference)s needs %(needed)d evaluators free of conflict; only %(free)d are."
+                    )
+                    % {
+                        "reference": application.reference,
+                        "needed": needed,
+                        "free": len(current) + len(candidates),
+                    }
+                )
+            for evaluator in candidates[: max(missing, 0)]:
+                assignment = Assignment.objects.create(application=application, evaluator=evaluator)
+                load[evaluator.pk] += 1
+                made += 1
+                record_audit(
+                    actor, "assignment.create", assignment, after={"evaluator": evaluator.pk}
+                )
+            if application.status == Status.ELIGIBLE:
+                change_status(application, Status.UNDER_EVALUATION, actor)
+    return made
+
+
+def declare(assignment: Assignment, evaluator: Any, conflict: bool) -> Assignment:
+    """The evaluator's declaration, made before the application is shown."""
+    with transaction.atomic():
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if locked.evaluator_id != evaluator.pk:
+            raise WorkflowError(_("This assignment is someone else's."))
+        if locked.conflict is not None:
+            raise WorkflowError(_("The declaration was already made."))
+        locked.conflict = conflict
+        locked.declared_at = timezone.now()
+        locked.withdrawn = conflict
+        locked.save(update_fields=["conflict", "declared_at", "withdrawn"])
+        record_audit(evaluator, "assignment.declare", locked, after={"conflict": conflict})
+    return locked
+
+
+def parse_score(text: str) -> Decimal:
+    """`3`, `3.5` or `3,5`; raises WorkflowError unless a half point between 0 and 5."""
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+    except ArithmeticError:
+        raise WorkflowError(_("“%s” is not a score.") % text[:20]) from None
+    if not value.is_finite() or value not in HALF_POINTS:
+        raise WorkflowError(_("A score is between 0 and 5, in half points."))
+    return value.quantize(Decimal("0.1"))
+
+
+def record_scores(
+    assignment: Assignment,
+    evaluator: Any,
+    scores: dict[int, tuple[Decimal, str]],
+    comment: str,
+    final: bool,
+) -> Assignment:
+    """Save an evaluator's scores (criterion id → value and comment); `final` submits them."""
+    with transaction.atomic():
+        locked = (
+            Assignment.objects.select_for_update()
+            .select_related("application__call")
+            .get(pk=assignment.pk)
+        )
+        if locked.evaluator_id != evaluator.pk:
+            raise WorkflowError(_("This assignment is someone else's."))
+        if locked.conflict is not False or locked.withdrawn:
+            raise WorkflowError(_("Scores follow a declaration of no conflict of interest."))
+        if locked.submitted_at is not None:
+            raise WorkflowError(_("These scores were already submitted."))
+        if locked.application.status != Status.UNDER_EVALUATION:
+            raise WorkflowError(_("This application is no longer under evaluation."))
+        criteria = {c.pk: c for c in locked.application.call.criteria.all()}
+        unknown = set(scores) - set(criteria)
+        if unknown:
+            raise WorkflowError(_("Unknown criterion."))
+        if final and set(scores) != set(criteria):
+            raise WorkflowError(_("Score every criterion before submitting."))
+        for criterion_id, (value, note) in scores.items():
+            Score.objects.update_or_create(
+                assignment=locked,
+                criterion_id=criterion_id,
+                defaults={"value": value, "comment": note},
+            )
+        locked.comment = comment
+        if final:
+            locked.submitted_at = timezone.now()
+        locked.save(update_fields=["comment", "submitted_at"])
+        record_audit(
+            evaluator,
+            "assignment.submit" if final else "assignment.score",
+            locked,
+            after={
+                "scores": {str(criteria[k].order): str(v) for k, (v, _n) in scores.items()},
+                "submitted": final,
+            },
+        )
+    return locked
+
+
+def weighted(values: dict[int, Decimal], criteria: list[Criterion]) -> Decimal | None:
+    """The grid's weighted mean, to two decimals; None unless every criterion has a value."""
+    if not criteria or any(c.pk not in values for c in criteria):
+        return None
+    total = sum((c.weight for c in criteria), Decimal(0))
+    score = sum((c.weight * values[c.pk] for c in criteria), Decimal(0)) / total
+    return score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def review_means(application: Application) -> dict[int, Decimal]:
+    """Per criterion, the mean of the scores that count."""
+    rows = (
+        Score.objects.filter(
+            assignment__application=application,
+            assignment__conflict=False,
+            assignment__withdrawn=False,
+            assignment__submitted_at__isnull=False,
+        )
+        .values_list("criterion_id")
+        .annotate(total=Sum("value"), n=Count("pk"))
+    )
+    return {criterion_id: total / n for criterion_id, total, n in rows}
+
+
+def record_consensus(
+    application: Application, moderator: Any, values: dict[int, Decimal], comment: str
+) -> Application:
+    """The moderator's final scores, one per criterion, after at least one review counts."""
+    with transaction.atomic():
+        locked = (
+            Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+        )
+        if locked.status != Status.UNDER_EVALUATION:
+            raise WorkflowError(_("This application is not under evaluation."))
+        criteria = {c.pk for c in locked.call.criteria.all()}
+        if set(values) != criteria:
+            raise WorkflowError(_("Give a consensus score for every criterion."))
+        if not locked.assignments.filter(
+            conflict=False, withdrawn=False, submitted_at__isnull=False
+        ).exists():
+            raise WorkflowError(_("No submitted review counts yet."))
+        before = {str(f.criterion_id): str(f.value) for f in locked.final_scores.all()}
+        for criterion_id, value in values.items():
+            FinalScore.objects.update_or_create(
+                application=locked, criterion_id=criterion_id, defaults={"value": value}
+            )
+        locked.consensus_comment = comment.strip()
+        locked.consensus_at = timezone.now()
+        locked.save(update_fields=["consensus_comment", "consensus_at", "updated_at"])
+        record_audit(
+            moderator,
+            "application.consensus",
+            locked,
+            before={"scores": before},
+            after={"scores": {str(k): str(v) for k, v in values.items()}, "comment": comment},
+        )
+    return locked
+
+
+@dataclass
+class Ranked:
+    application: Application
+    score: Decimal | None
+    passes: bool
+    reasons: list[str]
+    consensus: bool
+    reviews: int
+
+
+def ranking(call: Call) -> list[Ranked]:
+    """Applications under evaluation or decided, best weighted score first, with thresholds."""
+    criteria = list(call.criteria.all())
+    applications = (
+        Application.objects.filter(
+            call=call,
+            status__in=[Status.UNDER_EVALUATION, Status.SELECTED, Status.RESERVE, Status.REJECTED],
+        )
+        .select_related("organisation")
+        .annotate(
+            reviews=Count(
+                "assignments",
+                filter=Q(
+                    assignments__conflict=False,
+                    assignments__withdrawn=False,
+                    assignments__submitted_at__isnull=False,
+                ),
+            )
+        )
+    )
+    rows = []
+    for application in applications:
+        finals = {f.criterion_id: f.value for f in application.final_scores.all()}
+        values = finals or review_means(application)
+        score = weighted(values, criteria)
+        reasons = [
+            _("%(criterion)s below %(threshold)s")
+            % {"criterion": c.title, "threshold": c.threshold}
+            for c in criteria
+            if c.pk in values and values[c.pk] < c.threshold
+        ]
+        if score is not None and score < call.overall_threshold:
+            reasons.append(_("overall below %s") % call.overall_threshold)
+        rows.append(
+            Ranked(
+                application=application,
+                score=score,
+                passes=score is not None and not reasons,
+                reasons=reasons,
+                consensus=bool(finals),
+                reviews=application.reviews,
+            )
+        )
+    rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.application.pk))
+    return rows
+
+
+def granted_total(call: Call, exclude: Application | None = None) -> Decimal:
+    rows = Application.objects.filter(
+        call=call, status__in=[Status.SELECTED, Status.IN_PROGRESS, Status.COMPLETED]
+    )
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude.pk)
+    return rows.aggregate(total=Sum("granted_amount"))["total"] or Decimal(0)
+
+
+def decide(
+    application: Application,
+    status: str,
+    actor: Any,
+    amount: Decimal | None = None,
+    feedback: str = "",
+) -> Application:
+    """Select (with an amount), put on the reserve list, or reject (with feedback).
+
+    The call's row is locked while the budget is checked, so two decisions made at the
+    same moment cannot together exceed it.
+    """
+    from territoria.calls.tasks import send_decision
+
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=application.call_id)
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if status == Status.SELECTED:
+            if amount is None or amount <= 0:
+                raise WorkflowError(_("Give the amount granted."))
+            if amount > call.max_amount:
+                raise WorkflowError(_("The amount exceeds the call's maximum per project."))
+            if locked.requested_amount is not None and amount > locked.requested_amount:
+                raise WorkflowError(_("The amount exceeds what was requested."))
+            left = call.budget - granted_total(call, exclude=locked)
+            if amount > left:
+                raise WorkflowError(
+                    _("Only %(left)s € of the budget is left.")
+                    % {"left": left.quantize(Decimal("0.01"))}
+                )
+            if not any(r.passes for r in ranking(call) if r.application.pk == locked.pk):
+                raise WorkflowError(_("The application does not reach the thresholds."))
+            locked.granted_amount = amount
+            locked.save(update_fields=["granted_amount", "updated_at"])
+        locked = change_status(locked, status, actor, reason=feedback)
+        record_audit(
+            actor,
+            "application.decision",
+            locked,
+            after={"status": status, "granted_amount": str(locked.granted_amount or "")},
+        )
+        send_decision.enqueue(locked.pk)
+    return locked
