@@ -116,6 +116,19 @@ MATRIX = {
     "calls:withdraw": ("post", "/calls/applications/{application}/withdraw/", OWNER_ACTS),
     "calls:document": ("get", "/calls/documents/{document}/", OWNER_OR_STAFF),
     "calls:delete_document": ("post", "/calls/documents/{document}/delete/", OWNER_ACTS),
+    "calls:impact": ("get", "/calls/impact/", PUBLIC),
+    "calls:experts": ("get", "/calls/experts/", PUBLIC),
+    "calls:expert_apply": (
+        "get",
+        "/calls/experts/apply/",
+        {**EVALUATORS_ONLY, "evaluator": 403, "expert": 200},
+    ),
+    # The survey opens once the project is completed: a draft's survey is refused to all.
+    "calls:survey": (
+        "get",
+        "/calls/applications/{application}/survey/",
+        {**OWNER_OR_STAFF, "staff": 403, "applicant": 403},
+    ),
     "calls:reviews": ("get", "/calls/reviews/", EVALUATORS_ONLY),
     "calls:review": ("get", "/calls/reviews/{assignment}/", {**EVALUATORS_ONLY, "evaluator": 200}),
     "calls:declare": (

@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from territoria.calls.models import (
     Affiliation,
@@ -8,8 +11,11 @@ from territoria.calls.models import (
     Call,
     Criterion,
     DocumentRequirement,
+    ExpertCompany,
     Instrument,
+    SurveyAnswer,
 )
+from territoria.calls.services.experts import recognise, refuse_recognition
 from territoria.core.admin import AuditedAdmin
 
 
@@ -86,3 +92,34 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(ExpertCompany)
+class ExpertCompanyAdmin(AuditedAdmin):
+    list_display = ("organisation", "status", "recognised_from", "recognised_until", "languages")
+    list_filter = ("status",)
+    search_fields = ("organisation__name", "offer")
+    autocomplete_fields = ("organisation", "technologies", "regions")
+    actions = ["recognise_for_three_years", "refuse"]
+
+    @admin.action(description=_("Recognise for three years from today"))
+    def recognise_for_three_years(self, request: HttpRequest, queryset: Any) -> None:
+        for expert in queryset:
+            recognise(expert, request.user, years=3)
+
+    @admin.action(description=_("Refuse the recognition"))
+    def refuse(self, request: HttpRequest, queryset: Any) -> None:
+        for expert in queryset:
+            refuse_recognition(expert, request.user)
+
+
+@admin.register(SurveyAnswer)
+class SurveyAnswerAdmin(admin.ModelAdmin):
+    list_display = ("application", "would_recommend", "improved_competitiveness", "answered_at")
+    readonly_fields = [f.name for f in SurveyAnswer._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)

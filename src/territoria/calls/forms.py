@@ -6,7 +6,8 @@ from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from territoria.calls.models import Application, DocumentRequirement
+from territoria.calls.models import Application, DocumentRequirement, SurveyAnswer
+from territoria.ecosystem.models import Organisation
 
 
 class ProjectForm(forms.ModelForm):
@@ -53,3 +54,29 @@ class DocumentForm(forms.Form):
         field = self.fields["requirement"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = application.call.required_documents.all()
+
+
+class SurveyForm(forms.ModelForm):
+    class Meta:
+        model = SurveyAnswer
+        fields = (
+            "improved_competitiveness", "improved_quality", "would_recommend", "reached_production",
+            "investment_before", "investment_after", "jobs_created",
+        )  # fmt: skip
+
+
+class ExpertForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Company"))
+    offer = forms.CharField(label=_("Your AI offer"), widget=forms.Textarea(attrs={"rows": 5}))
+    references = forms.CharField(
+        label=_("References (projects, clients)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    languages = forms.CharField(label=_("Languages"), initial="fr", max_length=40)
+
+    def __init__(self, organisations: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organisations

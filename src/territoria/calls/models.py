@@ -49,7 +49,7 @@ def private_storage() -> FileSystemStorage:
 
 
 # Words of the calls' addresses, which a call's code cannot be.
-RESERVED_CODES = {"applications", "documents", "reviews"}
+RESERVED_CODES = {"applications", "documents", "reviews", "experts", "impact"}
 
 
 def validate_call_code(code: str) -> None:
@@ -392,6 +392,10 @@ class Application(models.Model):
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 
+    @property
+    def survey_answered(self) -> bool:
+        return SurveyAnswer.objects.filter(application=self).exists()
+
     @cached_property
     def current_step(self) -> str:
         return self.STEPS[min(self.steps_done, len(self.STEPS) - 1)]
@@ -553,3 +557,102 @@ class FinalScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.value}"
+
+
+class ExpertCompany(models.Model):
+    """A company applying for, or holding, recognition as an AI expert of the programme."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("applied")
+        RECOGNISED = "recognised", _("recognised")
+        REFUSED = "refused", _("refused")
+
+    organisation = models.OneToOneField(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="expert_company",
+    )
+    offer = models.TextField(_("offer"))
+    references = models.TextField(_("references"), blank=True)
+    technologies = models.ManyToManyField(
+        Concept,
+        verbose_name=_("technologies"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"scheme__code": "technology"},
+    )
+    regions = models.ManyToManyField(
+        Concept,
+        verbose_name=_("regions served"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"scheme__code": "territory"},
+    )
+    languages = models.CharField(
+        _("languages"), max_length=40, default="fr", help_text=_("e.g. fr, nl, de, en")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.APPLIED
+    )
+    recognised_from = models.DateField(_("recognised from"), null=True, blank=True)
+    recognised_until = models.DateField(_("recognised until"), null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    applied_at = models.DateTimeField(_("applied"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("expert company")
+        verbose_name_plural = _("expert companies")
+        ordering = ["organisation__name"]
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+    def recognised_on(self, day: datetime.date) -> bool:
+        return (
+            self.status == self.Status.RECOGNISED
+            and self.recognised_from is not None
+            and self.recognised_from <= day
+            and (self.recognised_until is None or day <= self.recognised_until)
+        )
+
+
+class SurveyAnswer(models.Model):
+    """A laureate's answers to the follow-up survey, after the project is completed."""
+
+    application = models.OneToOneField(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="survey",
+    )
+    improved_competitiveness = models.BooleanField(_("the project improved competitiveness"))
+    improved_quality = models.BooleanField(_("it improved the quality of products or services"))
+    would_recommend = models.BooleanField(_("would recommend the programme"))
+    reached_production = models.BooleanField(_("the AI solution reached production"))
+    investment_before = models.DecimalField(
+        _("yearly AI investment before (€)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    investment_after = models.DecimalField(
+        _("yearly AI investment after (€)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    jobs_created = models.PositiveSmallIntegerField(_("jobs created"), default=0)
+    answered_at = models.DateTimeField(_("answered"), auto_now_add=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+
+    def __str__(self) -> str:
+        return f"{self.application}"

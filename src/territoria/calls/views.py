@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,8 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from territoria.calls.forms import DocumentForm, ProjectForm
-from territoria.calls.models import Application, ApplicationDocument, Assignment, Call
+from territoria.calls.forms import DocumentForm, ExpertForm, ProjectForm, SurveyForm
+from territoria.calls.models import (
+    Application,
+    ApplicationDocument,
+    Assignment,
+    Call,
+    ExpertCompany,
+    SurveyAnswer,
+)
 from territoria.calls.services import documents
 from territoria.calls.services.applications import (
     TRANSITIONS,
@@ -27,8 +35,13 @@ from territoria.calls.services.applications import (
     start,
 )
 from territoria.calls.services.applications import submit as submit_application
+from territoria.calls.services.experts import apply_for_recognition
+from territoria.calls.services.impact import figures as impact_figures
+from territoria.calls.services.impact import requests_per_year
 from territoria.core.http import AuthenticatedHttpRequest
 from territoria.core.models import AuditEntry, Role
+from territoria.core.services import record_audit, snapshot
+from territoria.ecosystem.models import Organisation
 
 
 def visible_calls(request: HttpRequest) -> QuerySet[Call]:
@@ -358,3 +371,79 @@ def withdraw(request: HttpRequest, item: Application) -> HttpResponse:
     else:
         messages.success(request, _("Application withdrawn."))
     return redirect("calls:application", item.pk)
+
+
+def impact(request: HttpRequest) -> HttpResponse:
+    """The programme's figures, computed now from the applications and the surveys."""
+    return render(
+        request,
+        "calls/impact.html",
+        {"nav": "calls", "figures": impact_figures(), "years": requests_per_year()},
+    )
+
+
+def experts(request: HttpRequest) -> HttpResponse:
+    """The expert companies recognised today."""
+    today = timezone.localdate()
+    recognised = [
+        e
+        for e in ExpertCompany.objects.filter(status=ExpertCompany.Status.RECOGNISED)
+        .select_related("organisation")
+        .prefetch_related("technologies", "regions")
+        if e.recognised_on(today)
+    ]
+    return render(request, "calls/experts.html", {"nav": "calls", "experts": recognised})
+
+
+@owner_view
+def survey(request: HttpRequest, item: Application) -> HttpResponse:
+    """The follow-up survey, once the project is completed; answered once."""
+    if request.user.is_staff or item.status != Status.COMPLETED:
+        raise PermissionDenied
+    if SurveyAnswer.objects.filter(application=item).exists():
+        messages.info(request, _("The survey was already answered. Thank you."))
+        return redirect(item)
+    form = SurveyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        answer = form.save(commit=False)
+        answer.application, answer.answered_by = item, request.user
+        with transaction.atomic():
+            answer.save()
+            record_audit(request.user, "survey.answer", answer, after=snapshot(answer))
+        messages.success(request, _("Thank you for your answers."))
+        return redirect(item)
+    return render(
+        request,
+        "calls/survey.html",
+        {"nav": "applications", "application": item, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def expert_apply(request: HttpRequest) -> HttpResponse:
+    """An expert company applies for recognition (accounts with the expert role)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.role != Role.EXPERT:
+        raise PermissionDenied
+    organisations = Organisation.objects.filter(affiliations__user=request.user)
+    form = ExpertForm(organisations, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            apply_for_recognition(
+                form.cleaned_data["organisation"], request.user, form.cleaned_data["offer"],
+                form.cleaned_data["references"], form.cleaned_data["languages"],
+            )  # fmt: skip
+        except WorkflowError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request, _("Application for recognition received: the agency will review it.")
+            )
+            return redirect("calls:experts")
+    current = ExpertCompany.objects.filter(organisation__in=organisations).select_related(
+        "organisation"
+    )
+    return render(
+        request, "calls/expert_apply.html", {"nav": "calls", "form": form, "current": current}
+    )

@@ -1,0 +1,151 @@
+"""The programme's impact figures, computed live from the applications and the surveys.
+
+Each figure says what it counts and how many records or answers it rests on, so a
+reader can tell a share of 95 % of 500 answers from one of 2.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from territoria.calls.models import Application, ExpertCompany, Instrument, SurveyAnswer
+from territoria.taxonomy.models import Tag
+
+Status = Application.Status
+SUPPORTED = [Status.SELECTED, Status.IN_PROGRESS, Status.COMPLETED]
+# Organisations the EU SME definition counts as SMEs (micro, small, medium).
+SME_SIZES = ["micro", "small", "medium"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    value: Decimal | int | None
+    unit: str  # "", "%", "×"
+    basis: int  # how many records or answers it rests on
+    basis_label: str
+
+
+@dataclass(frozen=True)
+class Year:
+    year: int
+    requests: int
+    growth: Decimal | None  # % change from the year before
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def figures(today: datetime.date | None = None) -> list[Figure]:
+    today = today or timezone.localdate()
+    requests = Application.objects.filter(submitted_at__isnull=False)
+    supported = Application.objects.filter(status__in=SUPPORTED)
+    organisations = supported.values("organisation").distinct()
+    organisation_count = organisations.count()
+    sme_ids = set(
+        supported.filter(organisation__size_class__notation__in=SME_SIZES)
+        .values_list("organisation", flat=True)
+        .distinct()
+    )
+    # Organisations without a size class but typed SME or start-up count as SMEs too.
+    typed = Tag.objects.filter(
+        content_type__app_label="ecosystem",
+        content_type__model="organisation",
+        concept__scheme__code="org-type",
+        concept__notation__in=["sme", "startup"],
+        object_id__in=organisations,
+    ).values_list("object_id", flat=True)
+    sme_ids |= set(
+        supported.filter(organisation__size_class__isnull=True, organisation_id__in=typed)
+        .values_list("organisation", flat=True)
+        .distinct()
+    )
+    experts = [
+        e
+        for e in ExpertCompany.objects.filter(status=ExpertCompany.Status.RECOGNISED)
+        if e.recognised_on(today)
+    ]
+    result = [
+        Figure("requests", _("requests for support"), requests.count(), "", requests.count(),
+               _("submitted applications")),
+        Figure("organisations", _("organisations supported"), organisation_count, "",
+               organisation_count, _("organisations with a selected application")),
+        Figure("smes", _("of them SMEs"), _percent(len(sme_ids), organisation_count), "%",
+               organisation_count, _("organisations supported")),
+        Figure("experts", _("recognised expert companies"), len(experts), "", len(experts),
+               _("recognitions valid today")),
+    ]  # fmt: skip
+    laureates = dict(
+        Instrument.objects.annotate(
+            n=Count("calls__applications", filter=Q(calls__applications__status__in=SUPPORTED))
+        ).values_list("code", "n")
+    )
+    for instrument in Instrument.objects.all():
+        count = laureates.get(instrument.code, 0)
+        result.append(
+            Figure(
+                f"laureates-{instrument.code}",
+                _("%s laureates") % instrument.name,
+                count,
+                "",
+                count,
+                _("selected applications"),
+            )  # fmt: skip
+        )
+    answers = SurveyAnswer.objects.all()
+    total = answers.count()
+    counts = answers.aggregate(
+        recommend=Count("pk", filter=Q(would_recommend=True)),
+        competitiveness=Count("pk", filter=Q(improved_competitiveness=True)),
+        quality=Count("pk", filter=Q(improved_quality=True)),
+        production=Count("pk", filter=Q(reached_production=True)),
+        jobs=Sum("jobs_created"),
+    )
+    invested = answers.filter(investment_before__gt=0).aggregate(
+        before=Sum("investment_before"), after=Sum("investment_after"), n=Count("pk")
+    )
+    multiplier = None
+    if invested["before"]:
+        multiplier = (invested["after"] / invested["before"]).quantize(Decimal("0.1"))
+    result += [
+        Figure("recommend", _("would recommend the programme"), _percent(counts["recommend"], total),
+               "%", total, _("survey answers")),
+        Figure("competitiveness", _("improved their competitiveness"),
+               _percent(counts["competitiveness"], total), "%", total, _("survey answers")),
+        Figure("quality", _("improved the quality of products or services"),
+               _percent(counts["quality"], total), "%", total, _("survey answers")),
+        Figure("production", _("reached production"), _percent(counts["production"], total), "%",
+               total, _("survey answers")),
+        Figure("investment", _("AI investment, after the project compared with before"), multiplier,
+               "×", invested["n"], _("answers giving an investment before")),
+        Figure("jobs", _("jobs created"), counts["jobs"] or 0, "", total, _("survey answers")),
+    ]  # fmt: skip
+    return result
+
+
+def requests_per_year() -> list[Year]:
+    rows = (
+        Application.objects.filter(submitted_at__isnull=False)
+        .annotate(year=ExtractYear("submitted_at", tzinfo=timezone.get_default_timezone()))
+        .values_list("year")
+        .annotate(n=Count("pk"))
+        .order_by("year")
+    )
+    years = []
+    previous = None
+    for year, count in rows:
+        growth = None
+        if previous:
+            growth = (Decimal(100) * (count - previous) / previous).quantize(Decimal(1))
+        years.append(Year(year, count, growth))
+        previous = count
+    return years
