@@ -94,6 +94,10 @@ def load_demo_calls(applicant: User | None = None, now: datetime.datetime | None
     call.eligible_sizes.set(
         Concept.objects.filter(scheme__code="size", notation__in=["micro", "small", "medium"])
     )
+    if not Call.objects.filter(code="start-ia-2020").exists():
+        from territoria.calls.history import load_programme_history
+
+        load_programme_history()
     if applicant is not None:
         organisation = (
             Organisation.objects.filter(
