@@ -218,9 +218,7 @@ def main() -> int:
     print(f"misreported {len(misreported):4d}  (told refused but recorded; must be 0)")
     print(f"duplicates {duplicates:5d}  (must be 0)")
     print(f"errors     {errors:5d}  (server errors or timeouts)")
-    print(
-        f"submit latency p50 {p50:.1f} ms  p95 {p95:.1f} ms  (n={len(latencies)})"
-    )
+    print(f"submit latency p50 {p50:.1f} ms  p95 {p95:.1f} ms  (n={len(latencies)})")
     return 0 if not lost and not duplicates and not misreported else 1
 
 
