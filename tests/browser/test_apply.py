@@ -72,3 +72,10 @@ def test_an_applicant_applies_and_follows_the_status(page, applicant, tmp_path):
     assert application.status == "submitted"
     expect(page.locator("#application-status")).to_contain_text(application.get_status_display())
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/calls/impact/", "/calls/experts/"])
+def test_programme_pages_are_accessible(page, applicant, path):
+    page.goto(path)
+    expect(page.locator("h1")).to_be_visible()
+    assert_accessible(page)
