@@ -88,7 +88,7 @@ def demo(port: int, organisations: int, serve_after: bool = True) -> int:
     call_command("load_strategy")
     call_command("load_demo", organisations=organisations)
     accounts = _demo_accounts()
-    call_command("load_demo_calls", applicant="applicant")
+    call_command("load_demo_calls", applicant="applicant", expert="expert")
     if not serve_after:
         return 0
     url = f"http://localhost:{port}/"

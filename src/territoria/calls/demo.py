@@ -51,7 +51,11 @@ def load_instruments() -> list[Instrument]:
 
 
 @transaction.atomic
-def load_demo_calls(applicant: User | None = None, now: datetime.datetime | None = None) -> Call:
+def load_demo_calls(
+    applicant: User | None = None,
+    now: datetime.datetime | None = None,
+    expert: User | None = None,
+) -> Call:
     """The instruments, a Tremplin IA call open now, and the applicant acting for an SME."""
     load_instruments()
     local = timezone.localtime(now or timezone.now())  # Brussels time
@@ -111,4 +115,16 @@ def load_demo_calls(applicant: User | None = None, now: datetime.datetime | None
             Affiliation.objects.get_or_create(
                 user=applicant, organisation=organisation, defaults={"role": "gérant·e"}
             )
+    if expert is not None:
+        # A digital company not yet recognised, for the expert account to apply with.
+        company = (
+            Organisation.objects.filter(source="demo", expert_company__isnull=True,
+                                        tags__concept__scheme__code="technology")
+            .filter(tags__concept__scheme__code="org-type", tags__concept__notation__in=["sme", "startup"])
+            .exclude(affiliations__isnull=False)
+            .order_by("pk")
+            .first()
+        )  # fmt: skip
+        if company is not None:
+            Affiliation.objects.get_or_create(user=expert, organisation=company)
     return call

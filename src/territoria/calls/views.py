@@ -199,7 +199,15 @@ def application(request: HttpRequest, item: Application) -> HttpResponse:
             "missing": missing(item) if item.is_draft else [],
             # Applicants see what happened and when, never who on the agency's side.
             "history": [
-                {"when": entry.created_at, "what": _history_line(entry)} for entry in history
+                {
+                    "when": entry.created_at,
+                    "what": _history_line(entry),
+                    # Staff see who did it; applicants never see the agency's people.
+                    "who": entry.actor.get_username()
+                    if request.user.is_staff and entry.actor
+                    else "",
+                }
+                for entry in history.select_related("actor")
             ],
             "closes": brussels(item.call.closes_at),
             "can_withdraw": Status.WITHDRAWN in _next(item) and not request.user.is_staff,
