@@ -78,18 +78,18 @@ def load_demo_calls(
             "laureate_exclusion_years": 2,
         },
     )
-    call.criteria.all().delete()
-    Criterion.objects.bulk_create(
-        Criterion(
-            call=call, order=i, title=t, description=d, weight=Decimal(w), threshold=Decimal(th)
+    # Updated in place: scores and documents already given keep their criterion and requirement.
+    for i, (title, description, weight, threshold) in enumerate(CRITERIA, start=1):
+        Criterion.objects.update_or_create(
+            call=call,
+            order=i,
+            defaults={"title": title, "description": description, "weight": Decimal(weight),
+                      "threshold": Decimal(threshold)},
+        )  # fmt: skip
+    for code, label, help_text in DOCUMENTS:
+        DocumentRequirement.objects.update_or_create(
+            call=call, code=code, defaults={"label": label, "help_text": help_text}
         )
-        for i, (t, d, w, th) in enumerate(CRITERIA, start=1)
-    )
-    call.required_documents.all().delete()
-    DocumentRequirement.objects.bulk_create(
-        DocumentRequirement(call=call, code=c, label=label, help_text=h)
-        for c, label, h in DOCUMENTS
-    )
     from territoria.taxonomy.models import Concept
 
     call.eligible_types.set(

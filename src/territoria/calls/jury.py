@@ -31,6 +31,14 @@ from territoria.core.models import Role
 from territoria.core.permissions import staff_required
 
 
+def text(request: HttpRequest, name: str, limit: int) -> str:
+    """A text field of the form; raises WorkflowError on what no database can store."""
+    value = request.POST.get(name, "")[:limit]
+    if "\x00" in value:
+        raise WorkflowError(_("The text holds a character that cannot be stored."))
+    return value
+
+
 def evaluator_only(view: Any) -> Any:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -83,8 +91,12 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @evaluator_only
 def declare_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = _mine(request, pk)
+    answer = request.POST.get("conflict", "")
+    if answer not in ("yes", "no"):
+        messages.error(request, _("Answer the declaration: a conflict of interest or none."))
+        return redirect(assignment)
     try:
-        declare(assignment, request.user, conflict=request.POST.get("conflict") == "yes")
+        declare(assignment, request.user, conflict=answer == "yes")
     except WorkflowError as refusal:
         messages.error(request, str(refusal))
     return redirect(assignment)
@@ -97,11 +109,11 @@ def scores_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     scores: dict[int, tuple[Decimal, str]] = {}
     try:
         for criterion in assignment.application.call.criteria.all():
-            text = request.POST.get(f"score-{criterion.pk}", "").strip()
-            if text:
+            value = request.POST.get(f"score-{criterion.pk}", "").strip()
+            if value:
                 scores[criterion.pk] = (
-                    parse_score(text),
-                    request.POST.get(f"comment-{criterion.pk}", "")[:4000],
+                    parse_score(value),
+                    text(request, f"comment-{criterion.pk}", 4000),
                 )
         final = request.POST.get("action") == "submit"
         record_scores(
@@ -153,7 +165,8 @@ def eligibility_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         messages.error(request, _("Choose eligible or ineligible."))
     else:
         try:
-            change_status(application, status, request.user, reason=request.POST.get("reason", ""))
+            reason = text(request, "reason", 4000)
+            change_status(application, status, request.user, reason=reason)
         except WorkflowError as refusal:
             messages.error(request, str(refusal))
     return redirect("calls:manage", code)
@@ -188,7 +201,7 @@ def decide_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                 raise WorkflowError(_("The amount is not a number.")) from None
             if not amount.is_finite() or abs(amount) >= Decimal(10) ** 10:
                 raise WorkflowError(_("The amount is not a number."))
-        decide(application, status, request.user, amount, request.POST.get("feedback", ""))
+        decide(application, status, request.user, amount, text(request, "feedback", 4000))
     except WorkflowError as refusal:
         messages.error(request, str(refusal))
     return redirect("calls:manage", code)
@@ -201,7 +214,7 @@ def consensus(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             values = {c.pk: parse_score(request.POST.get(f"score-{c.pk}", "")) for c in criteria}
-            record_consensus(application, request.user, values, request.POST.get("comment", ""))
+            record_consensus(application, request.user, values, text(request, "comment", 4000))
         except WorkflowError as refusal:
             messages.error(request, str(refusal))
         else:

@@ -10,6 +10,7 @@ import datetime
 import os
 import secrets
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -176,7 +177,7 @@ class Call(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        errors = {}
+        errors: dict[str, Any] = {}
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             errors["closes_at"] = _("The call must close after it opens.")
         if (
@@ -185,6 +186,14 @@ class Call(models.Model):
             and self.max_amount > self.budget
         ):
             errors["max_amount"] = _("The maximum per project cannot exceed the budget.")
+        if self.pk and self.budget is not None:
+            granted = self.applications.filter(
+                status__in=["selected", "progress", "completed"]
+            ).aggregate(total=models.Sum("granted_amount"))["total"] or Decimal(0)
+            if self.budget < granted:
+                errors["budget"] = _(
+                    "%(granted)s € are already granted: the budget cannot be less."
+                ) % {"granted": granted}
         if errors:
             raise ValidationError(errors)
 

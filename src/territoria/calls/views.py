@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -131,6 +131,8 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     except WorkflowError as refusal:
         messages.error(request, str(refusal))
         return redirect(item)
+    if not application.is_draft:
+        return redirect(application)
     return redirect("calls:edit", application.pk, application.current_step)
 
 
@@ -188,6 +190,8 @@ def application(request: HttpRequest, item: Application) -> HttpResponse:
     history = AuditEntry.objects.filter(
         object_type="calls.application", object_id=str(item.pk)
     ).order_by("created_at")
+    if not request.user.is_staff:
+        history = history.filter(action__in=APPLICANT_HISTORY)
     return render(
         request,
         "calls/application.html",
@@ -213,6 +217,10 @@ def application(request: HttpRequest, item: Application) -> HttpResponse:
             "can_withdraw": Status.WITHDRAWN in _next(item) and not request.user.is_staff,
         },
     )
+
+
+# What an applicant's history shows: their own steps and the status changes.
+APPLICANT_HISTORY = ["application.create", "application.submit", "application.status"]
 
 
 def _history_line(entry: AuditEntry) -> str:
@@ -243,11 +251,18 @@ def edit(request: HttpRequest, item: Application, step: str) -> HttpResponse:
     if request.method == "POST":
         if form is not None and not form.is_valid():
             return _step(request, item, step, form, status=400)
-        if form is not None:
-            form.save()
-        if item.steps_done <= index:
-            item.steps_done = index + 1
-            item.save(update_fields=["steps_done", "updated_at"])
+        with transaction.atomic():
+            # Locked and re-read: a submission from another tab must not be overwritten.
+            locked = Application.objects.select_for_update().get(pk=item.pk)
+            if locked.status != Status.DRAFT:
+                raise PermissionDenied
+            fields = ["steps_done", "updated_at"]
+            if form is not None:
+                for name in form.fields:
+                    setattr(locked, name, form.cleaned_data[name])
+                fields += list(form.fields)
+            locked.steps_done = max(locked.steps_done, index + 1)
+            locked.save(update_fields=fields)
         messages.success(request, _("Draft saved."))
         following = Application.STEPS[min(index + 1, len(Application.STEPS) - 1)]
         return redirect("calls:edit", item.pk, following)
@@ -309,8 +324,12 @@ def delete_document(request: HttpRequest, pk: int) -> HttpResponse:
     except _LoginRequired:
         return redirect_to_login(request.get_full_path())
     _editable(request, item)
-    documents.remove(document, request.user)
-    messages.success(request, _("Document removed."))
+    try:
+        documents.remove_from_draft(document, request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, _("Document removed."))
     return redirect("calls:edit", item.pk, "documents")
 
 
@@ -337,8 +356,12 @@ def document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
+    try:
+        stream = found.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
     response = FileResponse(
-        found.file.open("rb"),
+        stream,
         as_attachment=True,
         filename=found.original_name,
         content_type=content_types[found.kind],
@@ -415,9 +438,13 @@ def survey(request: HttpRequest, item: Application) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         answer = form.save(commit=False)
         answer.application, answer.answered_by = item, request.user
-        with transaction.atomic():
-            answer.save()
-            record_audit(request.user, "survey.answer", answer, after=snapshot(answer))
+        try:
+            with transaction.atomic():
+                answer.save()
+                record_audit(request.user, "survey.answer", answer, after=snapshot(answer))
+        except IntegrityError:  # answered a moment ago (a double click)
+            messages.info(request, _("The survey was already answered. Thank you."))
+            return redirect(item)
         messages.success(request, _("Thank you for your answers."))
         return redirect(item)
     return render(

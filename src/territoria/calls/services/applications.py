@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -52,6 +52,14 @@ class Check:
     detail: str
 
 
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def organisations_of(user: Any) -> list[Organisation]:
     return [
         a.organisation for a in Affiliation.objects.filter(user=user).select_related("organisation")
@@ -72,21 +80,27 @@ def start(call: Call, organisation: Organisation, user: Any) -> Application:
     """The organisation's live application to the call, created as a draft if there is none."""
     if not Affiliation.objects.filter(user=user, organisation=organisation).exists():
         raise WorkflowError(_("You do not act for this organisation."))
-    with transaction.atomic():
-        existing = (
-            Application.objects.select_for_update()
-            .filter(call=call, organisation=organisation)
-            .exclude(status=Status.WITHDRAWN)
-            .first()
-        )
-        if existing is not None:
-            return existing
-        if not call.is_published or not call.accepts_submissions_at(timezone.now()):
-            raise WorkflowError(_("This call does not accept applications now."))
-        application = Application.objects.create(
-            call=call, organisation=organisation, created_by=user
-        )
-        record_audit(user, "application.create", application, after={"status": Status.DRAFT})
+    live = Application.objects.filter(call=call, organisation=organisation).exclude(
+        status=Status.WITHDRAWN
+    )
+    existing = live.first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    # New drafts until the closing time; the grace period is for submissions under way.
+    if not call.is_published or not (call.opens_at <= now < call.closes_at):
+        raise WorkflowError(_("This call does not accept applications now."))
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                call=call, organisation=organisation, created_by=user
+            )
+            record_audit(user, "application.create", application, after={"status": Status.DRAFT})
+    except IntegrityError:  # a double click created it a moment ago
+        found = live.first()
+        if found is None:
+            raise
+        return found
     return application
 
 
@@ -134,7 +148,7 @@ def eligibility(application: Application, today: datetime.date | None = None) ->
             )
         )
     if call.laureate_exclusion_years:
-        since = today.replace(year=today.year - call.laureate_exclusion_years)
+        since = years_before(today, call.laureate_exclusion_years)
         earlier = (
             Application.objects.filter(
                 organisation=organisation,
@@ -194,9 +208,11 @@ def submit(
             .get(pk=application.pk)
         )
         if locked.status != Status.DRAFT:
-            if locked.reference:
+            if locked.reference and locked.status != Status.WITHDRAWN:
                 return locked  # already submitted: the same reference, nothing new
             raise WorkflowError(_("This application can no longer be submitted."))
+        if not locked.call.is_published:
+            raise WorkflowError(_("This call does not accept applications now."))
         moment = now or timezone.now()  # read after the lock: the time of record
         call = locked.call
         if moment < call.opens_at:
@@ -243,10 +259,11 @@ def change_status(
             )
         if status in NEEDS_REASON and not reason.strip():
             raise WorkflowError(_("Give the applicant the reason."))
+        if "\x00" in reason:
+            raise WorkflowError(_("The text holds a character that cannot be stored."))
         before = {"status": locked.status, "status_reason": locked.status_reason}
         locked.status = status
-        if reason.strip():
-            locked.status_reason = reason.strip()
+        locked.status_reason = reason.strip()  # a new status, a new reason (or none)
         locked.save(update_fields=["status", "status_reason", "updated_at"])
         record_audit(
             actor,

@@ -74,6 +74,16 @@ def read_upload(upload: IO[bytes] | Any, name: str) -> tuple[bytes, str]:
     return data, kind
 
 
+def shortened(name: str, limit: int = 255) -> str:
+    """A file name cut to `limit` characters, keeping its extension."""
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        return name[:limit]
+    return f"{stem[: limit - len(extension) - 1]}.{extension}"
+
+
 def attach(
     application: Application,
     requirement: DocumentRequirement | None,
@@ -91,7 +101,7 @@ def attach(
         document = ApplicationDocument(
             application=locked,
             requirement=requirement,
-            original_name=name[:255],
+            original_name=shortened(name),
             kind=kind,
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
@@ -115,8 +125,17 @@ def attach(
     return document
 
 
+def remove_from_draft(document: ApplicationDocument, actor: Any) -> None:
+    """Delete a document while its application is still a draft (locked meanwhile)."""
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=document.application_id)
+        if locked.status != Application.Status.DRAFT:
+            raise ValidationError(_("Documents can be changed only before submission."))
+        remove(document, actor)
+
+
 def remove(document: ApplicationDocument, actor: Any) -> None:
-    """Delete a draft's document, file included (after the transaction commits)."""
+    """Delete a document, file included (after the transaction commits)."""
     record_audit(
         actor,
         "document.delete",

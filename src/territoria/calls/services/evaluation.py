@@ -52,15 +52,22 @@ def assign(call: Call, actor: Any, evaluators: list[User] | None = None) -> int:
     (all calls), never one with a conflict. Raises WorkflowError, assigning nothing,
     if an application cannot get enough evaluators.
     """
-    pool = list(evaluators or User.objects.filter(role=Role.EVALUATOR, is_active=True))
+    pool = list(
+        User.objects.filter(role=Role.EVALUATOR, is_active=True)
+        if evaluators is None
+        else evaluators
+    )
     if not pool:
         raise WorkflowError(_("No evaluator account is active."))
     needed = call.evaluators_per_application
     made = 0
     with transaction.atomic():
+        # Workload: the reviews still to do (finished ones from past calls do not weigh).
         load = Counter(
             dict(
-                Assignment.objects.filter(evaluator__in=pool, withdrawn=False)
+                Assignment.objects.filter(
+                    evaluator__in=pool, withdrawn=False, submitted_at__isnull=True
+                )
                 .values_list("evaluator")
                 .annotate(n=Count("pk"))
             )
@@ -121,6 +128,8 @@ def declare(assignment: Assignment, evaluator: Any, conflict: bool) -> Assignmen
             raise WorkflowError(_("This assignment is someone else's."))
         if locked.conflict is not None:
             raise WorkflowError(_("The declaration was already made."))
+        # A link to the applicant made since the assignment is a conflict, declared or not.
+        conflict = conflict or conflicted(evaluator, locked.application)
         locked.conflict = conflict
         locked.declared_at = timezone.now()
         locked.withdrawn = conflict
@@ -158,6 +167,11 @@ def record_scores(
             raise WorkflowError(_("This assignment is someone else's."))
         if locked.conflict is not False or locked.withdrawn:
             raise WorkflowError(_("Scores follow a declaration of no conflict of interest."))
+        if conflicted(evaluator, locked.application):
+            locked.conflict, locked.withdrawn = True, True
+            locked.save(update_fields=["conflict", "withdrawn"])
+            record_audit(evaluator, "assignment.conflict", locked, after={"conflict": True})
+            return locked
         if locked.submitted_at is not None:
             raise WorkflowError(_("These scores were already submitted."))
         if locked.application.status != Status.UNDER_EVALUATION:
@@ -259,15 +273,30 @@ class Ranked:
     reviews: int
 
 
-def ranking(call: Call) -> list[Ranked]:
+def ranking(call: Call, only: Application | None = None) -> list[Ranked]:
     """Applications under evaluation or decided, best weighted score first, with thresholds."""
     criteria = list(call.criteria.all())
-    applications = (
-        Application.objects.filter(
-            call=call,
-            status__in=[Status.UNDER_EVALUATION, Status.SELECTED, Status.RESERVE, Status.REJECTED],
+    applications = Application.objects.filter(
+        call=call,
+        status__in=[Status.UNDER_EVALUATION, Status.SELECTED, Status.RESERVE, Status.REJECTED],
+    )
+    if only is not None:
+        applications = applications.filter(pk=only.pk)
+    means: dict[int, dict[int, Decimal]] = {}
+    for application_id, criterion_id, total, n in (
+        Score.objects.filter(
+            assignment__application__in=applications,
+            assignment__conflict=False,
+            assignment__withdrawn=False,
+            assignment__submitted_at__isnull=False,
         )
-        .select_related("organisation")
+        .values_list("assignment__application", "criterion")
+        .annotate(total=Sum("value"), n=Count("pk"))
+    ):
+        means.setdefault(application_id, {})[criterion_id] = total / n
+    applications = (
+        applications.select_related("organisation")
+        .prefetch_related("final_scores")
         .annotate(
             reviews=Count(
                 "assignments",
@@ -282,7 +311,7 @@ def ranking(call: Call) -> list[Ranked]:
     rows = []
     for application in applications:
         finals = {f.criterion_id: f.value for f in application.final_scores.all()}
-        values = finals or review_means(application)
+        values = finals or means.get(application.pk, {})
         score = weighted(values, criteria)
         reasons = [
             _("%(criterion)s below %(threshold)s")
@@ -332,6 +361,8 @@ def decide(
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=application.call_id)
         locked = Application.objects.select_for_update().get(pk=application.pk)
+        if amount is not None:
+            amount = amount.quantize(Decimal("0.01"))  # the column's cents
         if status == Status.SELECTED:
             if amount is None or amount <= 0:
                 raise WorkflowError(_("Give the amount granted."))
@@ -345,7 +376,7 @@ def decide(
                     _("Only %(left)s € of the budget is left.")
                     % {"left": left.quantize(Decimal("0.01"))}
                 )
-            if not any(r.passes for r in ranking(call) if r.application.pk == locked.pk):
+            if not any(r.passes for r in ranking(call, only=locked)):
                 raise WorkflowError(_("The application does not reach the thresholds."))
             locked.granted_amount = amount
             locked.save(update_fields=["granted_amount", "updated_at"])
