@@ -49,6 +49,18 @@ def private_storage() -> FileSystemStorage:
     return PrivateStorage()
 
 
+def euros(verbose_name: Any, optional: bool = False) -> "models.DecimalField[Any, Any]":
+    """An amount in euros, to the cent, never negative."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=12,
+        decimal_places=2,
+        null=optional,
+        blank=optional,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+
+
 # Words of the calls' addresses, which a call's code cannot be.
 RESERVED_CODES = {"applications", "documents", "reviews", "experts", "impact"}
 
@@ -108,15 +120,8 @@ class Call(models.Model):
         ),
     )
     is_published = models.BooleanField(_("published"), default=False)
-    budget = models.DecimalField(
-        _("budget (€)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
-    )
-    max_amount = models.DecimalField(
-        _("maximum per project (€)"),
-        max_digits=12,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal(0))],
-    )
+    budget = euros(_("budget (€)"))
+    max_amount = euros(_("maximum per project (€)"))
     evaluators_per_application = models.PositiveSmallIntegerField(
         _("evaluators per application"), default=3, validators=[MinValueValidator(1)]
     )
@@ -351,22 +356,8 @@ class Application(models.Model):
     title = models.CharField(_("project title"), max_length=200, blank=True)
     summary = models.TextField(_("project summary"), blank=True)
     needs = models.TextField(_("needs and expected results"), blank=True)
-    requested_amount = models.DecimalField(
-        _("amount requested (€)"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(0))],
-    )
-    granted_amount = models.DecimalField(
-        _("amount granted (€)"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(0))],
-    )
+    requested_amount = euros(_("amount requested (€)"), optional=True)
+    granted_amount = euros(_("amount granted (€)"), optional=True)
     consensus_comment = models.TextField(_("consensus comment"), blank=True)
     consensus_at = models.DateTimeField(_("consensus recorded"), null=True, blank=True)
     steps_done = models.PositiveSmallIntegerField(_("form steps completed"), default=0)
@@ -641,18 +632,8 @@ class SurveyAnswer(models.Model):
     improved_quality = models.BooleanField(_("it improved the quality of products or services"))
     would_recommend = models.BooleanField(_("would recommend the programme"))
     reached_production = models.BooleanField(_("the AI solution reached production"))
-    investment_before = models.DecimalField(
-        _("yearly AI investment before (€)"),
-        max_digits=12,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal(0))],
-    )
-    investment_after = models.DecimalField(
-        _("yearly AI investment after (€)"),
-        max_digits=12,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal(0))],
-    )
+    investment_before = euros(_("yearly AI investment before (€)"))
+    investment_after = euros(_("yearly AI investment after (€)"))
     jobs_created = models.PositiveSmallIntegerField(_("jobs created"), default=0)
     answered_at = models.DateTimeField(_("answered"), auto_now_add=True)
     answered_by = models.ForeignKey(
