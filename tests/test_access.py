@@ -9,7 +9,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from territoria.calls.models import Affiliation, Application, Assignment
+from territoria.calls.models import Affiliation, Application, Assignment, Coaching
 from territoria.calls.services import documents
 from territoria.strategy.models import MeasurementImport
 from territoria.taxonomy.models import Magnet, SchemeImport
@@ -42,6 +42,11 @@ OWNER_OR_STAFF = {
 EVALUATORS_ONLY = {
     "anonymous": 302, "staff": 403, "applicant": 403, "other_applicant": 403,
     "evaluator": 200, "expert": 403,
+}  # fmt: skip
+# A coaching: its laureate's applicants and staff (the expert once chosen).
+COACHING = {
+    "anonymous": 302, "staff": 200, "applicant": 200, "other_applicant": 404,
+    "evaluator": 403, "expert": 404,
 }  # fmt: skip
 # What only its applicants do (staff read, never act for them); the answer is a redirect.
 OWNER_ACTS = {**OWNER_OR_STAFF, "applicant": 302, "staff": 403}
@@ -129,6 +134,32 @@ MATRIX = {
         "/calls/applications/{application}/survey/",
         {**OWNER_OR_STAFF, "staff": 403, "applicant": 403},
     ),
+    "calls:coachings": (
+        "get",
+        "/calls/coachings/",
+        {**EVALUATORS_ONLY, "evaluator": 403, "expert": 200},
+    ),
+    "calls:coaching": ("get", "/calls/coachings/{coaching}/", COACHING),
+    "calls:choose": (
+        "post",
+        "/calls/coachings/{coaching}/choose/",
+        {**COACHING, "applicant": 302, "staff": 403},
+    ),
+    "calls:report": (
+        "post",
+        "/calls/coachings/{coaching}/report/",
+        {**COACHING, "applicant": 302, "staff": 403},
+    ),
+    "calls:confirm": (
+        "post",
+        "/calls/coachings/{coaching}/confirm/",
+        {**COACHING, "applicant": 302, "staff": 403},
+    ),
+    "calls:propose": (
+        "post",
+        "/calls/tremplin/manage/{application}/shortlist/",
+        {**STAFF_ONLY, "staff": 302},
+    ),
     "calls:reviews": ("get", "/calls/reviews/", EVALUATORS_ONLY),
     "calls:review": ("get", "/calls/reviews/{assignment}/", {**EVALUATORS_ONLY, "evaluator": 200}),
     "calls:declare": (
@@ -194,6 +225,7 @@ def records(db, users, settings, tmp_path):
     )
     document = documents.attach(application, None, ContentFile(PDF), "plan.pdf", users["applicant"])
     assignment = Assignment.objects.create(application=application, evaluator=users["evaluator"])
+    coaching = Coaching.objects.create(application=application)
     return {
         "org": org.pk,
         "upload": upload.pk,
@@ -203,6 +235,7 @@ def records(db, users, settings, tmp_path):
         "application": application.pk,
         "document": document.pk,
         "assignment": assignment.pk,
+        "coaching": coaching.pk,
     }
 
 

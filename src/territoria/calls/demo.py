@@ -116,15 +116,34 @@ def load_demo_calls(
                 user=applicant, organisation=organisation, defaults={"role": "gérant·e"}
             )
     if expert is not None:
-        # A digital company not yet recognised, for the expert account to apply with.
-        company = (
-            Organisation.objects.filter(source="demo", expert_company__isnull=True,
-                                        tags__concept__scheme__code="technology")
-            .filter(tags__concept__scheme__code="org-type", tags__concept__notation__in=["sme", "startup"])
-            .exclude(affiliations__isnull=False)
-            .order_by("pk")
-            .first()
-        )  # fmt: skip
-        if company is not None:
-            Affiliation.objects.get_or_create(user=expert, organisation=company)
+        _demo_expert(expert)
     return call
+
+
+def _demo_expert(expert: User) -> None:
+    """The expert account acts for one of the recognised companies, chosen by a Start IA
+    laureate of 2024 whose coaching report is still to file."""
+    from territoria.calls.models import Application, Coaching, ExpertCompany
+
+    company = (
+        ExpertCompany.objects.filter(status=ExpertCompany.Status.RECOGNISED).order_by("pk").first()
+    )
+    if company is None:
+        return
+    Affiliation.objects.get_or_create(user=expert, organisation=company.organisation)
+    laureate = (
+        Application.objects.filter(
+            call__code="start-ia-2024", status="progress", coaching__isnull=True
+        )
+        .order_by("pk")
+        .first()
+    )
+    if laureate is None:
+        return
+    coaching = Coaching.objects.create(
+        application=laureate, expert=company, chosen_at=laureate.call.closes_at
+    )
+    others = ExpertCompany.objects.filter(status=ExpertCompany.Status.RECOGNISED).exclude(
+        pk=company.pk
+    )
+    coaching.shortlist.set([company, *others.order_by("pk")[:2]])

@@ -143,6 +143,7 @@ def manage(request: HttpRequest, code: str) -> HttpResponse:
                 if value != Status.DRAFT
             },
             "ranked": ranking(call),
+            "start_ia": ("start-ia", "start-ia-public"),
             "decided": sum(
                 a.granted_amount or 0
                 for a in applications

@@ -62,7 +62,7 @@ def euros(verbose_name: Any, optional: bool = False) -> "models.DecimalField[Any
 
 
 # Words of the calls' addresses, which a call's code cannot be.
-RESERVED_CODES = {"applications", "documents", "reviews", "experts", "impact"}
+RESERVED_CODES = {"applications", "documents", "reviews", "experts", "impact", "coachings"}
 
 
 def validate_call_code(code: str) -> None:
@@ -646,3 +646,42 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application}"
+
+
+class Coaching(models.Model):
+    """A Start IA laureate's coaching: a shortlist of recognised experts, the one chosen,
+    the expert's report and action plan, and the laureate's confirmation of delivery."""
+
+    application = models.OneToOneField(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="coaching",
+    )
+    shortlist = models.ManyToManyField(
+        ExpertCompany, verbose_name=_("proposed experts"), related_name="+"
+    )
+    expert = models.ForeignKey(
+        ExpertCompany,
+        verbose_name=_("chosen expert"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="coachings",
+    )
+    chosen_at = models.DateTimeField(_("expert chosen"), null=True, blank=True)
+    report = models.TextField(_("coaching report"), blank=True)
+    action_plan = models.TextField(_("action plan"), blank=True)
+    report_filed_at = models.DateTimeField(_("report filed"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivery confirmed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coaching")
+        verbose_name_plural = _("coachings")
+
+    def __str__(self) -> str:
+        return f"{self.application} — {self.expert or '?'}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("calls:coaching", args=[self.pk])

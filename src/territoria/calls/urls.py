@@ -1,6 +1,6 @@
 from django.urls import path
 
-from territoria.calls import jury, views
+from territoria.calls import coaching_views, jury, views
 
 app_name = "calls"
 urlpatterns = [
@@ -17,6 +17,11 @@ urlpatterns = [
     path("experts/", views.experts, name="experts"),
     path("experts/apply/", views.expert_apply, name="expert_apply"),
     path("applications/<int:pk>/survey/", views.survey, name="survey"),
+    path("coachings/", coaching_views.coachings, name="coachings"),
+    path("coachings/<int:pk>/", coaching_views.coaching, name="coaching"),
+    path("coachings/<int:pk>/choose/", coaching_views.choose, name="choose"),
+    path("coachings/<int:pk>/report/", coaching_views.report, name="report"),
+    path("coachings/<int:pk>/confirm/", coaching_views.confirm, name="confirm"),
     path("reviews/", jury.reviews, name="reviews"),
     path("reviews/<int:pk>/", jury.review, name="review"),
     path("reviews/<int:pk>/declare/", jury.declare_view, name="declare"),
@@ -27,5 +32,6 @@ urlpatterns = [
     path("<slug:code>/manage/<int:pk>/eligibility/", jury.eligibility_view, name="eligibility"),
     path("<slug:code>/manage/<int:pk>/consensus/", jury.consensus, name="consensus"),
     path("<slug:code>/manage/<int:pk>/decision/", jury.decide_view, name="decide"),
+    path("<slug:code>/manage/<int:pk>/shortlist/", coaching_views.propose, name="propose"),
     path("<slug:code>/apply/", views.apply, name="apply"),
 ]

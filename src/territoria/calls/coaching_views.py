@@ -1,0 +1,140 @@
+"""Pages of Start IA coaching: the laureate's choice, the expert's report, the confirmation."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from territoria.calls.models import Application, Coaching
+from territoria.calls.services import coaching as service
+from territoria.calls.services.applications import WorkflowError
+from territoria.core.models import Role
+from territoria.core.permissions import staff_required
+
+
+def _coaching(request: HttpRequest, pk: int) -> Coaching | HttpResponse:
+    """The coaching, for its laureate's applicants, its chosen expert's people and staff."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    coachings = Coaching.objects.select_related(
+        "application__call", "application__organisation", "expert__organisation"
+    )
+    if request.user.is_staff:
+        return get_object_or_404(coachings, pk=pk)
+    if request.user.role not in (Role.APPLICANT, Role.EXPERT):
+        raise PermissionDenied
+    return get_object_or_404(
+        coachings.filter(
+            Q(application__organisation__affiliations__user=request.user)
+            | Q(expert__organisation__affiliations__user=request.user)
+        ).distinct(),
+        pk=pk,
+    )
+
+
+def coaching(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _coaching(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    user_id = int(request.user.pk or 0)
+    is_expert = (
+        found.expert is not None
+        and found.expert.organisation.affiliations.filter(user_id=user_id).exists()
+    )
+    return render(
+        request,
+        "calls/coaching.html",
+        {
+            "nav": "applications",
+            "coaching": found,
+            "shortlist": found.shortlist.select_related("organisation"),
+            "is_expert": is_expert,
+            "is_laureate": found.application.organisation.affiliations.filter(
+                user_id=user_id
+            ).exists(),
+        },
+    )
+
+
+def _act(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
+    found = _coaching(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    if request.user.is_staff:
+        raise PermissionDenied  # staff propose; the laureate and the expert act
+    try:
+        action(found)
+    except WorkflowError as refusal:
+        messages.error(request, str(refusal))
+    return redirect(found)
+
+
+@require_POST
+def choose(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(found: Coaching) -> None:
+        raw = request.POST.get("expert", "")
+        expert = (
+            found.shortlist.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+        )
+        if expert is None:
+            raise WorkflowError(_("Choose one of the proposed experts."))
+        service.choose(found, request.user, expert)
+        messages.success(request, _("Expert chosen: the coaching can start."))
+
+    return _act(request, pk, act)
+
+
+@require_POST
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(found: Coaching) -> None:
+        service.file_report(
+            found, request.user, request.POST.get("report", "")[:20000],
+            request.POST.get("action_plan", "")[:20000],
+        )  # fmt: skip
+        messages.success(request, _("Report and action plan filed."))
+
+    return _act(request, pk, act)
+
+
+@require_POST
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(found: Coaching) -> None:
+        service.confirm_delivery(found, request.user)
+        messages.success(request, _("Delivery confirmed: the project is completed."))
+
+    return _act(request, pk, act)
+
+
+def coachings(request: HttpRequest) -> HttpResponse:
+    """An expert company's coachings."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.role != Role.EXPERT:
+        raise PermissionDenied
+    mine = (
+        Coaching.objects.filter(expert__organisation__affiliations__user=request.user)
+        .select_related("application__organisation", "application__call")
+        .order_by("delivered_at", "-chosen_at")
+    )
+    return render(request, "calls/coachings.html", {"nav": "coachings", "coachings": mine})
+
+
+@require_POST
+@staff_required
+def propose(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    application = get_object_or_404(
+        Application.objects.select_related("call__instrument"), pk=pk, call__code=code
+    )
+    try:
+        service.propose(application, request.user)
+    except WorkflowError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Shortlist proposed to the laureate."))
+    return redirect("calls:manage", code)
