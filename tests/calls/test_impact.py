@@ -130,10 +130,19 @@ def test_an_expert_applies_and_appears_once_recognised(client_for, users):
     Affiliation.objects.create(user=users["expert"], organisation=org)
     client = client_for("expert")
     response = client.post(
-        "/calls/experts/apply/", {"organisation": org.pk, "offer": "Vision.", "languages": "fr"}
+        "/calls/experts/apply/",
+        {
+            "organisation": org.pk,
+            "offer": "Vision.",
+            "languages": "fr",
+            "technologies": [concept("technology:ai").pk],
+            "regions": [concept("territory:BE-WNA").pk],
+        },  # fmt: skip
     )
     assert response.status_code == 302
     expert = ExpertCompany.objects.get()
+    assert [c.code for c in expert.technologies.all()] == ["technology:ai"]
+    assert [c.code for c in expert.regions.all()] == ["territory:BE-WNA"]
     assert "Vision SRL" not in client.get("/calls/experts/").content.decode()
     recognise(expert, users["staff"])
     assert "Vision SRL" in client_for("anonymous").get("/calls/experts/").content.decode()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from territoria.calls.models import Application, DocumentRequirement, SurveyAnswer
 from territoria.ecosystem.models import Organisation
+from territoria.taxonomy.models import Concept
 
 
 class ProjectForm(forms.ModelForm):
@@ -74,9 +75,31 @@ class ExpertForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     languages = forms.CharField(label=_("Languages"), initial="fr", max_length=40)
+    technologies = forms.ModelMultipleChoiceField(
+        queryset=Concept.objects.filter(scheme__code="technology"),
+        label=_("Technologies"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    regions = forms.ModelMultipleChoiceField(
+        # The provinces: the regions an expert serves.
+        queryset=Concept.objects.filter(
+            scheme__code="territory", parent__parent__isnull=True
+        ).exclude(parent__isnull=True),
+        label=_("Regions served"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, organisations: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["organisation"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = organisations
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("offer", "references", "languages"):
+            if "\x00" in str(data.get(name, "")):
+                self.add_error(name, _("The text holds a character that cannot be stored."))
+        return data

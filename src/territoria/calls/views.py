@@ -465,9 +465,10 @@ def expert_apply(request: HttpRequest) -> HttpResponse:
     form = ExpertForm(organisations, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
+            data = form.cleaned_data
             apply_for_recognition(
-                form.cleaned_data["organisation"], request.user, form.cleaned_data["offer"],
-                form.cleaned_data["references"], form.cleaned_data["languages"],
+                data["organisation"], request.user, data["offer"], data["references"],
+                data["languages"], data["technologies"], data["regions"],
             )  # fmt: skip
         except WorkflowError as refusal:
             messages.error(request, str(refusal))

@@ -1,6 +1,7 @@
 """Expert companies: applying for recognition, recognition for a period, refusal."""
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -11,10 +12,17 @@ from territoria.calls.models import Affiliation, ExpertCompany
 from territoria.calls.services.applications import WorkflowError
 from territoria.core.services import record_audit, snapshot
 from territoria.ecosystem.models import Organisation
+from territoria.taxonomy.models import Concept
 
 
 def apply_for_recognition(
-    organisation: Organisation, user: Any, offer: str, references: str, languages: str
+    organisation: Organisation,
+    user: Any,
+    offer: str,
+    references: str,
+    languages: str,
+    technologies: Iterable[Concept] = (),
+    regions: Iterable[Concept] = (),
 ) -> ExpertCompany:
     if not Affiliation.objects.filter(user=user, organisation=organisation).exists():
         raise WorkflowError(_("You do not act for this organisation."))
@@ -40,6 +48,8 @@ def apply_for_recognition(
             record_audit(user, "expert.apply", expert, before=before, after=snapshot(expert))
         else:
             record_audit(user, "expert.apply", expert, after=snapshot(expert))
+        expert.technologies.set(list(technologies))
+        expert.regions.set(list(regions))
     return expert
 
 
