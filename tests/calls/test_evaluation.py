@@ -166,7 +166,11 @@ def test_ranking_consensus_thresholds_and_decisions_within_budget(jury, mailoutb
     )
     assert [r.application for r in ranking(call)][0] == c  # the consensus decides
     decide(c, "selected", staff, amount=Decimal(50_000))
+    with pytest.raises(WorkflowError, match="consensus"):
+        decide(a, "selected", staff, amount=Decimal(45_000))
+    record_consensus(a, staff, {criteria[0].pk: Decimal("4.5"), criteria[1].pk: Decimal(4)}, "")
     decide(a, "selected", staff, amount=Decimal(45_000))
+    record_consensus(b, staff, {criteria[0].pk: Decimal(4), criteria[1].pk: Decimal(3)}, "")
     with pytest.raises(WorkflowError, match="budget"):
         decide(b, "selected", staff, amount=Decimal(10_000))  # 95,000 granted of 100,000
     decide(b, "reserve", staff)

@@ -60,6 +60,7 @@ def test_staff_check_assign_and_an_evaluator_scores_then_staff_decide(jury, clie
     assert "selected>4.5<" in evaluator.get(f"/calls/reviews/{assignment.pk}/").content.decode()
     consensus = staff.get(f"{base}/consensus/").content.decode()
     assert users["evaluator"].username in consensus  # staff see who scored
+    staff.post(f"{base}/consensus/", {f"score-{criterion.pk}": "4.5", "comment": "Agreed."})
     staff.post(f"{base}/decision/", {"status": "selected", "amount": "1e400"})
     staff.post(f"{base}/decision/", {"status": "selected", "amount": "30000"})
     application.refresh_from_db()

@@ -233,3 +233,79 @@ def test_the_manage_page_needs_no_query_per_application(setup, users, client_for
     few = queries()
     add(12)
     assert queries() == few
+
+
+def test_scores_outside_half_points_are_refused_by_the_database(jury, users):
+    from django.db import IntegrityError, transaction
+
+    from territoria.calls.models import Score
+
+    assign(jury.call, users["staff"], [users["evaluator"]])
+    assignment = Assignment.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Score.objects.create(
+            assignment=assignment, criterion=jury.call.criteria.get(), value=Decimal("3.3")
+        )
+
+
+def test_thresholds_compare_the_exact_weighted_score(setup, users):
+    """2.4975 shows as 2.50 but stays below a 2.5 threshold."""
+    call = setup["call"]
+    call.overall_threshold = Decimal("2.5")
+    call.save()
+    need = Criterion.objects.create(call=call, order=1, title="Need", weight=Decimal(1))
+    impact = Criterion.objects.create(call=call, order=2, title="Impact", weight=Decimal(999))
+    application = Application.objects.create(
+        call=call, organisation=organisation("Edge SRL"), created_by=users["applicant"],
+        status="evaluation", submitted_at=timezone.now(),
+    )  # fmt: skip
+    from territoria.calls.models import FinalScore
+    from territoria.calls.services.evaluation import ranking
+
+    FinalScore.objects.create(application=application, criterion=need, value=Decimal(0))
+    FinalScore.objects.create(application=application, criterion=impact, value=Decimal("2.5"))
+    row = ranking(call)[0]
+    assert row.score == Decimal("2.50") and not row.passes
+
+
+def test_the_project_amount_in_belgian_writing(setup, client_for):
+    application = start(setup["call"], setup["org"], setup["user"])
+    application.steps_done = 1
+    application.save()
+    client_for("applicant").post(
+        f"/calls/applications/{application.pk}/step/project/",
+        {"title": "P", "summary": "S", "requested_amount": "1500,50"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    application.refresh_from_db()
+    assert application.requested_amount == Decimal("1500.50")
+
+
+def test_a_withdrawn_application_leaves_the_evaluators_list(jury, users, client_for):
+    assign(jury.call, users["staff"], [users["evaluator"]])
+    change_status(jury, "withdrawn", users["applicant"])
+    listing = client_for("evaluator").get("/calls/reviews/").content.decode()
+    assert jury.reference not in listing
+
+
+def test_a_recognition_to_come_is_not_reset(users):
+    from territoria.calls.models import ExpertCompany
+    from territoria.calls.services.experts import apply_for_recognition, recognise
+
+    org = organisation("Future SRL")
+    Affiliation.objects.create(user=users["expert"], organisation=org)
+    expert = apply_for_recognition(org, users["expert"], "Offer.", "", "fr")
+    recognise(expert, users["staff"], start=timezone.localdate() + datetime.timedelta(days=30))
+    with pytest.raises(WorkflowError):
+        apply_for_recognition(org, users["expert"], "Other offer.", "", "fr")
+    assert ExpertCompany.objects.get().status == "recognised"
+
+
+def test_survey_answers_cannot_be_deleted_in_the_back_office(client_for):
+    assert client_for("staff").get("/admin/calls/surveyanswer/").status_code == 200
+    from django.contrib import admin
+
+    from territoria.calls.admin import SurveyAnswerAdmin
+    from territoria.calls.models import SurveyAnswer
+
+    assert not SurveyAnswerAdmin(SurveyAnswer, admin.site).has_delete_permission(None)

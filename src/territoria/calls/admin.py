@@ -118,6 +118,9 @@ class SurveyAnswerAdmin(admin.ModelAdmin):
     list_display = ("application", "would_recommend", "improved_competitiveness", "answered_at")
     readonly_fields = [f.name for f in SurveyAnswer._meta.fields]
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the impact figures rest on them
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

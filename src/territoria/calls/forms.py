@@ -24,6 +24,9 @@ class ProjectForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("title", "summary", "requested_amount"):
             self.fields[name].required = True
+        # Belgian writing: 1.500,50 or 1500,50 as well as 1500.50.
+        self.fields["requested_amount"].localize = True
+        self.fields["requested_amount"].widget.is_localized = True
         maximum = self.instance.call.max_amount
         self.fields["requested_amount"].help_text = _("At most %s €.") % formats.number_format(
             maximum, 0, force_grouping=True

@@ -56,6 +56,7 @@ def evaluator_only(view: Any) -> Any:
 def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     assignments = (
         Assignment.objects.filter(evaluator=request.user)
+        .exclude(application__status=Status.WITHDRAWN)
         .select_related("application__call")
         .order_by("submitted_at", "-assigned_at")
     )

@@ -523,7 +523,8 @@ class Score(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["assignment", "criterion"], name="one_score_per_criterion"
-            )
+            ),
+            models.CheckConstraint(condition=Q(value__in=HALF_POINTS), name="score_half_points"),
         ]
 
     def __str__(self) -> str:
@@ -552,7 +553,10 @@ class FinalScore(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["application", "criterion"], name="one_final_score_per_criterion"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(value__in=HALF_POINTS), name="final_score_half_points"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -344,7 +344,9 @@ def document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
             evaluator_id=request.user.pk,
             conflict=False,
             withdrawn=False,
-        ).exists()
+        )
+        .exclude(application__status=Status.WITHDRAWN)
+        .exists()
     )
     if not reviewing:
         try:

@@ -204,13 +204,16 @@ def record_scores(
     return locked
 
 
-def weighted(values: dict[int, Decimal], criteria: list[Criterion]) -> Decimal | None:
-    """The grid's weighted mean, to two decimals; None unless every criterion has a value."""
+def weighted(
+    values: dict[int, Decimal], criteria: list[Criterion], exact: bool = False
+) -> Decimal | None:
+    """The grid's weighted mean, to two decimals (or `exact`, for comparing with thresholds);
+    None unless every criterion has a value."""
     if not criteria or any(c.pk not in values for c in criteria):
         return None
     total = sum((c.weight for c in criteria), Decimal(0))
     score = sum((c.weight * values[c.pk] for c in criteria), Decimal(0)) / total
-    return score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return score if exact else score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def review_means(application: Application) -> dict[int, Decimal]:
@@ -319,7 +322,8 @@ def ranking(call: Call, only: Application | None = None) -> list[Ranked]:
             for c in criteria
             if c.pk in values and values[c.pk] < c.threshold
         ]
-        if score is not None and score < call.overall_threshold:
+        exact = weighted(values, criteria, exact=True)
+        if exact is not None and exact < call.overall_threshold:
             reasons.append(_("overall below %s") % call.overall_threshold)
         rows.append(
             Ranked(
@@ -378,6 +382,8 @@ def decide(
                 )
             if not any(r.passes for r in ranking(call, only=locked)):
                 raise WorkflowError(_("The application does not reach the thresholds."))
+            if locked.consensus_at is None:
+                raise WorkflowError(_("Record the consensus before selecting."))
             locked.granted_amount = amount
             locked.save(update_fields=["granted_amount", "updated_at"])
         locked = change_status(locked, status, actor, reason=feedback)

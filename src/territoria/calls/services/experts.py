@@ -37,9 +37,10 @@ def apply_for_recognition(
             },
         )
         if not created:
-            if expert.status == ExpertCompany.Status.RECOGNISED and expert.recognised_on(
-                timezone.localdate()
-            ):
+            today = timezone.localdate()
+            if expert.status == ExpertCompany.Status.RECOGNISED and (
+                expert.recognised_until is None or expert.recognised_until >= today
+            ):  # recognised now, or from a date to come
                 raise WorkflowError(_("This company is already recognised."))
             before = snapshot(expert)
             expert.offer, expert.references, expert.languages = offer, references, languages
