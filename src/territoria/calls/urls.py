@@ -1,6 +1,8 @@
 from django.urls import path
 
-from territoria.calls import coaching_views, jury, views
+from territoria.calls.views import applications as views
+from territoria.calls.views import coaching as coaching_views
+from territoria.calls.views import jury
 
 app_name = "calls"
 urlpatterns = [

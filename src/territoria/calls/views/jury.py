@@ -1,7 +1,4 @@
-"""Pages of the jury: evaluators' reviews, and staff's management of a call.
-
-(A module beside views.py, which holds the public and applicant pages.)
-"""
+"""Pages of the jury: evaluators' reviews, and staff's management of a call."""
 
 from decimal import Decimal
 from typing import Any

@@ -1,0 +1,2 @@
+"""Pages of the calls, by audience: applicants and the public (`applications`), the jury
+and staff (`jury`), Start IA coaching (`coaching`)."""
