@@ -24,7 +24,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from territoria.ecosystem.models import Organisation
-from territoria.taxonomy.models import Concept
+from territoria.taxonomy.models import concept_set
 
 
 class PrivateStorage(FileSystemStorage):
@@ -133,20 +133,8 @@ class Call(models.Model):
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(5))],
     )
     # Eligibility rules: data that staff edit. Empty choices mean "any".
-    eligible_types = models.ManyToManyField(
-        Concept,
-        verbose_name=_("eligible organisation types"),
-        blank=True,
-        related_name="+",
-        limit_choices_to={"scheme__code": "org-type"},
-    )
-    eligible_sizes = models.ManyToManyField(
-        Concept,
-        verbose_name=_("eligible size classes"),
-        blank=True,
-        related_name="+",
-        limit_choices_to={"scheme__code": "size"},
-    )
+    eligible_types = concept_set("org-type", _("eligible organisation types"))
+    eligible_sizes = concept_set("size", _("eligible size classes"))
     requires_walloon_seat = models.BooleanField(
         _("seat in Wallonia required"),
         default=True,
@@ -579,20 +567,8 @@ class ExpertCompany(models.Model):
     )
     offer = models.TextField(_("offer"))
     references = models.TextField(_("references"), blank=True)
-    technologies = models.ManyToManyField(
-        Concept,
-        verbose_name=_("technologies"),
-        blank=True,
-        related_name="+",
-        limit_choices_to={"scheme__code": "technology"},
-    )
-    regions = models.ManyToManyField(
-        Concept,
-        verbose_name=_("regions served"),
-        blank=True,
-        related_name="+",
-        limit_choices_to={"scheme__code": "territory"},
-    )
+    technologies = concept_set("technology", _("technologies"))
+    regions = concept_set("territory", _("regions served"))
     languages = models.CharField(
         _("languages"), max_length=40, default="fr", help_text=_("e.g. fr, nl, de, en")
     )

@@ -219,6 +219,17 @@ def concept_field(
     )
 
 
+def concept_set(scheme: str, verbose_name: Any) -> "models.ManyToManyField[Concept, Any]":
+    """A set of concepts of `scheme` (e.g. the size classes a call accepts); empty allowed."""
+    return models.ManyToManyField(
+        Concept,
+        verbose_name=verbose_name,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"scheme__code": scheme},
+    )
+
+
 class TaggedModel(models.Model):
     """Base of every container model: tags, plus concept fields kept in step with them.
 
