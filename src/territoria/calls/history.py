@@ -37,6 +37,7 @@ from territoria.calls.models import (
     Score,
     SurveyAnswer,
 )
+from territoria.calls.services.applications import in_wallonia
 from territoria.core.models import Role, User
 from territoria.ecosystem.models import Organisation, Source
 from territoria.taxonomy.models import Tag
@@ -103,7 +104,7 @@ class _History:
                 "pk", "size_class__notation", "postcode", "name", "source"
             )
         )
-        walloon = {pk for pk, _s, postcode, _n, _src in organisations if _walloon(postcode)}
+        walloon = {pk for pk, _s, postcode, _n, _src in organisations if in_wallonia(postcode)}
         self.smes = [pk for pk, size, *_ in organisations if pk in walloon and kinds.get(pk) in ("sme", "startup") and size in ("micro", "small", "medium")]  # fmt: skip
         self.others = [pk for pk, size, *_ in organisations if pk in walloon and kinds.get(pk) in ("large-company", "non-profit", "research-centre") ]  # fmt: skip
         self.public = [
@@ -130,10 +131,6 @@ class _History:
             for i in range(1, EVALUATORS + 1)
         ]
         return existing + made
-
-
-def _walloon(postcode: str) -> bool:
-    return postcode.isdigit() and (1300 <= int(postcode) < 1500 or 4000 <= int(postcode) < 8000)
 
 
 @transaction.atomic

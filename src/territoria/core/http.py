@@ -16,3 +16,10 @@ class AuthenticatedHttpRequest(HtmxHttpRequest):
     """A request to a view behind `staff_required`: the user is signed in."""
 
     user: User
+
+
+class Echo:
+    """A file-like object whose write returns its text: lets csv.writer feed a streamed response."""
+
+    def write(self, value: str) -> str:
+        return value

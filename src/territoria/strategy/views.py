@@ -14,7 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from territoria.core.http import HtmxHttpRequest
+from territoria.core.http import Echo, HtmxHttpRequest
 from territoria.core.permissions import staff_required
 from territoria.strategy.charts import indicator_figure
 from territoria.strategy.forms import CompareForm, MeasurementUploadForm
@@ -273,17 +273,12 @@ def actions(request: HtmxHttpRequest, strategy: str) -> HttpResponse:
     return response
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def actions_csv(request: HttpRequest, strategy: str) -> StreamingHttpResponse:
     """Exactly the filtered list the page shows, column for column."""
     version = _strategy(request, strategy)
     chosen = action_filters.parse_filters(version, request.GET)
     records = list(action_filters.filter_actions(chosen).records)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
 
     def lines() -> Iterator[str]:
         yield "\ufeff"

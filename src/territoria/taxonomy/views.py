@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from territoria.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from territoria.core.http import AuthenticatedHttpRequest, Echo, HtmxHttpRequest
 from territoria.core.i18n import localized_value
 from territoria.core.permissions import staff_required
 from territoria.core.views import error_page
@@ -125,13 +125,8 @@ def magnet_export(request: HttpRequest, slug: str) -> HttpResponse | StreamingHt
     return response
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_rows(container: containers.Container, records: Any) -> Iterator[str]:
-    writer = csv.writer(_Echo(), lineterminator="\n")
+    writer = csv.writer(Echo(), lineterminator="\n")
     columns = [*container.csv_columns, "concepts"]
     yield "\ufeff" + writer.writerow(columns)
     batch: list[Any] = []

@@ -41,6 +41,11 @@ NEEDS_REASON = {Status.INELIGIBLE, Status.REJECTED}
 WALLOON_POSTCODES = (range(1300, 1500), range(4000, 8000))
 
 
+def in_wallonia(postcode: str) -> bool:
+    postcode = postcode.strip()
+    return postcode.isdigit() and any(int(postcode) in r for r in WALLOON_POSTCODES)
+
+
 class WorkflowError(Exception):
     """A change the workflow refuses; the message says why, for the user."""
 
@@ -139,7 +144,7 @@ def eligibility(application: Application, today: datetime.date | None = None) ->
         )
     if call.requires_walloon_seat:
         postcode = organisation.postcode.strip()
-        ok = postcode.isdigit() and any(int(postcode) in r for r in WALLOON_POSTCODES)
+        ok = in_wallonia(postcode)
         checks.append(
             Check(
                 _("Seat in Wallonia"),

@@ -216,19 +216,21 @@ def weighted(
     return score if exact else score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def review_means(application: Application) -> dict[int, Decimal]:
-    """Per criterion, the mean of the scores that count."""
-    rows = (
+def review_means(applications: Any) -> dict[int, dict[int, Decimal]]:
+    """Per application and criterion, the mean of the scores that count (one query)."""
+    means: dict[int, dict[int, Decimal]] = {}
+    for application_id, criterion_id, total, n in (
         Score.objects.filter(
-            assignment__application=application,
+            assignment__application__in=applications,
             assignment__conflict=False,
             assignment__withdrawn=False,
             assignment__submitted_at__isnull=False,
         )
-        .values_list("criterion_id")
+        .values_list("assignment__application", "criterion")
         .annotate(total=Sum("value"), n=Count("pk"))
-    )
-    return {criterion_id: total / n for criterion_id, total, n in rows}
+    ):
+        means.setdefault(application_id, {})[criterion_id] = total / n
+    return means
 
 
 def record_consensus(
@@ -285,18 +287,7 @@ def ranking(call: Call, only: Application | None = None) -> list[Ranked]:
     )
     if only is not None:
         applications = applications.filter(pk=only.pk)
-    means: dict[int, dict[int, Decimal]] = {}
-    for application_id, criterion_id, total, n in (
-        Score.objects.filter(
-            assignment__application__in=applications,
-            assignment__conflict=False,
-            assignment__withdrawn=False,
-            assignment__submitted_at__isnull=False,
-        )
-        .values_list("assignment__application", "criterion")
-        .annotate(total=Sum("value"), n=Count("pk"))
-    ):
-        means.setdefault(application_id, {})[criterion_id] = total / n
+    means = review_means(applications)
     applications = (
         applications.select_related("organisation")
         .prefetch_related("final_scores")

@@ -84,13 +84,11 @@ def figures(today: datetime.date | None = None) -> list[Figure]:
         Figure("experts", _("recognised expert companies"), len(experts), "", len(experts),
                _("recognitions valid today")),
     ]  # fmt: skip
-    laureates = dict(
-        Instrument.objects.annotate(
-            n=Count("calls__applications", filter=Q(calls__applications__status__in=SUPPORTED))
-        ).values_list("code", "n")
+    instruments = Instrument.objects.annotate(
+        laureates=Count("calls__applications", filter=Q(calls__applications__status__in=SUPPORTED))
     )
-    for instrument in Instrument.objects.all():
-        count = laureates.get(instrument.code, 0)
+    for instrument in instruments:
+        count = instrument.laureates
         result.append(
             Figure(
                 f"laureates-{instrument.code}",

@@ -40,6 +40,7 @@ from territoria.calls.services.impact import figures as impact_figures
 from territoria.calls.services.impact import requests_per_year
 from territoria.core.http import AuthenticatedHttpRequest
 from territoria.core.models import AuditEntry, Role
+from territoria.core.permissions import role_required
 from territoria.core.services import record_audit, snapshot
 from territoria.ecosystem.models import Organisation
 
@@ -91,29 +92,11 @@ def call(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "calls/call.html", context)
 
 
-def _applicant(request: HttpRequest) -> None:
-    if not request.user.is_authenticated:
-        raise _LoginRequired
-    if request.user.role != Role.APPLICANT:
-        raise PermissionDenied
-
-
 class _LoginRequired(Exception):
     pass
 
 
-def applicant_only(view: Any) -> Any:
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            _applicant(request)
-        except _LoginRequired:
-            return redirect_to_login(request.get_full_path())
-        response: HttpResponse = view(request, *args, **kwargs)
-        return response
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+applicant_only = role_required(Role.APPLICANT)
 
 
 @require_POST
@@ -457,12 +440,9 @@ def survey(request: HttpRequest, item: Application) -> HttpResponse:
     )
 
 
-def expert_apply(request: HttpRequest) -> HttpResponse:
+@role_required(Role.EXPERT)
+def expert_apply(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An expert company applies for recognition (accounts with the expert role)."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if request.user.role != Role.EXPERT:
-        raise PermissionDenied
     organisations = Organisation.objects.filter(affiliations__user=request.user)
     form = ExpertForm(organisations, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

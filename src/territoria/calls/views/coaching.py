@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from territoria.calls.models import Application, Coaching
 from territoria.calls.services import coaching as service
 from territoria.calls.services.applications import WorkflowError
+from territoria.core.http import AuthenticatedHttpRequest
 from territoria.core.models import Role
-from territoria.core.permissions import staff_required
+from territoria.core.permissions import role_required, staff_required
 
 
 def _coaching(request: HttpRequest, pk: int) -> Coaching | HttpResponse:
@@ -111,12 +112,9 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, act)
 
 
-def coachings(request: HttpRequest) -> HttpResponse:
+@role_required(Role.EXPERT)
+def coachings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An expert company's coachings."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if request.user.role != Role.EXPERT:
-        raise PermissionDenied
     mine = (
         Coaching.objects.filter(expert__organisation__affiliations__user=request.user)
         .select_related("application__organisation", "application__call")

@@ -4,8 +4,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -25,7 +23,7 @@ from territoria.calls.services.evaluation import (
 )
 from territoria.core.http import AuthenticatedHttpRequest
 from territoria.core.models import Role
-from territoria.core.permissions import staff_required
+from territoria.core.permissions import role_required, staff_required
 
 
 def text(request: HttpRequest, name: str, limit: int) -> str:
@@ -36,17 +34,7 @@ def text(request: HttpRequest, name: str, limit: int) -> str:
     return value
 
 
-def evaluator_only(view: Any) -> Any:
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.user.role != Role.EVALUATOR:
-            raise PermissionDenied
-        response: HttpResponse = view(request, *args, **kwargs)
-        return response
-
-    wrapper.__name__ = view.__name__
-    return wrapper
+evaluator_only = role_required(Role.EVALUATOR)
 
 
 @evaluator_only
@@ -220,7 +208,7 @@ def consensus(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             messages.success(request, _("Consensus recorded."))
             return redirect("calls:manage", code)
     finals = {f.criterion_id: f.value for f in application.final_scores.all()}
-    means = review_means(application)
+    means = review_means([application]).get(application.pk, {})
     assignments = application.assignments.select_related("evaluator").prefetch_related("scores")
     return render(
         request,
