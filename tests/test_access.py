@@ -185,6 +185,22 @@ MATRIX = {
         "/calls/tremplin/manage/{application}/decision/",
         {**STAFF_ONLY, "staff": 302},
     ),
+    "data:catalogue": ("get", "/data/", PUBLIC),
+    "data:dataset": ("get", "/data/organisations/", PUBLIC),
+    "opendata:catalog": ("get", "/api/explore/v2.1/catalog/datasets", PUBLIC),
+    "opendata:dataset": ("get", "/api/explore/v2.1/catalog/datasets/organisations", PUBLIC),
+    "opendata:records": (
+        "get",
+        "/api/explore/v2.1/catalog/datasets/organisations/records",
+        PUBLIC,
+    ),
+    "opendata:facets": ("get", "/api/explore/v2.1/catalog/datasets/organisations/facets", PUBLIC),
+    "opendata:export": (
+        "get",
+        "/api/explore/v2.1/catalog/datasets/organisations/exports/csv",
+        PUBLIC,
+    ),
+    "opendata:catalog-export": ("get", "/api/explore/v2.1/catalog/exports/dcat", PUBLIC),
     # django-ninja names its root; it has no page of its own.
     "api-1.0.0:api-root": ("get", "/api/v1/", dict.fromkeys(ROLES, 404)),
 }

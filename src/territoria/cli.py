@@ -1,4 +1,4 @@
-"""The `territoria` command: demo, serve, manage (and the Django commands behind them)."""
+"""The `territoria` command: demo, serve, export, manage (and the Django commands behind them)."""
 
 import argparse
 import os
@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["manage"]:
         return manage(argv[1:])
+    if argv[:1] == ["export"]:
+        return manage(argv)
     parser = argparse.ArgumentParser(
         prog="territoria", description="Territoria, territorial intelligence platform."
     )
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-worker", action="store_true", help="do not start the background-task worker"
     )
     commands.add_parser("manage", help="any Django management command: territoria manage help")
+    commands.add_parser(
+        "export", help="export a published dataset to a file: territoria export --help"
+    )
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args.port, args.organisations, serve_after=not args.no_serve)

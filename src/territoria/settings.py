@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "territoria.ecosystem",
     "territoria.strategy",
     "territoria.calls",
+    "territoria.opendata",
 ]
 
 MIDDLEWARE = [
@@ -193,3 +194,11 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # Concept schemes exported as SKOS get URIs under this base.
 CONCEPT_URI_BASE = env_str("TERRITORIA_CONCEPT_URI_BASE", "https://territoria.example/id/scheme/")
+
+# Open Data: who publishes the datasets, and how anonymous API clients are limited.
+OPENDATA_PUBLISHER_NAME = env_str("OPENDATA_PUBLISHER_NAME", "Agence du Numérique")
+OPENDATA_CONTACT_EMAIL = env_str("OPENDATA_CONTACT_EMAIL", "opendata@territoria.example")
+# The date the catalogue was first published (ISO), for the DCAT-AP catalogue's dct:issued.
+OPENDATA_CATALOGUE_ISSUED = env_str("OPENDATA_CATALOGUE_ISSUED", "2026-11-23")
+OPENDATA_RATE_LIMIT = env_int("OPENDATA_RATE_LIMIT", 1000)
+OPENDATA_RATE_WINDOW = env_int("OPENDATA_RATE_WINDOW", 3600)

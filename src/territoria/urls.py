@@ -36,6 +36,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/explore/v2.1/", include("territoria.opendata.urls")),
+    path("data/", include("territoria.opendata.page_urls")),
 ]
 
 handler400 = "territoria.core.views.bad_request"

@@ -52,7 +52,7 @@ class Organisation(TaggedModel):
     legal_form = models.CharField(_("legal form"), max_length=80, blank=True)
     size_class = concept_field("size", _("size class"))
     street = models.CharField(_("street and number"), max_length=255, blank=True)
-    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True, db_index=True)
     city = models.CharField(_("locality"), max_length=120, blank=True)
     country = models.CharField(_("country"), max_length=2, default="BE")
     municipality = concept_field("territory", _("municipality"))
@@ -63,7 +63,7 @@ class Organisation(TaggedModel):
     description_nl = models.TextField(_("description (Dutch)"), blank=True)
     description_de = models.TextField(_("description (German)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True, db_index=True)
     is_active = models.BooleanField(_("active"), default=True)
     source = models.CharField(
         _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL

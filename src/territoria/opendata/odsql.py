@@ -64,6 +64,13 @@ select_item: (value | star) [_AS NAME]
 order_list: order_item ("," order_item)*
 order_item: value [DIRECTION]
 
+facet_spec: NAME "(" [facet_arg ("," facet_arg)*] ")"
+facet_arg: NAME COMPARISON facet_value
+?facet_value: STRING -> string
+            | NUMBER -> number
+            | _TRUE -> true
+            | _FALSE -> false
+
 COMPARISON: "=" | "!=" | "<>" | "<=" | ">=" | "<" | ">"
 DIRECTION.2: /(?i:asc|desc)\b/
 _OR.2: /(?i:or)\b/
@@ -300,10 +307,24 @@ class _ToAst(Transformer[Token, Any]):
     def order_list(self, *items: OrderItem) -> tuple[OrderItem, ...]:
         return items
 
+    def facet_arg(self, name: Token, op: Token, value: Literal) -> tuple[str, Any]:
+        if str(op) != "=":
+            raise ODSQLError(f"write {name}=…, not {name}{op}…", op.start_pos)
+        return str(name).lower(), value.value
+
+    def facet_spec(self, name: Token, *arguments: tuple[str, Any] | None) -> dict[str, Any]:
+        if str(name).lower() != "facet":
+            raise ODSQLError(f"expected facet(…), not {name}(…)", name.start_pos)
+        given = [a for a in arguments if a is not None]
+        result = dict(given)
+        if len(result) != len(given):
+            raise ODSQLError("an argument of facet() is given twice")
+        return result
+
 
 _PARSERS = {
     start: Lark(GRAMMAR, start=start, parser="lalr", maybe_placeholders=True)
-    for start in ("where", "select_list", "order_list")
+    for start in ("where", "select_list", "order_list", "facet_spec")
 }
 
 
@@ -352,4 +373,13 @@ def parse_select(text: str) -> tuple[SelectItem, ...]:
 def parse_order_by(text: str) -> tuple[OrderItem, ...]:
     """The `order_by` parameter: expressions with an optional ASC or DESC."""
     result: tuple[OrderItem, ...] = _parse(text, "order_list")
+    return result
+
+
+def parse_facet(text: str) -> dict[str, Any]:
+    """A `facet` parameter written `facet(name="f", disjunctive=true, limit=10)`."""
+    result: dict[str, Any] = _parse(text, "facet_spec")
+    for key, value in list(result.items()):
+        if isinstance(value, Decimal):
+            result[key] = int(value) if value == value.to_integral_value() else float(value)
     return result

@@ -1,0 +1,281 @@
+"""The ecosystem's published datasets: organisations, events and publications.
+
+People are never published: they are personal data. Organisations publish what the
+KBO/BCE already makes public (names, number, legal form, address, founding date) and
+what the agency describes (website, descriptions, taxonomy tags), one multivalued facet
+per taxonomy scheme.
+"""
+
+import datetime
+from typing import Any
+
+from django.db.models import F, Max, Min, Q, TextField, Value
+from django.db.models.functions import Coalesce, NullIf
+
+from territoria.ecosystem.models import Event, Organisation, Publication, normalise_for_search
+from territoria.ecosystem.services import natural_person_condition
+from territoria.opendata.registry import (
+    Dataset,
+    Field,
+    Translated,
+    localized,
+    register,
+    scheme_fields,
+)
+
+ORGANISATION_SCHEMES = ("org-type", "technology", "label", "nace", "size", "territory")
+T = Translated
+
+
+def search_organisations(text: str) -> Q:
+    """Every word, accents and case ignored, in names, number, place or descriptions."""
+    query = Q()
+    for word in normalise_for_search(text).split()[:10]:
+        query &= Q(search_text__contains=word)
+    return query
+
+
+def organisation_name(lang: str) -> Any:
+    """The name in `lang` when the organisation has one, else its registered name."""
+    if lang == "fr":
+        return "name"
+    text = TextField()
+    return Coalesce(
+        NullIf(F(f"name_{lang}"), Value(""), output_field=text), F("name"), output_field=text
+    )
+
+
+def organisation_fields() -> list[Field]:
+    return [
+        Field("id", T("Identifiant", "Identifier", "Identificatie", "Kennung"), "int", "pk"),
+        Field(
+            "enterprise_number",
+            T(
+                "Numéro d'entreprise",
+                "Enterprise number",
+                "Ondernemingsnummer",
+                "Unternehmensnummer",
+            ),
+            "text",
+            "enterprise_number",
+            description=T(
+                "Numéro BCE, écrit 0123.456.789.",
+                "KBO/BCE number, written 0123.456.789.",
+                "KBO-nummer, geschreven als 0123.456.789.",
+                "ZDU-Nummer, geschrieben 0123.456.789.",
+            ),
+        ),
+        Field(
+            "name",
+            T("Dénomination", "Name", "Benaming", "Bezeichnung"),
+            "text",
+            organisation_name,
+        ),
+        Field(
+            "legal_form",
+            T("Forme juridique", "Legal form", "Rechtsvorm", "Rechtsform"),
+            "text",
+            "legal_form",
+            facet=True,
+        ),
+        Field(
+            "street",
+            T("Rue et numéro", "Street and number", "Straat en nummer", "Straße und Hausnummer"),
+            "text",
+            "street",
+        ),
+        Field(
+            "postcode", T("Code postal", "Postcode", "Postcode", "Postleitzahl"), "text", "postcode"
+        ),
+        Field("city", T("Localité", "Locality", "Plaats", "Ort"), "text", "city", facet=True),
+        Field("country", T("Pays", "Country", "Land", "Land"), "text", "country"),
+        Field(
+            "geo_point_2d",
+            T("Coordonnées", "Coordinates", "Coördinaten", "Koordinaten"),
+            "geo_point_2d",
+            ("latitude", "longitude"),
+        ),
+        Field("website", T("Site web", "Website", "Website", "Website"), "text", "website"),
+        Field(
+            "description",
+            T("Description", "Description", "Beschrijving", "Beschreibung"),
+            "text",
+            lambda lang: localized("description", lang),
+        ),
+        Field(
+            "founded_on",
+            T("Date de création", "Founded on", "Opgericht op", "Gegründet am"),
+            "date",
+            "founded_on",
+            facet=True,
+        ),
+        Field(
+            "is_active",
+            T("Active", "Active", "Actief", "Aktiv"),
+            "boolean",
+            "is_active",
+            facet=True,
+        ),
+        Field("source", T("Source", "Source", "Bron", "Quelle"), "text", "source", facet=True),
+        *scheme_fields(
+            Organisation,
+            ORGANISATION_SCHEMES,
+            mirrored={"territory": "municipality", "size": "size_class"},
+        ),
+    ]
+
+
+def _latest(model: Any, column: str) -> Any:
+    return model.objects.aggregate(latest=Max(column))["latest"]
+
+
+def _span(model: Any, column: str) -> tuple[datetime.date | None, datetime.date | None]:
+    span = model.objects.aggregate(first=Min(column), last=Max(column))
+    return span["first"], span["last"]
+
+
+register(
+    Dataset(
+        id="organisations",
+        title=T(
+            "Organisations de l'écosystème numérique",
+            "Organisations of the digital ecosystem",
+            "Organisaties van het digitale ecosysteem",
+            "Organisationen des digitalen Ökosystems",
+        ),
+        description=T(
+            "Entreprises, organismes publics, centres de recherche et associations de "
+            "l'écosystème numérique, avec leurs données publiques (BCE) et leurs "
+            "qualifications (technologies, labels, secteur, taille, territoire).",
+            "Companies, public bodies, research centres and associations of the digital "
+            "ecosystem, with their public data (KBO/BCE) and their qualifications "
+            "(technologies, labels, sector, size, territory).",
+            "Bedrijven, overheidsinstanties, onderzoekscentra en verenigingen van het "
+            "digitale ecosysteem, met hun openbare gegevens (KBO) en hun kwalificaties "
+            "(technologieën, labels, sector, grootte, grondgebied).",
+            "Unternehmen, öffentliche Einrichtungen, Forschungszentren und Verbände des "
+            "digitalen Ökosystems mit ihren öffentlichen Daten (ZDU) und ihren Merkmalen "
+            "(Technologien, Labels, Branche, Größe, Gebiet).",
+        ),
+        theme="ECON",
+        keywords=("entreprises", "numérique", "écosystème", "BCE", "KBO", "Wallonie"),
+        # Natural persons (self-employed) are personal data: never published.
+        queryset=lambda: Organisation.objects.exclude(natural_person_condition()),
+        fields=organisation_fields,
+        modified=lambda: _latest(Organisation, "updated_at"),
+        container="organisation",
+        extra={"search": search_organisations},
+        temporal=lambda: _span(Organisation, "founded_on"),
+    )
+)
+
+
+def event_fields() -> list[Field]:
+    return [
+        Field("id", T("Identifiant", "Identifier", "Identificatie", "Kennung"), "int", "pk"),
+        Field("title", T("Titre", "Title", "Titel", "Titel"), "text", "title"),
+        Field(
+            "description",
+            T("Description", "Description", "Beschrijving", "Beschreibung"),
+            "text",
+            "description",
+        ),
+        Field("starts_on", T("Date", "Date", "Datum", "Datum"), "date", "starts_on", facet=True),
+        Field("ends_on", T("Date de fin", "End date", "Einddatum", "Enddatum"), "date", "ends_on"),
+        Field("place", T("Lieu", "Place", "Plaats", "Ort"), "text", "place", facet=True),
+        Field("url", T("Page web", "Web page", "Webpagina", "Webseite"), "text", "url"),
+        Field(
+            "organiser",
+            T("Organisateur", "Organiser", "Organisator", "Veranstalter"),
+            "text",
+            "organiser__name",
+            facet=True,
+        ),
+        Field(
+            "organiser_enterprise_number",
+            T(
+                "Numéro d'entreprise de l'organisateur",
+                "Organiser's enterprise number",
+                "Ondernemingsnummer van de organisator",
+                "Unternehmensnummer des Veranstalters",
+            ),
+            "text",
+            "organiser__enterprise_number",
+        ),
+        *scheme_fields(Event, ("event-type", "technology", "territory", "audience")),
+    ]
+
+
+register(
+    Dataset(
+        id="events",
+        title=T(
+            "Événements de l'écosystème numérique",
+            "Events of the digital ecosystem",
+            "Evenementen van het digitale ecosysteem",
+            "Veranstaltungen des digitalen Ökosystems",
+        ),
+        description=T(
+            "Conférences, salons, ateliers et appels organisés dans l'écosystème numérique.",
+            "Conferences, fairs, workshops and calls organised in the digital ecosystem.",
+            "Conferenties, beurzen, workshops en oproepen in het digitale ecosysteem.",
+            "Konferenzen, Messen, Workshops und Aufrufe im digitalen Ökosystem.",
+        ),
+        theme="TECH",
+        keywords=("événements", "numérique", "écosystème", "Wallonie"),
+        queryset=lambda: Event.objects.all(),
+        fields=event_fields,
+        modified=lambda: Event.objects.filter(starts_on__lte=datetime.date.today()).aggregate(
+            latest=Max("starts_on")
+        )["latest"],
+        container="event",
+        search_columns=("title", "description", "place"),
+        temporal=lambda: _span(Event, "starts_on"),
+    )
+)
+
+
+def publication_fields() -> list[Field]:
+    return [
+        Field("id", T("Identifiant", "Identifier", "Identificatie", "Kennung"), "int", "pk"),
+        Field("title", T("Titre", "Title", "Titel", "Titel"), "text", "title"),
+        Field(
+            "summary", T("Résumé", "Summary", "Samenvatting", "Zusammenfassung"), "text", "summary"
+        ),
+        Field(
+            "published_on",
+            T("Date de publication", "Published on", "Gepubliceerd op", "Veröffentlicht am"),
+            "date",
+            "published_on",
+            facet=True,
+        ),
+        Field("url", T("Adresse", "Address", "Adres", "Adresse"), "text", "url"),
+        *scheme_fields(Publication, ("publication-type", "technology", "territory")),
+    ]
+
+
+register(
+    Dataset(
+        id="publications",
+        title=T(
+            "Publications sur l'écosystème numérique",
+            "Publications on the digital ecosystem",
+            "Publicaties over het digitale ecosysteem",
+            "Veröffentlichungen zum digitalen Ökosystem",
+        ),
+        description=T(
+            "Études, baromètres, articles et communiqués publiés sur l'écosystème numérique.",
+            "Studies, barometers, articles and press releases on the digital ecosystem.",
+            "Studies, barometers, artikels en persberichten over het digitale ecosysteem.",
+            "Studien, Barometer, Artikel und Pressemitteilungen zum digitalen Ökosystem.",
+        ),
+        theme="TECH",
+        keywords=("publications", "études", "numérique", "Wallonie"),
+        queryset=lambda: Publication.objects.all(),
+        fields=publication_fields,
+        modified=lambda: _latest(Publication, "published_on"),
+        container="publication",
+        search_columns=("title", "summary"),
+        temporal=lambda: _span(Publication, "published_on"),
+    )
+)

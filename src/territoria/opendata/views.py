@@ -1,0 +1,380 @@
+"""Public pages of the Open Data: the catalogue, and each dataset with its preview.
+
+The pages ask the same services as the Explore API (`parse_request`, `Query`, `run`), with
+the parameters the API would receive, so the preview, the API address shown and the
+downloads always select the same records.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from territoria.core.http import HtmxHttpRequest
+from territoria.opendata import exports, odsql, registry
+from territoria.opendata.registry import Dataset, Field
+from territoria.opendata.services import (
+    MAX_WINDOW,
+    Query,
+    QueryError,
+    Refinement,
+    default_facets,
+    parse_request,
+    run,
+)
+
+PAGE_SIZE = 20
+MAX_PAGES = MAX_WINDOW // PAGE_SIZE
+MAX_REFINEMENTS = 40
+MAX_SEARCH = 200
+# Long texts are cut in the preview; the exports and the API give them whole.
+PREVIEW_CHARS = 160
+LICENCES = {"CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/"}
+FORMAT_NAMES = {
+    "csv": "CSV",
+    "json": "JSON",
+    "jsonl": "JSON Lines",
+    "geojson": "GeoJSON",
+    "parquet": "Parquet",
+    "xlsx": "Excel (XLSX)",
+}
+CATALOGUE_FORMATS = (("dcat", "Turtle"), ("rdf", "RDF/XML"), ("jsonld", "JSON-LD"))
+
+
+def page_language() -> str:
+    """The request's language, as the API's `lang` parameter."""
+    lang = (get_language() or "fr")[:2]
+    return lang if lang in registry.LANGUAGES else "fr"
+
+
+def odsql_string(text: str) -> str:
+    """`text` as an ODSQL string literal: double-quoted, backslashes and quotes escaped."""
+    # ODSQL strings hold no line break; any control character becomes a space.
+    text = "".join(" " if ch < " " or ch == "\x7f" else ch for ch in text)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def search_condition(text: str) -> str:
+    """`search("…")` in ODSQL for a visitor's text."""
+    return f"search({odsql_string(text)})"
+
+
+def combined_where(search: str, advanced: str) -> str:
+    """One `where` for the free-text search and the advanced ODSQL condition.
+
+    The condition is parsed on its own first: its mistakes are reported at their place in
+    the visitor's text, and a condition that parses is a whole expression, which the
+    parentheses keep whole next to the search.
+    """
+    parts = []
+    if search:
+        parts.append(search_condition(search))
+    if advanced:
+        try:
+            odsql.parse_where(advanced)
+        except odsql.ODSQLError as error:
+            raise QueryError(str(error), "ODSQLError") from None
+        parts.append(f"({advanced})" if search else advanced)
+    return " AND ".join(parts)
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    href: str = ""
+
+
+def display(value: Any, kind: str) -> Cell:
+    """A value as the preview shows it, in the page's language."""
+    if value is None or value == "" or value == []:
+        return Cell("—")
+    if isinstance(value, list):
+        return Cell(", ".join(str(v) for v in value))
+    if kind == "boolean":
+        return Cell(_("Yes") if value else _("No"))
+    if kind == "geo_point_2d" and isinstance(value, dict):
+        return Cell(f"{value['lat']}, {value['lon']}")
+    if isinstance(value, datetime.datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return Cell(formats.date_format(local, "SHORT_DATETIME_FORMAT"))
+    if isinstance(value, datetime.date):
+        return Cell(formats.date_format(value, "SHORT_DATE_FORMAT"))
+    if kind == "double" and isinstance(value, float):
+        return Cell(formats.number_format(round(value, 6), use_l10n=True))
+    text = str(value)
+    if text.startswith(("https://", "http://")):
+        return Cell(text, href=text)
+    if len(text) > PREVIEW_CHARS:
+        return Cell(text[: PREVIEW_CHARS - 1].rstrip() + "…")
+    return Cell(text)
+
+
+def facet_value_label(value: str, kind: str) -> str:
+    if kind == "boolean":
+        return _("Yes") if value == "true" else _("No") if value == "false" else value
+    return value
+
+
+def _dataset(dataset_id: str) -> Dataset:
+    try:
+        return registry.get(dataset_id)
+    except registry.UnknownDataset:
+        raise Http404(dataset_id) from None
+
+
+def _modified(dataset: Dataset) -> datetime.date | datetime.datetime | None:
+    modified = dataset.modified()
+    if isinstance(modified, datetime.datetime) and timezone.is_aware(modified):
+        return timezone.localtime(modified)
+    return modified
+
+
+def _summary(dataset: Dataset, lang: str) -> dict[str, Any]:
+    theme = registry.THEMES[dataset.theme]
+    return {
+        "id": dataset.id,
+        "title": dataset.title.get(lang),
+        "description": dataset.description.get(lang),
+        "theme": theme.get(lang) or theme["en"],
+        "keywords": dataset.keywords,
+        "count": dataset.queryset().order_by().count(),
+        "modified": _modified(dataset),
+        "licence": dataset.licence,
+        "licence_url": LICENCES.get(dataset.licence, ""),
+    }
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    lang = page_language()
+    return render(
+        request,
+        "opendata/catalogue.html",
+        {
+            "nav": "opendata",
+            "datasets": [_summary(d, lang) for d in registry.all_datasets()],
+            "api_catalog": reverse("opendata:catalog"),
+            "catalogue_exports": [
+                (reverse("opendata:catalog-export", args=[name]), label)
+                for name, label in CATALOGUE_FORMATS
+            ],
+        },
+    )
+
+
+def _page_number(raw: str | None) -> int:
+    if raw and raw.isascii() and raw.isdigit() and len(raw) < 7:
+        return min(max(int(raw), 1), MAX_PAGES)
+    return 1
+
+
+def _without(params: list[tuple[str, str]], *removed: tuple[str, str]) -> str:
+    return urlencode([p for p in params if p not in removed])
+
+
+def _api_params(where: str, refinements: list[str], lang: str) -> list[tuple[str, str]]:
+    return [
+        *([("where", where)] if where else []),
+        *(("refine", r) for r in refinements),
+        ("lang", lang),
+    ]
+
+
+def _records_page(
+    dataset: Dataset, api_params: list[tuple[str, str]], number: int
+) -> tuple[Query, int, list[dict[str, Any]], int]:
+    """The query, the total and the records of page `number` (the last when past it)."""
+    params = QueryDict(mutable=True)
+    for name, value in [*api_params, ("limit", str(PAGE_SIZE))]:
+        params.appendlist(name, value)
+    params["offset"] = str((number - 1) * PAGE_SIZE)
+    query: Query = run(Query, dataset, parse_request(params))
+    total, records = run(query.records)
+    last = max(1, min(-(-total // PAGE_SIZE), MAX_PAGES))
+    if number > last:
+        return _records_page(dataset, api_params, last)
+    return query, total, records, number
+
+
+def dataset_page(request: HtmxHttpRequest, dataset_id: str) -> HttpResponse:
+    dataset = _dataset(dataset_id)
+    lang = page_language()
+    fields = dataset.fields()
+    by_name = {f.name: f for f in fields}
+    search = request.GET.get("q", "").strip()[:MAX_SEARCH]
+    advanced = request.GET.get("where", "").strip()
+    refinements = [r for r in request.GET.getlist("refine") if r.strip()][:MAX_REFINEMENTS]
+    number = _page_number(request.GET.get("page"))
+    form_params = [
+        *([("q", search)] if search else []),
+        *([("where", advanced)] if advanced else []),
+        *(("refine", r) for r in refinements),
+    ]
+    context: dict[str, Any] = {
+        "nav": "opendata",
+        "dataset": _summary(dataset, lang),
+        "fields": [_field_row(f, lang) for f in fields],
+        "search": search,
+        "advanced": advanced,
+        "page_url": reverse("data:dataset", args=[dataset.id]),
+        "page_query": urlencode(form_params),
+        "chips": _chips(form_params, by_name, lang),
+        "error": "",
+        "example_where": 'search("numérique")',
+    }
+    try:
+        where = combined_where(search, advanced)
+        api_params = _api_params(where, refinements, lang)
+        query, total, records, number = _records_page(dataset, api_params, number)
+        facets = run(query.facets, default_facets(dataset))
+    except QueryError as problem:
+        context["error"] = str(problem)
+    else:
+        records_url = reverse("opendata:records", args=[dataset.id])
+        paging = [("limit", str(PAGE_SIZE)), ("offset", str((number - 1) * PAGE_SIZE))]
+        context.update(
+            total=total,
+            page=Paginator(range(min(total, MAX_WINDOW)), PAGE_SIZE).get_page(number),
+            truncated=total > MAX_WINDOW,
+            columns=[_column(o.name, o.type, o.field, lang) for o in query.outputs],
+            rows=[[display(r.get(o.name), o.type) for o in query.outputs] for r in records],
+            facets=_facets(facets, by_name, query.request.refinements, lang),
+            api_url=request.build_absolute_uri(f"{records_url}?{urlencode(api_params + paging)}"),
+            downloads=_downloads(dataset, fields, api_params),
+            example_where=_example(facets, by_name) or context["example_where"],
+        )
+    fragment = bool(request.htmx and not request.htmx.history_restore_request)
+    context["fragment"] = fragment
+    template = "opendata/_dataset_body.html" if fragment else "opendata/dataset.html"
+    # A refused query is the visitor's to correct in the form: the page answers 200, which
+    # HTMX swaps in like any other result.
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _field_row(spec: Field, lang: str) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "label": spec.label.get(lang),
+        "type": spec.type,
+        "facet": spec.facet,
+        "multivalued": spec.multivalued,
+        "description": spec.description.get(lang) if spec.description else "",
+    }
+
+
+def _column(name: str, kind: str, spec: Field | None, lang: str) -> dict[str, str]:
+    label = spec.label.get(lang) if spec is not None and spec.name == name else name
+    return {"name": name, "label": label, "type": kind}
+
+
+def _chips(
+    form_params: list[tuple[str, str]], by_name: dict[str, Field], lang: str
+) -> list[dict[str, Any]]:
+    """The active filters, each with the address of the page without it."""
+    chips = []
+    for param in form_params:
+        name, value = param
+        if name == "q":
+            label = _("Search: “%(text)s”") % {"text": value}
+        elif name == "where":
+            label = _("Condition: %(where)s") % {"where": value}
+        else:
+            field_name, _colon, refined = value.partition(":")
+            spec = by_name.get(field_name.strip())
+            title = spec.label.get(lang) if spec else field_name
+            shown = facet_value_label(refined.strip(), spec.type) if spec else refined
+            label = f"{title} : {shown}"
+        chips.append({"label": label, "query": _without(form_params, param), "param": name})
+    return chips
+
+
+def _facets(
+    results: list[dict[str, Any]],
+    by_name: dict[str, Field],
+    refinements: list[Refinement],
+    lang: str,
+) -> list[dict[str, Any]]:
+    facets = []
+    shown = getattr(settings, "FACET_LIMIT", 12)
+    for result in results:
+        spec = by_name[result["name"]]
+        counted = {str(value["value"]) for value in result["facets"]}
+        # A refined value the selection no longer holds stays listed, to be unticked.
+        lost = [
+            r.value
+            for r in refinements
+            if r.field == spec.name and not r.excluded and r.value not in counted
+        ]
+        values = [_facet_value(spec, value, value, 0, True) for value in dict.fromkeys(lost)]
+        values += [
+            _facet_value(
+                spec,
+                str(value["value"]),
+                value["name"],
+                value["count"],
+                value["state"] == "refined",
+            )
+            for value in result["facets"]
+        ]
+        facets.append(
+            {
+                "name": spec.name,
+                "label": spec.label.get(lang),
+                "shown": values[:shown],
+                "more": values[shown:],
+                "more_selected": any(v["selected"] for v in values[shown:]),
+            }
+        )
+    return facets
+
+
+def _facet_value(spec: Field, value: str, name: str, count: int, selected: bool) -> dict[str, Any]:
+    refine = f"{spec.name}:{value}"
+    # An id that stays with the value from one response to the next, so that HTMX gives the
+    # focus back to the checkbox just ticked.
+    digest = hashlib.blake2s(refine.encode(), digest_size=5).hexdigest()
+    return {
+        "refine": refine,
+        "id": f"refine-{digest}",
+        "label": facet_value_label(name, spec.type),
+        "count": count,
+        "selected": selected,
+    }
+
+
+def _downloads(
+    dataset: Dataset, fields: list[Field], api_params: list[tuple[str, str]]
+) -> list[dict[str, str]]:
+    """Every export format of the current selection (GeoJSON only for located records)."""
+    located = any(f.type == "geo_point_2d" for f in fields)
+    query = urlencode(api_params)
+    return [
+        {
+            "format": name,
+            "label": FORMAT_NAMES.get(name, name),
+            "url": f"{reverse('opendata:export', args=[dataset.id, name])}?{query}",
+        }
+        for name in exports.FORMATS
+        if name != "geojson" or located
+    ]
+
+
+def _example(results: list[dict[str, Any]], by_name: dict[str, Field]) -> str:
+    """An ODSQL condition on this dataset's data, to show how one is written."""
+    for result in results:
+        spec = by_name[result["name"]]
+        if spec.type == "text" and result["facets"]:
+            return f"{spec.name} = {odsql_string(str(result['facets'][0]['value']))}"
+    return ""
