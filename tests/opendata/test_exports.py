@@ -149,7 +149,7 @@ class Counted:
 def test_it_writes_csv_that_reads_back_as_the_rows() -> None:
     data = export("csv")
 
-    assert data.startswith(b"id;name;budget;founded;updated;active;sectors;location\r\n")
+    assert data.startswith(b"id;name;budget;founded;updated;active;sectors;location\n")
     assert read_csv(data) == [NAMES, *CSV_ROWS]
 
 
@@ -426,8 +426,8 @@ def test_it_gzips_chunk_by_chunk() -> None:
     first = zlib.decompressobj(wbits=31).decompress(next(chunks))
 
     assert rows.taken <= exports.ROWS_PER_CHUNK
-    assert first.startswith(b"id;name;location\r\n0;organisation 0;50.0, 4.0\r\n")
-    assert first.endswith(b"\r\n")
+    assert first.startswith(b"id;name;location\n0;organisation 0;50.0, 4.0\n")
+    assert first.endswith(b"\n")
 
 
 def test_it_gzips_an_xlsx_export_into_a_readable_workbook() -> None:

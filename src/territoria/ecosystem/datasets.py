@@ -9,7 +9,7 @@ per taxonomy scheme.
 import datetime
 from typing import Any
 
-from django.db.models import F, Max, Min, Q, TextField, Value
+from django.db.models import Case, F, Max, Min, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
 from territoria.ecosystem.models import Event, Organisation, Publication, normalise_for_search
@@ -125,13 +125,28 @@ def organisation_fields() -> list[Field]:
     ]
 
 
-def _latest(model: Any, column: str) -> Any:
-    return model.objects.aggregate(latest=Max(column))["latest"]
+def public_organisations() -> QuerySet[Organisation]:
+    # Natural persons (self-employed) are personal data: never published, not even
+    # through the dataset's dates.
+    return Organisation.objects.exclude(natural_person_condition())
 
 
-def _span(model: Any, column: str) -> tuple[datetime.date | None, datetime.date | None]:
-    span = model.objects.aggregate(first=Min(column), last=Max(column))
+def _latest(records: QuerySet[Any], column: str) -> Any:
+    return records.aggregate(latest=Max(column))["latest"]
+
+
+def _span(records: QuerySet[Any], column: str) -> tuple[datetime.date | None, datetime.date | None]:
+    span = records.aggregate(first=Min(column), last=Max(column))
     return span["first"], span["last"]
+
+
+def organiser(column: str) -> Any:
+    """The organiser's `column`, withheld when the organiser is a natural person."""
+    return Case(
+        When(natural_person_condition("organiser__"), then=Value(None)),
+        default=F(f"organiser__{column}"),
+        output_field=TextField(),
+    )
 
 
 register(
@@ -159,13 +174,12 @@ register(
         ),
         theme="ECON",
         keywords=("entreprises", "numérique", "écosystème", "BCE", "KBO", "Wallonie"),
-        # Natural persons (self-employed) are personal data: never published.
-        queryset=lambda: Organisation.objects.exclude(natural_person_condition()),
+        queryset=public_organisations,
         fields=organisation_fields,
-        modified=lambda: _latest(Organisation, "updated_at"),
+        modified=lambda: _latest(public_organisations(), "updated_at"),
         container="organisation",
         extra={"search": search_organisations},
-        temporal=lambda: _span(Organisation, "founded_on"),
+        temporal=lambda: _span(public_organisations(), "founded_on"),
     )
 )
 
@@ -188,7 +202,7 @@ def event_fields() -> list[Field]:
             "organiser",
             T("Organisateur", "Organiser", "Organisator", "Veranstalter"),
             "text",
-            "organiser__name",
+            lambda lang: organiser("name"),
             facet=True,
         ),
         Field(
@@ -200,7 +214,7 @@ def event_fields() -> list[Field]:
                 "Unternehmensnummer des Veranstalters",
             ),
             "text",
-            "organiser__enterprise_number",
+            lambda lang: organiser("enterprise_number"),
         ),
         *scheme_fields(Event, ("event-type", "technology", "territory", "audience")),
     ]
@@ -230,7 +244,7 @@ register(
         )["latest"],
         container="event",
         search_columns=("title", "description", "place"),
-        temporal=lambda: _span(Event, "starts_on"),
+        temporal=lambda: _span(Event.objects.all(), "starts_on"),
     )
 )
 
@@ -273,9 +287,9 @@ register(
         keywords=("publications", "études", "numérique", "Wallonie"),
         queryset=lambda: Publication.objects.all(),
         fields=publication_fields,
-        modified=lambda: _latest(Publication, "published_on"),
+        modified=lambda: _latest(Publication.objects.all(), "published_on"),
         container="publication",
         search_columns=("title", "summary"),
-        temporal=lambda: _span(Publication, "published_on"),
+        temporal=lambda: _span(Publication.objects.all(), "published_on"),
     )
 )

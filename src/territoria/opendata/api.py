@@ -12,12 +12,13 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from territoria.opendata import dcat, exports, registry
+from territoria.opendata import dcat, exports, pgcopy, registry
 from territoria.opendata.ratelimit import rate_limited
 from territoria.opendata.registry import Dataset
 from territoria.opendata.services import (
@@ -29,6 +30,7 @@ from territoria.opendata.services import (
     parse_request,
     run,
 )
+from territoria.taxonomy import index
 
 API_ROOT = "/api/explore/v2.1"
 
@@ -61,7 +63,8 @@ def explore_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
 
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
-            response = view(request, *args, **kwargs)
+            with index.pinned():  # the tag index token read once per request
+                response = view(request, *args, **kwargs)
         except QueryError as problem:
             response = error(str(problem), problem.error_code)
         except registry.UnknownDataset as missing:
@@ -116,12 +119,10 @@ def describe_dataset(dataset: Dataset, lang: str, request: HttpRequest) -> dict[
             "default": {
                 "title": dataset.title.get(lang),
                 "description": dataset.description.get(lang),
-                "theme": [
-                    registry.THEMES[dataset.theme].get(lang, registry.THEMES[dataset.theme]["en"])
-                ],
+                "theme": [registry.THEMES[dataset.theme][lang]],
                 "keyword": list(dataset.keywords),
                 "license": dataset.licence,
-                "license_url": "https://creativecommons.org/licenses/by/4.0/",
+                "license_url": registry.LICENCE_URLS[dataset.licence],
                 "language": lang,
                 "publisher": registry.publisher_name(),
                 "modified": modified_text,
@@ -186,7 +187,7 @@ def _bounded(request: HttpRequest, name: str, default: int, low: int, high: int)
     if raw in (None, ""):
         return default
     assert raw is not None
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+    if len(raw) > 6 or not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
         raise QueryError(f"{name}: expected a number between {low} and {high}, not {raw!r}")
     return int(raw)
 
@@ -227,7 +228,11 @@ def export(request: HttpRequest, dataset_id: str, format_name: str) -> HttpRespo
     query = run(Query, dataset, parse_request(request.GET, export=True))
     stream = export_stream(query, format_name, options)
     # The first chunk is read here, so that a refused query is still a 400, not a cut stream.
-    first = run(next, stream, b"")
+    try:
+        # No savepoint here (unlike `run`): a COPY stays open across this first chunk.
+        first = next(stream, b"")
+    except DatabaseError as problem:
+        raise QueryError(f"the export could not be run: {type(problem).__name__}") from None
     spec = exports.FORMATS[format_name]
     response = StreamingHttpResponse(
         itertools.chain([first], stream),
@@ -256,7 +261,11 @@ def export_columns(query: Query) -> list[exports.Column]:
 def export_stream(
     query: Query, format_name: str, options: exports.ExportOptions
 ) -> Iterator[bytes]:
-    return exports.stream(format_name, export_columns(query), query.export_rows(), options)
+    """The export's bytes: written by PostgreSQL itself when it can (a CSV), else in Python."""
+    columns = export_columns(query)
+    if format_name == "csv" and pgcopy.usable(query, options):
+        return pgcopy.stream(query, columns, options)
+    return exports.stream(format_name, columns, query.export_rows(), options)
 
 
 CATALOG_FORMATS = {

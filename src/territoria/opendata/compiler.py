@@ -182,7 +182,8 @@ class Compiler:
             case odsql.Field(name=name):
                 if name in self.aliases and name not in self.fields:
                     alias = self.aliases[name]
-                    return Typed(F(name), alias.type, alias.field, alias.aggregate)
+                    # The group's own expression: its column is named otherwise in SQL.
+                    return Typed(alias.expr, alias.type, alias.field, alias.aggregate)
                 spec = self.field(name)
                 if spec.multivalued:
                     return Typed(None, spec.type, spec)
@@ -298,7 +299,9 @@ class Compiler:
     @staticmethod
     def nullable(typed: Typed) -> Any:
         """A text's value with the empty text as null, as aggregates and groups see it."""
-        return NullIf(typed.expr, Value("")) if typed.type == "text" else typed.expr
+        if typed.type != "text":
+            return typed.expr
+        return NullIf(typed.expr, Value(""), output_field=models.TextField())
 
     def not_aggregated_twice(self, inner: Typed) -> None:
         if inner.aggregate or (inner.field is not None and inner.field.aggregated):
@@ -446,6 +449,10 @@ class Compiler:
                 value = datetime.datetime.combine(value, datetime.time())
             if value.tzinfo is None:
                 value = value.replace(tzinfo=self.tz)
+            try:  # the database compares in UTC: near year 1 or 9999 that may not exist
+                value = value.astimezone(datetime.UTC)
+            except (OverflowError, ValueError):
+                raise ODSQLError(f"{what}: date out of range") from None
             return Typed(Value(value), "datetime", literal=True, value=value)
         if isinstance(value, datetime.datetime):
             value = value.date()
@@ -632,7 +639,7 @@ class Compiler:
                     "count its values with the facets endpoint"
                 )
             if output.type == "text" and output.pattern is None:
-                output.expr = NullIf(output.expr, Value(""))
+                output.expr = NullIf(output.expr, Value(""), output_field=models.TextField())
             groups.append(output)
         names = [g.name for g in groups]
         if len(set(names)) != len(names):

@@ -103,7 +103,7 @@ def stream(
     raises ExportOptionError here, before the response starts.
     """
     chunks = _format(format_name).writer(columns, rows, options)
-    return _gzip(chunks) if options.compressed else chunks
+    return compress(chunks) if options.compressed else chunks
 
 
 def filename(dataset_id: str, format_name: str, options: ExportOptions) -> str:
@@ -178,7 +178,8 @@ def _finite(number: float) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _gzip(chunks: Iterator[bytes]) -> Iterator[bytes]:
+def compress(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """A byte stream gzipped as it goes."""
     # Level 4: on a benchmark CSV, 5% larger than level 6 in less than half the time.
     compressor = zlib.compressobj(4, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
     for chunk in chunks:
@@ -217,17 +218,29 @@ def _take(buffer: io.StringIO) -> bytes:
     return text.encode()
 
 
+def csv_header(columns: list[Column], options: ExportOptions) -> bytes:
+    """The header line (with the BOM when asked), as the CSV writer starts its output."""
+    buffer = io.StringIO()
+    if options.with_bom:
+        buffer.write("\ufeff")
+    csv.writer(
+        buffer,
+        delimiter=options.delimiter,
+        quoting=csv.QUOTE_ALL if options.quote_all else csv.QUOTE_MINIMAL,
+        lineterminator="\n",
+    ).writerow([column.label if options.use_labels else column.name for column in columns])
+    return buffer.getvalue().encode()
+
+
 def _csv(columns: list[Column], rows: Rows, options: ExportOptions) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(
         buffer,
         delimiter=options.delimiter,
         quoting=csv.QUOTE_ALL if options.quote_all else csv.QUOTE_MINIMAL,
-        lineterminator="\r\n",
+        lineterminator="\n",  # as PostgreSQL's COPY writes it (pgcopy.py)
     )
-    if options.with_bom:
-        buffer.write("\ufeff")
-    writer.writerow([column.label if options.use_labels else column.name for column in columns])
+    buffer.write(csv_header(columns, options).decode())
     converters = _csv_converters(columns, options)
     for batch in _batches(rows, ROWS_PER_CHUNK):
         writer.writerows(_converted(batch, converters))

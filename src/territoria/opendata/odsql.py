@@ -227,7 +227,9 @@ class _ToAst(Transformer[Token, Any]):
     def date(self, token: Token) -> Literal:
         text = _unquote(str(token))
         try:
-            return Literal(datetime.date.fromisoformat(text[:10]))
+            if len(text) <= 10:
+                return Literal(datetime.date.fromisoformat(text))
+            return Literal(datetime.datetime.fromisoformat(text).date())
         except ValueError:
             raise ODSQLError(
                 f"invalid date {text!r}: write date'2024-12-31'", token.start_pos

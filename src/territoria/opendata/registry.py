@@ -23,12 +23,50 @@ LANGUAGES = ("fr", "nl", "de", "en")
 
 # An EU "data theme" (http://publications.europa.eu/resource/authority/data-theme/…).
 THEMES = {
-    "ECON": {"fr": "Économie et finances", "en": "Economy and finance"},
-    "GOVE": {"fr": "Gouvernement et secteur public", "en": "Government and public sector"},
-    "TECH": {"fr": "Science et technologie", "en": "Science and technology"},
-    "SOCI": {"fr": "Population et société", "en": "Population and society"},
-    "EDUC": {"fr": "Éducation, culture et sport", "en": "Education, culture and sport"},
-    "REGI": {"fr": "Régions et villes", "en": "Regions and cities"},
+    "ECON": {
+        "fr": "Économie et finances",
+        "en": "Economy and finance",
+        "nl": "Economie en financiën",
+        "de": "Wirtschaft und Finanzen",
+    },
+    "GOVE": {
+        "fr": "Gouvernement et secteur public",
+        "en": "Government and public sector",
+        "nl": "Overheid en publieke sector",
+        "de": "Regierung und öffentlicher Sektor",
+    },
+    "TECH": {
+        "fr": "Science et technologie",
+        "en": "Science and technology",
+        "nl": "Wetenschap en technologie",
+        "de": "Wissenschaft und Technologie",
+    },
+    "SOCI": {
+        "fr": "Population et société",
+        "en": "Population and society",
+        "nl": "Bevolking en samenleving",
+        "de": "Bevölkerung und Gesellschaft",
+    },
+    "EDUC": {
+        "fr": "Éducation, culture et sport",
+        "en": "Education, culture and sport",
+        "nl": "Onderwijs, cultuur en sport",
+        "de": "Bildung, Kultur und Sport",
+    },
+    "REGI": {
+        "fr": "Régions et villes",
+        "en": "Regions and cities",
+        "nl": "Regio's en steden",
+        "de": "Regionen und Städte",
+    },
+}
+
+# The licences a dataset may declare, and where their text is.
+LICENCE_URLS = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+    "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
 }
 
 
@@ -119,6 +157,8 @@ class Dataset:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.licence not in LICENCE_URLS:
+            raise ValueError(f"dataset {self.id}: unknown licence {self.licence!r}")
         if self.theme not in THEMES:
             raise ValueError(f"dataset {self.id}: unknown theme {self.theme!r}")
 

@@ -7,14 +7,17 @@ clause selects in SQL, so facet counts and pages stay fast on millions of record
 """
 
 import datetime
+import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connection, connections, models, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Lookup, Q
 from django.db.models.functions import ExtractYear
 from pyroaring import BitMap
 
@@ -23,15 +26,13 @@ from territoria.opendata.compiler import Compiled, Compiler, Output, compile_que
 from territoria.opendata.odsql import ODSQLError
 from territoria.opendata.registry import Dataset, Field
 from territoria.taxonomy import containers, index
-from territoria.taxonomy.engine import BitmapMagnetEngine, SqlMagnetEngine
+from territoria.taxonomy.engine import BitmapMagnetEngine
 from territoria.taxonomy.expressions import All, AnyOf, ConceptRef, Expression, Not
 
 MAX_LIMIT = 100
 MAX_GROUP_LIMIT = 20_000
 MAX_WINDOW = 10_000
 DEFAULT_LIMIT = 10
-# Beyond this many ids, a bitmap is handed to SQL as subqueries rather than a literal list.
-IN_LIST_LIMIT = 10_000
 EXPORT_CHUNK = 5_000
 FACET_LIMIT = 100
 
@@ -69,7 +70,8 @@ def _integer(params: Mapping[str, Any], name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
     text = str(raw).strip()
-    if not text.lstrip("-").isascii() or not text.lstrip("-").isdigit() or len(text) > 12:
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 12):
         raise QueryError(f"{name}: {raw!r} is not a whole number")
     return int(text)
 
@@ -136,24 +138,62 @@ def _refinement(text: str, excluded: bool) -> Refinement:
 _ids_cache: OrderedDict[tuple[Any, ...], BitMap] = OrderedDict()
 _ids_lock = threading.Lock()
 IDS_CACHE_SIZE = 64
+IDS_CACHE_SECONDS = 60
 
 
 def cached_ids(key: tuple[Any, ...], queryset: models.QuerySet[Any]) -> BitMap:
     """The ids a query selects, kept while the tag index token stays the same: a client
     paging through results, or a page asking records then facets, scans the table once.
     Every change to a tagged record renews the token, as it renews the bitmap index."""
-    full_key = (*key, index.current_token())
+    # The minute too: changes that bypass the token (bulk updates of related tables)
+    # are seen within a minute.
+    full_key = (*key, index.current_token(), int(time.monotonic() // IDS_CACHE_SECONDS))
     with _ids_lock:
         found = _ids_cache.get(full_key)
         if found is not None:
             _ids_cache.move_to_end(full_key)
             return found
-    ids = index.ids_of(queryset)
+    ids = BitMap()
+    for rows in _raw_rows(queryset.order_by().values_list("pk"), 50_000):
+        ids.update(row[0] for row in rows)
     with _ids_lock:
         _ids_cache[full_key] = ids
         while len(_ids_cache) > IDS_CACHE_SIZE:
             _ids_cache.popitem(last=False)
     return ids
+
+
+_paths_cache: dict[tuple[str, str, str], dict[int, str]] = {}
+
+
+def concept_paths(scheme: str, lang: str) -> dict[int, str]:
+    """Each concept of `scheme` and its path of labels from the top, joined by "/"."""
+    catalog = index.catalog()
+    key = (catalog.token, scheme, lang)
+    found = _paths_cache.get(key)
+    if found is not None:
+        return found
+    rows = catalog.rows
+
+    def label(pk: int) -> str:
+        return str(rows[pk].get(f"label_{lang}") or rows[pk]["label_fr"])
+
+    paths: dict[int, str] = {}
+    for pk, row in rows.items():
+        if row["scheme__code"] != scheme:
+            continue
+        parts: list[str] = []
+        seen: set[int] = set()
+        current: int | None = pk
+        while current is not None and current not in seen:
+            seen.add(current)
+            parts.append(label(current))
+            current = rows[current].get("parent_id")
+        paths[pk] = "/".join(reversed(parts))
+    if len(_paths_cache) > 64:
+        _paths_cache.clear()
+    _paths_cache[key] = paths
+    return paths
 
 
 class Selection:
@@ -219,16 +259,17 @@ class Selection:
         return spec
 
     def _concepts(self, spec: Field, value: str) -> list[ConceptRef]:
-        lang = self.compiler.lang
-        refs = []
-        for row in index.catalog().rows.values():
-            if row["scheme__code"] != spec.scheme:
-                continue
-            label = row.get(f"label_{lang}") or row["label_fr"]
-            if value in (label, row["notation"]):
-                code = f"{row['scheme__code']}:{row['notation']}"
-                refs.append(ConceptRef(code, f"refine:{spec.name}"))
-        return refs
+        """The concepts a refinement names: by code, by path of labels from the top
+        ("Wallonie/Namur/Namur", as the facets give it), or by label (all that bear it)."""
+        assert spec.scheme is not None
+        paths = concept_paths(spec.scheme, self.compiler.lang)
+        rows = index.catalog().rows
+        exact = [pk for pk, path in paths.items() if value in (path, rows[pk]["notation"])]
+        chosen = exact or [pk for pk, path in paths.items() if path.rpartition("/")[2] == value]
+        return [
+            ConceptRef(f"{spec.scheme}:{rows[pk]['notation']}", f"refine:{spec.name}")
+            for pk in chosen
+        ]
 
     def _refine_condition(self, spec: Field, value: str) -> Q:
         if spec.multivalued:
@@ -246,6 +287,8 @@ class Selection:
         if spec.type in ("int", "double"):
             try:
                 number: float = int(value) if spec.type == "int" else float(value)
+                if not -(2**63) <= number < 2**63:
+                    raise ValueError(value)
             except ValueError:
                 raise QueryError(f'refine: "{spec.name}" takes a number, not {value!r}') from None
             return Q(_lookup(expr, number))
@@ -261,22 +304,25 @@ class Selection:
             month = numbers[1] if len(numbers) > 1 else 1
             day = numbers[2] if len(numbers) > 2 else 1
             start = datetime.date(numbers[0], month, day)
+            if len(numbers) == 1:
+                end = start.replace(year=start.year + 1)
+            elif len(numbers) == 2:
+                end = (start + datetime.timedelta(days=32)).replace(day=1)
+            else:
+                end = start + datetime.timedelta(days=1)
         except (ValueError, OverflowError):
             raise QueryError(
                 f'refine: "{spec.name}" takes a year, year/month or year/month/day'
             ) from None
-        if len(numbers) == 1:
-            end = start.replace(year=start.year + 1)
-        elif len(numbers) == 2:
-            end = (start + datetime.timedelta(days=32)).replace(day=1)
-        else:
-            end = start + datetime.timedelta(days=1)
         low: Any = start
         high: Any = end
         if spec.type == "datetime":
             tz = self.compiler.tz
-            low = datetime.datetime.combine(start, datetime.time(), tz)
-            high = datetime.datetime.combine(end, datetime.time(), tz)
+            try:  # compared in UTC, which near year 1 or 9999 may not reach
+                low = datetime.datetime.combine(start, datetime.time(), tz).astimezone(datetime.UTC)
+                high = datetime.datetime.combine(end, datetime.time(), tz).astimezone(datetime.UTC)
+            except (OverflowError, ValueError):
+                raise QueryError(f'refine: "{spec.name}": date out of range') from None
         from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
         return Q(GreaterThanOrEqual(expr, low)) & Q(LessThan(expr, high))
@@ -307,10 +353,25 @@ class Selection:
             return self.queryset.none()
         if self.expression is None or self.container is None:
             return self.queryset
-        ids = self.ids()
-        if len(ids) <= IN_LIST_LIMIT:
-            return self.queryset.filter(pk__in=list(ids))
-        return SqlMagnetEngine().select(self.container, self.expression, base=self.queryset)
+        return self.queryset.filter(IdsIn(F("pk"), self.ids()))
+
+
+class IdsIn(Lookup):
+    """`pk` among a set of ids, passed as ONE parameter whatever their number: an array on
+    PostgreSQL, a JSON list on SQLite (`IN (… , …)` would take a parameter per id)."""
+
+    lookup_name = "odsql_ids_in"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        ids = [int(i) for i in self.rhs]
+        if not ids:
+            return "1 = 0", []
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, ids]
+        # The column is Django's own SQL; the ids are one parameter.
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(ids)]  # noqa: S608
 
 
 def _lookup(expr: Any, value: Any) -> Any:
@@ -389,7 +450,10 @@ def _raw_rows(source: models.QuerySet[Any], size: int) -> Iterator[list[tuple[An
     """The rows of a values_list() query in batches, straight from the driver: Django's
     per-row converters cost more than the rest of an export. The SQL is Django's own,
     with its parameters."""
-    sql, params = source.query.sql_with_params()
+    try:
+        sql, params = source.query.sql_with_params()
+    except EmptyResultSet:  # a condition Django knows selects nothing (IN of no value)
+        return
     with connections[source.db].cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(size):
@@ -471,13 +535,17 @@ class Query:
             ids = self.selection.ids()
             total = len(ids)
             page = list(ids[start:stop]) if start < total and stop > start else []
-            rows = self._fetch(self.selection.queryset.filter(pk__in=page).order_by("pk"))
+            rows = self._fetch(self.selection.queryset.filter(IdsIn(F("pk"), page)).order_by("pk"))
             return total, rows
         queryset = self.selection.rows()
         total = queryset.count()
         if self.request.limit == 0 or start >= total:
             return total, []
         return total, self._fetch(self._ordered(queryset)[start:stop], annotated=True)
+
+    def ordered_selection(self) -> models.QuerySet[Any]:
+        """The selected rows with the output columns annotated, in the requested order."""
+        return self._ordered(self.selection.rows())
 
     def _pk_order(self) -> bool:
         return tuple(self.dataset.ordering) in (("pk",), ("id",))
@@ -642,9 +710,12 @@ class Query:
         # The hidden count makes a GROUP BY even when only group columns are selected.
         grouped = queryset.values(**group_names).annotate(odsql_rows=Count("*"), **aggregates)
         total = grouped.count()
-        ordering = _ordering(self.compiled, names) or [
-            F(n).asc(nulls_first=True) for n in group_names
+        # The group keys end the ordering: pages of groups never repeat or skip one.
+        ordering = [
+            *_ordering(self.compiled, names),
+            *(F(n).asc(nulls_first=True) for n in group_names),
         ]
+
         start, stop = self.request.offset, self.request.offset + self.request.limit
         rows = grouped.order_by(*ordering).values_list(*names)[start:stop]
         return total, [self._convert(reader, list(row)) for row in rows]
@@ -678,7 +749,7 @@ class Query:
             for row in rows:
                 yield [row[o.name] for o in self.outputs]
             return
-        queryset = self._ordered(self.selection.rows())
+        queryset = self.ordered_selection()
         if self.request.limit >= 0:
             queryset = queryset[self.request.offset : self.request.offset + self.request.limit]
         elif self.request.offset:
@@ -707,40 +778,40 @@ class Query:
             }
             if spec.sort in ("-count", "count"):
                 sign = -1 if spec.sort == "-count" else 1
-                counts.sort(key=lambda pair: (sign * pair[1], pair[0]))
+                counts.sort(key=lambda entry: (sign * entry[2], entry[1]))
             else:
-                counts.sort(key=lambda pair: pair[0], reverse=spec.sort == "-value")
+                counts.sort(key=lambda entry: entry[1], reverse=spec.sort == "-value")
             values = [
                 {
                     "name": name,
                     "count": count,
-                    "value": name,
-                    "state": states.get(name, "displayed"),
+                    "value": value,
+                    "state": states.get(value) or states.get(name) or "displayed",
                 }
-                for name, count in counts
+                for name, value, count in counts
             ]
             result.append({"name": spec.name, "facets": values[: spec.limit]})
         return result
 
-    def _facet_counts(self, selection: Selection, spec: Field) -> list[tuple[str, int]]:
+    def _facet_counts(self, selection: Selection, spec: Field) -> list[tuple[str, str, int]]:
+        """(name, value, count) of each value: a taxonomy value's `value` is its path."""
         lang = self.compiler.lang
         if spec.scheme and selection.container is not None:
             counts = BitmapMagnetEngine().facet_counts_of(
                 selection.container, selection.ids(), [spec.scheme]
             )
-            rows = index.catalog().rows
-            labels: dict[str, int] = {}
-            for concept_id, count in counts.items():
-                row = rows[concept_id]
-                label = row.get(f"label_{lang}") or row["label_fr"]
-                labels[label] = max(labels.get(label, 0), count)
-            return list(labels.items())
+            paths = concept_paths(spec.scheme, lang)
+            # Hierarchical: a concept counts the records tagged with it or any narrower one.
+            return [
+                (paths[concept_id].rpartition("/")[2], paths[concept_id], count)
+                for concept_id, count in counts.items()
+            ]
         queryset = selection.rows()
         if spec.multivalued:
             assert spec.values is not None
             values = spec.values(lang).filter(owner__in=queryset.values("pk"))
             grouped = values.values("value").annotate(n=Count("owner", distinct=True))
-            return [(str(r["value"]), r["n"]) for r in grouped if r["value"]]
+            return [(str(r["value"]), str(r["value"]), r["n"]) for r in grouped if r["value"]]
         column = spec.column_for(lang)
         expr = F(column) if isinstance(column, str) else column
         if spec.type in ("date", "datetime"):
@@ -754,7 +825,7 @@ class Query:
                 continue
             if isinstance(value, bool):
                 value = "true" if value else "false"
-            result.append((str(value), row["n"]))
+            result.append((str(value), str(value), row["n"]))
         return result
 
 

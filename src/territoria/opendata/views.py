@@ -7,6 +7,7 @@ downloads always select the same records.
 
 import datetime
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -40,7 +41,6 @@ MAX_REFINEMENTS = 40
 MAX_SEARCH = 200
 # Long texts are cut in the preview; the exports and the API give them whole.
 PREVIEW_CHARS = 160
-LICENCES = {"CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/"}
 FORMAT_NAMES = {
     "csv": "CSV",
     "json": "JSON",
@@ -146,12 +146,12 @@ def _summary(dataset: Dataset, lang: str) -> dict[str, Any]:
         "id": dataset.id,
         "title": dataset.title.get(lang),
         "description": dataset.description.get(lang),
-        "theme": theme.get(lang) or theme["en"],
+        "theme": theme[lang],
         "keywords": dataset.keywords,
         "count": dataset.queryset().order_by().count(),
         "modified": _modified(dataset),
         "licence": dataset.licence,
-        "licence_url": LICENCES.get(dataset.licence, ""),
+        "licence_url": registry.LICENCE_URLS[dataset.licence],
     }
 
 
@@ -318,11 +318,13 @@ def _facets(
             if r.field == spec.name and not r.excluded and r.value not in counted
         ]
         values = [_facet_value(spec, value, value, 0, True) for value in dict.fromkeys(lost)]
+        names = Counter(value["name"] for value in result["facets"])
         values += [
             _facet_value(
                 spec,
                 str(value["value"]),
-                value["name"],
+                # Two concepts may share a label (the province and the town of Namur).
+                value["name"] if names[value["name"]] == 1 else str(value["value"]),
                 value["count"],
                 value["state"] == "refined",
             )
@@ -376,5 +378,5 @@ def _example(results: list[dict[str, Any]], by_name: dict[str, Field]) -> str:
     for result in results:
         spec = by_name[result["name"]]
         if spec.type == "text" and result["facets"]:
-            return f"{spec.name} = {odsql_string(str(result['facets'][0]['value']))}"
+            return f"{spec.name} = {odsql_string(str(result['facets'][0]['name']))}"
     return ""

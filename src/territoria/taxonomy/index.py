@@ -106,7 +106,9 @@ def catalog() -> Catalog:
     label_fields = [f"label_{code}" for code in LANGUAGE_CODES]
     rows = {
         row["pk"]: row
-        for row in Concept.objects.values("pk", "scheme__code", "notation", *label_fields)
+        for row in Concept.objects.values(
+            "pk", "scheme__code", "notation", "parent_id", *label_fields
+        )
     }
     built = Catalog(
         token=token,
