@@ -13,10 +13,11 @@ through the Python writer.
 from collections.abc import Iterator
 from typing import Any
 
+from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Abs, Cast, Collate, Concat, NullIf
+from django.db.models import Case, F, Func, Q, Value, When, Window
+from django.db.models.functions import Abs, Cast, Collate, Concat, NullIf, RowNumber
 from django.db.models.lookups import Exact, LessThan
 
 from territoria.opendata import exports
@@ -43,7 +44,7 @@ def _text(expr: Any) -> Any:
     return NullIf(Cast(expr, models.TextField()), Value(""), output_field=models.TextField())
 
 
-def _column(query: Query, output: Output, separator: str) -> Any:
+def _column(query: Query, output: Output) -> Any:
     spec = output.field
     lang = query.compiler.lang
     if output.type == "geo_point_2d":
@@ -62,22 +63,6 @@ def _column(query: Query, output: Output, separator: str) -> Any:
             default=None,
             output_field=models.TextField(),
         )
-    if spec is not None and spec.multivalued and output.expr is None:
-        from django.contrib.postgres.aggregates import StringAgg
-
-        assert spec.values is not None
-        joined = (
-            spec.values(lang)
-            .filter(owner=OuterRef("pk"))
-            .exclude(value="")
-            .order_by()
-            .values("owner")
-            .annotate(
-                joined=StringAgg("value", delimiter=separator, order_by=Collate(F("value"), "C"))
-            )
-            .values("joined")
-        )
-        return Subquery(joined, output_field=models.TextField())
     if output.type == "boolean":
         return Case(
             When(Exact(output.expr, True), then=Value("true")),
@@ -111,26 +96,70 @@ def stream(
     query: Query, columns: list[exports.Column], options: exports.ExportOptions
 ) -> Iterator[bytes]:
     """The CSV export, its header written here and its rows by the server."""
-    names = [f"copy_{i}" for i in range(len(query.outputs))]
-    queryset = query.ordered_selection()
-    queryset = queryset.annotate(
-        **{
-            name: _column(query, output, options.list_separator)
-            for name, output in zip(names, query.outputs, strict=True)
-        }
-    )
-    if query.request.limit >= 0:
-        queryset = queryset[query.request.offset : query.request.offset + query.request.limit]
-    elif query.request.offset:
-        queryset = queryset[query.request.offset :]
     header = exports.csv_header(columns, options)
     try:
-        sql, params = queryset.values_list(*names).query.sql_with_params()
+        sql, params = _select(query, options.list_separator)
     except EmptyResultSet:  # a condition Django knows selects nothing: the header alone
         chunks: Iterator[bytes] = iter([header])
     else:
-        chunks = _copy(queryset.db, sql, params, options.delimiter, header)
+        chunks = _copy(query.dataset.queryset().db, sql, params, options.delimiter, header)
     return exports.compress(chunks) if options.compressed else chunks
+
+
+def _select(query: Query, separator: str) -> tuple[str, tuple[Any, ...]]:
+    """One SELECT of the export's rows in order, each column formatted as text.
+
+    A multivalued field is aggregated once for the whole selection and joined by record
+    (a subquery per row would run once per record and field). Every part is compiled by
+    Django with its parameters; only those compiled parts are put together here.
+    """
+    outputs = query.outputs
+    multi = [i for i, o in enumerate(outputs) if o.field and o.field.multivalued and o.expr is None]
+    # In the default order (by key) the joins keep the rows in order and PostgreSQL need
+    # not sort them again; another order is numbered first and sorted on that number.
+    by_key = not query.compiled.order_by and tuple(query.dataset.ordering) in (("pk",), ("id",))
+    base = query.ordered_selection().annotate(
+        copy_pk=F("pk"),
+        copy_order=F("pk") if by_key else Window(RowNumber(), order_by=query.ordering()),
+        **{
+            f"copy_{i}": _column(query, output)
+            for i, output in enumerate(outputs)
+            if i not in multi
+        },
+    )
+    if query.request.limit >= 0:
+        base = base[query.request.offset : query.request.offset + query.request.limit]
+    elif query.request.offset:
+        base = base[query.request.offset :]
+    scalar = [f"copy_{i}" for i in range(len(outputs)) if i not in multi]
+    base_sql, params = base.values_list("copy_pk", "copy_order", *scalar).query.sql_with_params()
+    # A filtered export aggregates only its records' values; a whole one, every value.
+    filtered = query.selection.filtered or query.selection.uses_bitmap()
+    selected = query.selection.rows().values("pk")
+    joins = []
+    for i in multi:
+        spec = outputs[i].field
+        assert spec is not None and spec.values is not None
+        values = spec.values(query.compiler.lang)
+        if filtered:
+            values = values.filter(owner__in=selected)
+        values = (
+            values.exclude(value="")
+            .order_by()
+            .values("owner")
+            .annotate(
+                joined=StringAgg("value", delimiter=separator, order_by=Collate(F("value"), "C"))
+            )
+            .values_list("owner", "joined")
+        )
+        join_sql, join_params = values.query.sql_with_params()
+        joins.append(f'LEFT JOIN ({join_sql}) m{i} ON m{i}."owner" = b."copy_pk"')
+        params = (*params, *join_params)
+    columns = ", ".join(
+        f'm{i}."joined"' if i in multi else f'b."copy_{i}"' for i in range(len(outputs))
+    )
+    sql = f'SELECT {columns} FROM ({base_sql}) b {" ".join(joins)} ORDER BY b."copy_order"'  # noqa: S608 - Django-compiled parts, parameters apart
+    return sql, params
 
 
 def _copy(

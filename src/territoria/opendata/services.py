@@ -551,10 +551,13 @@ class Query:
         return tuple(self.dataset.ordering) in (("pk",), ("id",))
 
     def _ordered(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
-        names = [f"odsql_{i}" for i in range(len(self.outputs))]
         queryset = queryset.annotate(**_annotations(self.outputs))
-        ordering = _ordering(self.compiled, names)
-        return queryset.order_by(*ordering, *self.dataset.ordering)
+        return queryset.order_by(*self.ordering())
+
+    def ordering(self) -> list[Any]:
+        """The requested order, then the dataset's own (which ends with a unique key)."""
+        names = [f"odsql_{i}" for i in range(len(self.outputs))]
+        return [*_ordering(self.compiled, names), *self.dataset.ordering]
 
     def _fetch(
         self, queryset: models.QuerySet[Any], annotated: bool = False
