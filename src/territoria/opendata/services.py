@@ -535,7 +535,9 @@ class Query:
             ids = self.selection.ids()
             total = len(ids)
             page = list(ids[start:stop]) if start < total and stop > start else []
-            rows = self._fetch(self.selection.queryset.filter(IdsIn(F("pk"), page)).order_by("pk"))
+            # The page's ids come from the selection: its conditions need not run again.
+            page_rows = self.dataset.queryset().filter(IdsIn(F("pk"), page)).order_by("pk")
+            rows = self._fetch(page_rows)
             return total, rows
         queryset = self.selection.rows()
         total = queryset.count()
@@ -657,9 +659,13 @@ class Query:
             }
             tags = Tag.objects.filter(
                 content_type=ContentType.objects.get_for_model(container.model),
-                object_id__gte=low,
-                object_id__lte=high,
                 concept_id__in=list(named),
+            )
+            # A page of scattered records: by id; a run of an export: by range.
+            tags = (
+                tags.filter(IdsIn(F("object_id"), ids))
+                if len(ids) <= 1000
+                else tags.filter(object_id__gte=low, object_id__lte=high)
             ).values_list("object_id", "concept_id")
             owned_by = {i: result.setdefault(i, {}) for i in schemes.values()}
             # One lookup per tag: the dict its scheme's values go to, and its label.
