@@ -65,10 +65,30 @@ def test_figures_computed_live_with_their_basis(programme):
     assert figures_["smes"].value == Decimal(67) and figures_["smes"].basis == 3  # 2 of 3
     assert figures_["laureates-tremplin-ia"].value == 2
     assert figures_["laureates-start-ia"].value == 1
-    assert figures_["recommend"].value == Decimal(50) and figures_["recommend"].basis == 2
+    # Two answers, in two calls: too few to show without revealing someone's answer.
+    assert figures_["recommend"].value is None and figures_["recommend"].basis == 0
+    assert figures_["jobs"].value == 0
+
+
+def test_survey_figures_rest_only_on_calls_with_enough_answers(programme, users):
+    call = programme[0].call
+    for i in range(4):  # with the first laureate's answer, five answers in this call
+        application = Application.objects.create(
+            call=call, organisation=organisation(f"Surveyed {i}"), created_by=users["applicant"],
+            status="completed", submitted_at=brussels(2024, 4, 1 + i, 10, 0),
+        )  # fmt: skip
+        SurveyAnswer.objects.create(
+            application=application, improved_competitiveness=True, improved_quality=True,
+            would_recommend=i < 3, reached_production=False, investment_before=Decimal(10_000),
+            investment_after=Decimal(20_000), jobs_created=1,
+        )  # fmt: skip
+    figures_ = by_key()
+    # The other call's single answer stays out, as in the programme-impact dataset.
+    assert figures_["recommend"].basis == 5
+    assert figures_["recommend"].value == Decimal(80)  # 4 of 5
     assert figures_["competitiveness"].value == Decimal(100)
-    assert figures_["investment"].value == Decimal("2.0")  # 60,000 after for 30,000 before
-    assert figures_["jobs"].value == 4
+    assert figures_["investment"].value == Decimal("2.2")  # 110,000 after for 50,000 before
+    assert figures_["jobs"].value == 6
 
 
 def test_requests_per_year_with_growth(programme):

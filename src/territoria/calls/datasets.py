@@ -33,13 +33,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from territoria.calls.models import Application, Call, Instrument, SurveyAnswer
-from territoria.calls.services.impact import SUPPORTED
+from territoria.calls.services.impact import MIN_RESPONDENTS, SUPPORTED
 from territoria.core.models import AuditEntry
 from territoria.ecosystem.services import natural_person_condition
 from territoria.opendata.registry import Dataset, Field, Translated, localized, register
 
-# DESIGN: "aggregates over companies are published only for groups of at least 5".
-MIN_RESPONDENTS = 5
 # Stands for a row's key while a page's address is reversed, then cut out around it.
 _MARKER = "987654321"
 

@@ -662,7 +662,7 @@ class Query:
                 concept_id__in=list(named),
             )
             # A page of scattered records: by id; a run of an export: by range.
-            tags = (
+            tag_pairs = (
                 tags.filter(IdsIn(F("object_id"), ids))
                 if len(ids) <= 1000
                 else tags.filter(object_id__gte=low, object_id__lte=high)
@@ -670,7 +670,7 @@ class Query:
             owned_by = {i: result.setdefault(i, {}) for i in schemes.values()}
             # One lookup per tag: the dict its scheme's values go to, and its label.
             target = {cid: (owned_by[i], label) for cid, (i, label) in named.items()}
-            for rows in _raw_rows(tags, 20_000):
+            for rows in _raw_rows(tag_pairs, 20_000):
                 for owner, concept_id in rows:
                     owned, label = target[concept_id]
                     values = owned.get(owner)

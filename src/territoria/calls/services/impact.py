@@ -8,12 +8,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from territoria.calls.models import Application, ExpertCompany, Instrument, SurveyAnswer
+from territoria.calls.models import Application, Call, ExpertCompany, Instrument, SurveyAnswer
 from territoria.taxonomy.models import Tag
 
 Status = Application.Status
@@ -37,6 +37,21 @@ class Year:
     year: int
     requests: int
     growth: Decimal | None  # % change from the year before
+
+
+# Survey figures rest only on published calls with at least this many answers, as the
+# programme-impact Open Data does: no figure, nor the difference of two, reveals an answer.
+MIN_RESPONDENTS = 5
+
+
+def reported_answers() -> QuerySet[SurveyAnswer]:
+    """The survey answers the programme's figures may rest on."""
+    calls = (
+        Call.objects.filter(is_published=True)
+        .annotate(answers=Count("applications__survey"))
+        .filter(answers__gte=MIN_RESPONDENTS)
+    )
+    return SurveyAnswer.objects.filter(application__call__in=calls.values("pk"))
 
 
 def _percent(part: int, whole: int) -> Decimal | None:
@@ -99,7 +114,7 @@ def figures(today: datetime.date | None = None) -> list[Figure]:
                 _("selected applications"),
             )  # fmt: skip
         )
-    answers = SurveyAnswer.objects.all()
+    answers = reported_answers()
     total = answers.count()
     counts = answers.aggregate(
         recommend=Count("pk", filter=Q(would_recommend=True)),
