@@ -15,7 +15,7 @@ from tests.factories import organisation
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DATASET = "Organisations de l'écosystème numérique"
-MACHINE_LEARNING = 'input[value="technology:Apprentissage automatique"]'
+MACHINE_LEARNING = 'input[value="technology:Intelligence artificielle/Apprentissage automatique"]'
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_a_visitor_filters_a_dataset_and_gets_the_same_records_from_the_api_and_
     page.check(MACHINE_LEARNING)
     expect(page.locator("#records-count")).to_have_text("2 fiches")
     expect(page.locator("#dataset-live")).to_have_text("2 fiches")
-    expect(page).to_have_url(re.compile(r"refine=technology%3AApprentissage"))
+    expect(page).to_have_url(re.compile(r"refine=technology%3AIntelligence"))
     assert page.evaluate("window.stillHere") is True
     expect(page.locator(MACHINE_LEARNING)).to_be_checked()
     # The focus stays on the box just ticked, though the facet was drawn again.
