@@ -35,7 +35,7 @@ import xlsxwriter
 from territoria.opendata.registry import TYPES
 
 ROWS_PER_CHUNK = 1_000
-ROWS_PER_ROW_GROUP = 50_000
+ROWS_PER_ROW_GROUP = 20_000  # a row group is held in memory before it is written
 BYTES_PER_CHUNK = 64 * 1024
 XLSX_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header.
 PARQUET_COMPRESSIONS = ("snappy", "zstd", "gzip", "brotli", "none")
