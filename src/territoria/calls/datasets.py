@@ -13,7 +13,6 @@ from django.db import models
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Count,
     Exists,
     F,
@@ -28,51 +27,28 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, ExtractYear, Greatest, NullIf
-from django.urls import reverse
+from django.db.models.functions import Coalesce, ExtractYear, Greatest, NullIf
 from django.utils import timezone
 
 from territoria.calls.models import Application, Call, Instrument, SurveyAnswer
 from territoria.calls.services.impact import MIN_RESPONDENTS, SUPPORTED
-from territoria.core.models import AuditEntry
 from territoria.ecosystem.services import natural_person_condition
-from territoria.opendata.registry import Dataset, Field, Translated, localized, register
-
-# Stands for a row's key while a page's address is reversed, then cut out around it.
-_MARKER = "987654321"
-
-
-def page_path(url_name: str, column: str) -> Any:
-    """The address (path) of each row's public page, as an expression over `column`."""
-    prefix, suffix = reverse(url_name, args=[_MARKER]).split(_MARKER)
-    return Concat(Value(prefix), Cast(column, CharField()), Value(suffix), output_field=CharField())
-
-
-def as_double(expression: Any) -> Any:
-    """A decimal published as a double (euros)."""
-    return Cast(expression, FloatField())
+from territoria.opendata.registry import (
+    Dataset,
+    Field,
+    Translated,
+    as_double,
+    latest,
+    latest_audited_change,
+    localized,
+    page_path,
+    register,
+)
 
 
 def year_of(column: str) -> Any:
     """The year of a moment, in Brussels."""
     return ExtractYear(column, tzinfo=timezone.get_default_timezone())
-
-
-def latest_audited_change(*querysets: models.QuerySet[Any]) -> datetime.datetime | None:
-    """When the back office last changed a record of these querysets (public records only)."""
-    condition = Q()
-    for queryset in querysets:
-        keys = queryset.annotate(audit_key=Cast("pk", CharField())).values("audit_key")
-        condition |= Q(object_type=queryset.model._meta.label_lower, object_id__in=keys)
-    latest: datetime.datetime | None = AuditEntry.objects.filter(condition).aggregate(
-        latest=Max("created_at")
-    )["latest"]
-    return latest
-
-
-def latest(*moments: datetime.datetime | None) -> datetime.datetime | None:
-    known = [moment for moment in moments if moment is not None]
-    return max(known) if known else None
 
 
 def in_brussels(moment: datetime.datetime | None) -> datetime.date | None:

@@ -26,6 +26,7 @@ from territoria.opendata.services import (
     Query,
     QueryError,
     default_facets,
+    integer_param,
     parse_facets,
     parse_request,
     run,
@@ -183,13 +184,10 @@ def catalog_datasets(request: HttpRequest) -> HttpResponseBase:
 
 
 def _bounded(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
-    raw = request.GET.get(name)
-    if raw in (None, ""):
-        return default
-    assert raw is not None
-    if len(raw) > 6 or not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise QueryError(f"{name}: expected a number between {low} and {high}, not {raw!r}")
-    return int(raw)
+    value = integer_param(request.GET, name, default)
+    if not low <= value <= high:
+        raise QueryError(f"{name}: expected a number between {low} and {high}, not {value}")
+    return value
 
 
 @explore_view

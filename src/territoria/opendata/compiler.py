@@ -143,7 +143,7 @@ def text_of(node: Any) -> str:
             return "*"
         case odsql.Literal(value=value):
             if isinstance(value, str):
-                return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                return odsql.quote(value)
             if isinstance(value, bool):
                 return "true" if value else "false"
             if value is None:

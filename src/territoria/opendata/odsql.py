@@ -196,6 +196,11 @@ class OrderItem:
 CONDITIONS = (Compare, In, IsNull, Like, Truthy, And, Or, Not)
 
 
+def quote(text: str) -> str:
+    """`text` as an ODSQL string literal, read back by the grammar as `text` itself."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _unquote(text: str) -> str:
     body = text[1:-1]
     out, escaped = [], False

@@ -12,11 +12,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Max, Q, Value
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
+from django.urls import reverse
 from django.utils.translation import get_language
+
+from territoria.core.models import AuditEntry
+from territoria.taxonomy.models import ConceptScheme, Tag
 
 TYPES = ("text", "int", "double", "date", "datetime", "boolean", "geo_point_2d")
 LANGUAGES = ("fr", "nl", "de", "en")
@@ -202,15 +208,49 @@ def localized(prefix: str, lang: str) -> Any:
     )
 
 
+# Stands for a row's key while a page's address is reversed, then cut out around it.
+_MARKER = "987654321"
+
+
+def page_path(url_name: str, column: str) -> Any:
+    """The address (path) of each row's public page, as an expression over `column`."""
+    prefix, suffix = reverse(url_name, args=[_MARKER]).split(_MARKER)
+    return Concat(
+        Value(prefix),
+        Cast(column, models.CharField()),
+        Value(suffix),
+        output_field=models.CharField(),
+    )
+
+
+def as_double(expression: Any) -> Any:
+    """A decimal published as a double (euros, targets, values)."""
+    return Cast(expression, models.FloatField())
+
+
+def latest_audited_change(*querysets: models.QuerySet[Any]) -> datetime.datetime | None:
+    """When the back office last changed a record of these querysets (public records only)."""
+    condition = Q()
+    for queryset in querysets:
+        keys = queryset.annotate(audit_key=Cast("pk", models.CharField())).values("audit_key")
+        condition |= Q(object_type=queryset.model._meta.label_lower, object_id__in=keys)
+    latest_change: datetime.datetime | None = AuditEntry.objects.filter(condition).aggregate(
+        latest=Max("created_at")
+    )["latest"]
+    return latest_change
+
+
+def latest(*moments: datetime.datetime | None) -> datetime.datetime | None:
+    """The latest of the moments that are known."""
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
+
+
 def concept_values(model: type[models.Model], scheme_code: str) -> Callable[[str], Any]:
     """The values of a multivalued facet on a taxonomy scheme: the labels of the concepts
     tagging each record of `model`, in the requested language."""
 
     def values(lang: str) -> models.QuerySet[Any]:
-        from django.contrib.contenttypes.models import ContentType
-
-        from territoria.taxonomy.models import Tag
-
         content_type = ContentType.objects.get_for_model(model)
         label = localized("concept__label", lang)
         return Tag.objects.filter(
@@ -227,8 +267,6 @@ def scheme_fields(
     values are the labels of the concepts tagging each record of `model`. `mirrored` maps
     a scheme to the record's concept field that its tags mirror (read from the row)."""
     mirrored = mirrored or {}
-    from territoria.taxonomy.models import ConceptScheme
-
     codes = list(codes)
     by_code = {
         scheme.code: scheme
@@ -272,6 +310,4 @@ def field_name(code: str) -> str:
 
 def publisher_name() -> str:
     """Who publishes the datasets (setting OPENDATA_PUBLISHER_NAME)."""
-    from django.conf import settings
-
     return str(getattr(settings, "OPENDATA_PUBLISHER_NAME", "Agence du Numérique"))

@@ -15,10 +15,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connection, connections, models, transaction
-from django.db.models import Count, F, Lookup, Q
+from django.db.models import Count, F, Lookup, Q, Value
 from django.db.models.functions import ExtractYear
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan
 from pyroaring import BitMap
 
 from territoria.opendata import odsql
@@ -28,6 +30,7 @@ from territoria.opendata.registry import Dataset, Field
 from territoria.taxonomy import containers, index
 from territoria.taxonomy.engine import BitmapMagnetEngine
 from territoria.taxonomy.expressions import All, AnyOf, ConceptRef, Expression, Not
+from territoria.taxonomy.models import Tag
 
 MAX_LIMIT = 100
 MAX_GROUP_LIMIT = 20_000
@@ -65,7 +68,8 @@ class Request:
     timezone: str = "UTC"
 
 
-def _integer(params: Mapping[str, Any], name: str, default: int) -> int:
+def integer_param(params: Mapping[str, Any], name: str, default: int) -> int:
+    """A whole-number parameter (at most 12 digits), or `default` when it is absent."""
     raw = params.get(name)
     if raw is None or raw == "":
         return default
@@ -96,13 +100,13 @@ def parse_request(params: Any, *, export: bool = False, getlist: Any = None) -> 
         *(_refinement(text, True) for text in get_all("exclude")),
     ]
     if export:
-        request.limit = _integer(params, "limit", -1)
-        request.offset = _integer(params, "offset", 0)
+        request.limit = integer_param(params, "limit", -1)
+        request.offset = integer_param(params, "offset", 0)
         if request.limit < -1:
             raise QueryError("limit: must be -1 (all) or a positive number")
     else:
-        request.limit = _integer(params, "limit", DEFAULT_LIMIT)
-        request.offset = _integer(params, "offset", 0)
+        request.limit = integer_param(params, "limit", DEFAULT_LIMIT)
+        request.offset = integer_param(params, "offset", 0)
         grouped = bool(request.group_by)
         most = MAX_GROUP_LIMIT if grouped else MAX_LIMIT
         if request.limit == -1 and grouped:
@@ -323,8 +327,6 @@ class Selection:
                 high = datetime.datetime.combine(end, datetime.time(), tz).astimezone(datetime.UTC)
             except (OverflowError, ValueError):
                 raise QueryError(f'refine: "{spec.name}": date out of range') from None
-        from django.db.models.lookups import GreaterThanOrEqual, LessThan
-
         return Q(GreaterThanOrEqual(expr, low)) & Q(LessThan(expr, high))
 
     # The selection's ids: from the bitmap index when a taxonomy refinement is involved.
@@ -375,9 +377,6 @@ class IdsIn(Lookup):
 
 
 def _lookup(expr: Any, value: Any) -> Any:
-    from django.db.models import Value
-    from django.db.models.lookups import Exact
-
     return Exact(expr, Value(value))
 
 
@@ -645,10 +644,6 @@ class Query:
         container = self.selection.container
         schemes = {spec.scheme: i for i, spec in multi if spec.scheme and container is not None}
         if schemes and container is not None:
-            from django.contrib.contenttypes.models import ContentType
-
-            from territoria.taxonomy.models import Tag
-
             named = {
                 concept_id: (
                     schemes[row["scheme__code"]],

@@ -62,7 +62,7 @@ def odsql_string(text: str) -> str:
     """`text` as an ODSQL string literal: double-quoted, backslashes and quotes escaped."""
     # ODSQL strings hold no line break; any control character becomes a space.
     text = "".join(" " if ch < " " or ch == "\x7f" else ch for ch in text)
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return odsql.quote(text)
 
 
 def search_condition(text: str) -> str:

@@ -9,52 +9,23 @@ import datetime
 from typing import Any
 
 from django.db import models
-from django.db.models import CharField, F, FloatField, Max, Min, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat, NullIf
-from django.urls import reverse
+from django.db.models import CharField, F, Max, Min, Value
+from django.db.models.functions import Coalesce, NullIf
 
-from territoria.core.models import AuditEntry
 from territoria.opendata.registry import (
     Dataset,
     Field,
     Translated,
+    as_double,
+    latest,
+    latest_audited_change,
     localized,
+    page_path,
     register,
     scheme_fields,
 )
 from territoria.strategy.containers import public_actions
 from territoria.strategy.models import Action, Ambition, Indicator, Measurement, Programme, Strategy
-
-# Stands for a row's key while a page's address is reversed, then cut out around it.
-_MARKER = "987654321"
-
-
-def page_path(url_name: str, column: str) -> Any:
-    """The address (path) of each row's public page, as an expression over `column`."""
-    prefix, suffix = reverse(url_name, args=[_MARKER]).split(_MARKER)
-    return Concat(Value(prefix), Cast(column, CharField()), Value(suffix), output_field=CharField())
-
-
-def as_double(column: str) -> Any:
-    """A decimal column published as a double (euros, targets, values)."""
-    return Cast(column, FloatField())
-
-
-def latest_audited_change(*querysets: models.QuerySet[Any]) -> datetime.datetime | None:
-    """When the back office last changed a record of these querysets (public records only)."""
-    condition = Q()
-    for queryset in querysets:
-        keys = queryset.annotate(audit_key=Cast("pk", CharField())).values("audit_key")
-        condition |= Q(object_type=queryset.model._meta.label_lower, object_id__in=keys)
-    latest: datetime.datetime | None = AuditEntry.objects.filter(condition).aggregate(
-        latest=Max("created_at")
-    )["latest"]
-    return latest
-
-
-def latest(*moments: datetime.datetime | None) -> datetime.datetime | None:
-    known = [moment for moment in moments if moment is not None]
-    return max(known) if known else None
 
 
 def public_versions() -> models.QuerySet[Strategy]:
