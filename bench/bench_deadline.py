@@ -54,7 +54,8 @@ def prepare(applicants: int) -> tuple[object, list[tuple[int, str]]]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
-    from territoria.calls.models import Affiliation, Application, Call, Instrument
+    from territoria.accounts.models import Affiliation
+    from territoria.calls.models import Application, Call, Instrument
     from territoria.core.models import Role, User
     from territoria.ecosystem.models import Organisation
 

@@ -9,7 +9,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from territoria.calls.models import Affiliation, Application, Assignment, Coaching
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import Application, Assignment, Coaching
 from territoria.calls.services import documents
 from territoria.strategy.models import MeasurementImport
 from territoria.taxonomy.models import Magnet, SchemeImport

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "territoria.core",
     "territoria.taxonomy",
     "territoria.ecosystem",
+    "territoria.accounts",
     "territoria.strategy",
     "territoria.calls",
     "territoria.opendata",
@@ -100,7 +101,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 # The apps whose records agency staff (role "staff") manage in the back office;
 # user accounts stay with superusers.
-STAFF_MANAGED_APPS = {"taxonomy", "ecosystem", "strategy", "calls"}
+STAFF_MANAGED_APPS = {"taxonomy", "ecosystem", "accounts", "strategy", "calls"}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

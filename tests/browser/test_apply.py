@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from territoria.calls.models import Affiliation, Application
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import Application
 from territoria.core.models import Role, User
 from territoria.taxonomy.services.reference import load_reference_schemes
 from tests.browser.conftest import assert_accessible

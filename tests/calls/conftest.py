@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from territoria.calls.models import Affiliation, Call, DocumentRequirement, Instrument
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import Call, DocumentRequirement, Instrument
 from territoria.taxonomy.models import Concept
 from tests.factories import concept, organisation
 

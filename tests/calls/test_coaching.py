@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from territoria.calls.models import Affiliation, Application, Coaching, ExpertCompany, Instrument
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import Application, Coaching, ExpertCompany, Instrument
 from territoria.calls.services.applications import WorkflowError
 from territoria.calls.services.coaching import choose, confirm_delivery, file_report, propose
 from territoria.calls.services.experts import recognise

@@ -10,7 +10,8 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from territoria.calls.models import Affiliation, Application
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import Application
 from territoria.calls.services.applications import WorkflowError, submit
 from territoria.core.models import AuditEntry, Role, User
 from territoria.taxonomy.services.reference import load_reference_schemes

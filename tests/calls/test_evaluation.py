@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from territoria.calls.models import Affiliation, Application, Assignment, Criterion
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import Application, Assignment, Criterion
 from territoria.calls.services.applications import WorkflowError
 from territoria.calls.services.evaluation import (
     assign,

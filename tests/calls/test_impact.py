@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from territoria.accounts.models import Affiliation
 from territoria.calls.models import (
-    Affiliation,
     Application,
     ExpertCompany,
     Instrument,

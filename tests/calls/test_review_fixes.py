@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from territoria.calls.models import Affiliation, Application, Assignment, Criterion
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import Application, Assignment, Criterion
 from territoria.calls.services import documents
 from territoria.calls.services.applications import (
     WorkflowError,

@@ -5,7 +5,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from territoria.calls.models import (
-    Affiliation,
     Application,
     ApplicationDocument,
     Call,
@@ -53,13 +52,6 @@ class CallAdmin(AuditedAdmin):
             {"fields": ("eligible_types", "eligible_sizes", "requires_walloon_seat", "laureate_exclusion_years")},
         ),
     )  # fmt: skip
-
-
-@admin.register(Affiliation)
-class AffiliationAdmin(AuditedAdmin):
-    list_display = ("user", "organisation", "role")
-    search_fields = ("user__username", "organisation__name")
-    autocomplete_fields = ("user", "organisation")
 
 
 class DocumentInline(admin.TabularInline):

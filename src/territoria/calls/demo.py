@@ -11,7 +11,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from territoria.calls.models import Affiliation, Call, Criterion, DocumentRequirement, Instrument
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import Call, Criterion, DocumentRequirement, Instrument
 from territoria.core.models import User
 from territoria.ecosystem.models import Organisation
 

@@ -270,34 +270,6 @@ class DocumentRequirement(models.Model):
         return self.label
 
 
-class Affiliation(models.Model):
-    """An account acting for an organisation: an applicant for its company, an evaluator's employer."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("account"),
-        on_delete=models.CASCADE,
-        related_name="affiliations",
-    )
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("organisation"),
-        on_delete=models.CASCADE,
-        related_name="affiliations",
-    )
-    role = models.CharField(_("role"), max_length=120, blank=True)
-
-    class Meta:
-        verbose_name = _("affiliation")
-        verbose_name_plural = _("affiliations")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organisation"], name="one_affiliation")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} → {self.organisation}"
-
-
 class Application(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")

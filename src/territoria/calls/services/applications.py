@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from territoria.calls.models import Affiliation, Application, Call
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import Application, Call
 from territoria.core.services import record_audit
 from territoria.ecosystem.models import Organisation
 from territoria.taxonomy.services import tags_of

@@ -14,7 +14,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from territoria.calls.models import Affiliation, Application, Coaching, ExpertCompany
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import Application, Coaching, ExpertCompany
 from territoria.calls.services.applications import Status, WorkflowError, change_status
 from territoria.core.services import record_audit
 

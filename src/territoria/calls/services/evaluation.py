@@ -21,9 +21,9 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from territoria.accounts.models import Affiliation
 from territoria.calls.models import (
     HALF_POINTS,
-    Affiliation,
     Application,
     Assignment,
     Call,

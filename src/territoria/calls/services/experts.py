@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from territoria.calls.models import Affiliation, ExpertCompany
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import ExpertCompany
 from territoria.calls.services.applications import WorkflowError
 from territoria.core.services import record_audit, snapshot
 from territoria.ecosystem.models import Organisation
