@@ -14,6 +14,9 @@ ROLES = ["anonymous", "staff", "applicant", "other_applicant", "evaluator", "exp
 def _fast_password_hashing(settings):
     # Argon2 is the production hasher (tested in tests/core); tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Two-factor authentication is required of staff and evaluators in production; the
+    # tests of accounts turn it on where they test it.
+    settings.TWO_FACTOR_REQUIRED_ROLES = []
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +26,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 def make_user(username: str, role: str) -> User:
+    """An account as staff make it (its e-mail counts as confirmed)."""
     user = User(username=username, role=role, email=f"{username}@test.example")
     user.set_password(PASSWORD)
     user.save()

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from territoria.accounts import services
 from territoria.accounts.models import Affiliation
 from territoria.calls.models import Application, Assignment, Coaching
 from territoria.calls.services import documents
@@ -27,6 +28,12 @@ STAFF_ONLY = {
     "evaluator": 403,
     "expert": 403,
 }
+STAFF_ACTS = {**STAFF_ONLY, "staff": 302}
+SIGNED_IN = {role: 302 if role == "anonymous" else 200 for role in ROLES}
+SIGNED_IN_REDIRECTED = dict.fromkeys(ROLES, 302)
+SIGNED_IN_NOTHING = {role: 302 if role == "anonymous" else 404 for role in ROLES}
+# Signing in or up: signed-in people are sent on to their account.
+ANONYMOUS_ONLY = {role: 200 if role == "anonymous" else 302 for role in ROLES}
 STAFF_OR_HIDDEN = {role: 200 if role == "staff" else 404 for role in ROLES}
 BACK_OFFICE = {role: 200 if role == "staff" else 302 for role in ROLES}
 # Applicant pages: other roles are refused, the anonymous sent to log in.
@@ -73,7 +80,79 @@ MATRIX = {
     "taxonomy:scheme-export-ttl": ("get", "/taxonomies/nace/export.ttl", PUBLIC),
     "taxonomy:scheme-import": ("get", "/taxonomies/import/", STAFF_ONLY),
     "taxonomy:scheme-import-status": ("get", "/taxonomies/imports/{upload}/", STAFF_ONLY),
-    "login": ("get", "/accounts/login/", PUBLIC),
+    # Accounts (django-allauth's pages in the site's layout, and ours).
+    "account_login": ("get", "/accounts/login/", ANONYMOUS_ONLY),
+    "account_signup": ("get", "/accounts/signup/", ANONYMOUS_ONLY),
+    "account_logout": ("get", "/accounts/logout/", SIGNED_IN),
+    "account_reset_password": ("get", "/accounts/password/reset/", PUBLIC),
+    "account_reset_password_done": ("get", "/accounts/password/reset/done/", PUBLIC),
+    # A wrong key shows the page that says so.
+    "account_reset_password_from_key": ("get", "/accounts/password/reset/key/1-x/", PUBLIC),
+    "account_reset_password_from_key_done": ("get", "/accounts/password/reset/key/done/", PUBLIC),
+    "account_change_password": ("get", "/accounts/password/change/", SIGNED_IN),
+    # Every account has a password: "set" sends to "change".
+    "account_set_password": ("get", "/accounts/password/set/", {**SIGNED_IN_REDIRECTED}),
+    "account_email": ("get", "/accounts/email/", SIGNED_IN),
+    "account_email_verification_sent": ("get", "/accounts/confirm-email/", PUBLIC),
+    "account_confirm_email": ("get", "/accounts/confirm-email/wrong-key/", PUBLIC),
+    "account_inactive": ("get", "/accounts/inactive/", PUBLIC),
+    "account_reauthenticate": ("get", "/accounts/reauthenticate/", SIGNED_IN),
+    "account_request_reauthentication_code": ("get", "/accounts/reauthenticate/code/", SIGNED_IN),
+    # Steps of flows not started: back to their start.
+    "account_confirm_reauthentication_code": (
+        "get",
+        "/accounts/reauthenticate/code/confirm/",
+        dict.fromkeys(ROLES, 302),
+    ),  # fmt: skip
+    "account_confirm_login_code": (
+        "get",
+        "/accounts/login/code/confirm/",
+        dict.fromkeys(ROLES, 302),
+    ),
+    "mfa_authenticate": ("get", "/accounts/2fa/authenticate/", dict.fromkeys(ROLES, 302)),
+    "mfa_reauthenticate": ("get", "/accounts/2fa/reauthenticate/", dict.fromkeys(ROLES, 302)),
+    "mfa_index": ("get", "/accounts/2fa/", SIGNED_IN),
+    # Setting up a second factor asks for the password again first.
+    "mfa_activate_totp": ("get", "/accounts/2fa/totp/activate/", SIGNED_IN_REDIRECTED),
+    "mfa_generate_recovery_codes": (
+        "get",
+        "/accounts/2fa/recovery-codes/generate/",
+        SIGNED_IN_REDIRECTED,
+    ),  # fmt: skip
+    # Without a second factor there is nothing to turn off or to show.
+    "mfa_deactivate_totp": ("get", "/accounts/2fa/totp/deactivate/", SIGNED_IN_NOTHING),
+    "mfa_view_recovery_codes": ("get", "/accounts/2fa/recovery-codes/", SIGNED_IN_NOTHING),
+    "mfa_download_recovery_codes": (
+        "get",
+        "/accounts/2fa/recovery-codes/download/",
+        SIGNED_IN_NOTHING,
+    ),  # fmt: skip
+    "accounts:home": ("get", "/accounts/", SIGNED_IN),
+    "accounts:request": (
+        "get",
+        "/accounts/organisations/request/",
+        {**STAFF_ONLY, "staff": 403, "applicant": 200, "other_applicant": 200, "expert": 200},
+    ),  # fmt: skip
+    # Only the person who asked cancels; to others the request does not exist.
+    "accounts:cancel": (
+        "post",
+        "/accounts/organisations/requests/{request}/cancel/",
+        {**STAFF_ONLY, "staff": 403, "applicant": 302, "other_applicant": 404, "expert": 404},
+    ),  # fmt: skip
+    # Staff decide (the empty form comes back with its error); the person who asked and
+    # people who do not represent the organisation do not see the request.
+    "accounts:decide": (
+        "post",
+        "/accounts/organisations/requests/{request}/decide/",
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff": 302},
+    ),  # fmt: skip
+    "accounts:accept": ("get", "/accounts/invitation/{token}/", PUBLIC),
+    "accounts:people": ("get", "/accounts/people/", STAFF_ONLY),
+    "accounts:person": ("get", "/accounts/people/{person}/", STAFF_ONLY),
+    "accounts:activation": ("post", "/accounts/people/{person}/activation/", STAFF_ACTS),
+    "accounts:invitations": ("get", "/accounts/people/invitations/", STAFF_ONLY),
+    "accounts:revoke": ("post", "/accounts/people/invitations/{invitation}/revoke/", STAFF_ACTS),
+    "accounts:requests": ("get", "/accounts/people/requests/", STAFF_ONLY),
     "set_language": ("post", "/i18n/setlang/", dict.fromkeys(ROLES, 302)),
     "admin:index": ("get", "/admin/", BACK_OFFICE),
     "api-1.0.0:evaluate_expression": ("post", "/api/v1/magnets/evaluate", PUBLIC),
@@ -206,15 +285,7 @@ MATRIX = {
     "api-1.0.0:api-root": ("get", "/api/v1/", dict.fromkeys(ROLES, 404)),
 }
 # Routes answered by Django itself and covered by its own tests.
-DJANGO_ROUTES = {
-    "logout",
-    "password_change",
-    "password_change_done",
-    "password_reset",
-    "password_reset_done",
-    "password_reset_confirm",
-    "password_reset_complete",
-}
+DJANGO_ROUTES: set[str] = set()
 
 
 @pytest.fixture
@@ -241,6 +312,10 @@ def records(db, users, settings, tmp_path):
         call=call, organisation=own, created_by=users["applicant"]
     )
     document = documents.attach(application, None, ContentFile(PDF), "plan.pdf", users["applicant"])
+    asked = services.request_affiliation(
+        users["applicant"], organisation("Asked SA").enterprise_number
+    )
+    invitation, token = services.invite("new@test.example", "evaluator", users["staff"])
     assignment = Assignment.objects.create(application=application, evaluator=users["evaluator"])
     coaching = Coaching.objects.create(application=application)
     return {
@@ -253,6 +328,10 @@ def records(db, users, settings, tmp_path):
         "document": document.pk,
         "assignment": assignment.pk,
         "coaching": coaching.pk,
+        "request": asked.pk,
+        "invitation": invitation.pk,
+        "token": token,
+        "person": users["other_applicant"].pk,
     }
 
 

@@ -1,19 +1,31 @@
 """The `territoria` command: demo, serve, export, manage (and the Django commands behind them)."""
 
 import argparse
+import fcntl
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
+# (user name, role, what the account does in the demo)
 DEMO_ACCOUNTS = [
-    ("staff", "staff", "Agency staff member"),
-    ("applicant", "applicant", "Applicant"),
-    ("expert", "expert", "Expert company"),
+    ("staff", "staff", "Agency staff: manages calls, people, data"),
+    ("applicant", "applicant", "Applicant: applies to the open call"),
+    ("laureate", "applicant", "Start IA laureate: confirms the coaching"),
+    ("expert", "expert", "Expert company: files a coaching report"),
+    # Three evaluators: each application of the open call gets three.
     ("evaluator", "evaluator", "Evaluator"),
+    ("evaluator2", "evaluator", "Evaluator"),
+    ("evaluator3", "evaluator", "Evaluator"),
 ]
+
+
+class DemoRefused(Exception):
+    """The demo cannot start; the message says why and what to do."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +80,14 @@ def demo(port: int, organisations: int, serve_after: bool = True) -> int:
     data_dir = Path(os.environ.get("TERRITORIA_DATA_DIR") or "./var").resolve()
     database = data_dir / "demo.sqlite3"
     data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # Checked before anything is touched: a running demo keeps its database.
+        lock = _claim(data_dir, port if serve_after else None)
+        if serve_after:
+            _check_port_free(port)
+    except DemoRefused as refusal:
+        print(f"territoria demo refuses to start: {refusal}", file=sys.stderr)
+        return 2
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     os.environ.update(
@@ -93,15 +113,54 @@ def demo(port: int, organisations: int, serve_after: bool = True) -> int:
     call_command("load_strategy")
     call_command("load_demo", organisations=organisations)
     accounts = _demo_accounts()
-    call_command("load_demo_calls", applicant="applicant", expert="expert")
+    call_command("load_demo_calls", applicant="applicant", expert="expert", laureate="laureate")
     if not serve_after:
         return 0
     url = f"http://localhost:{port}/"
     print("\nAccounts (demo only):")
-    for username, password, role in accounts:
-        print(f"  {role:<24} user {username:<10} password {password}")
+    for username, password, description in accounts:
+        print(f"  user {username:<11} password {password:<13} {description}")
     print(f"\nTerritoria demo running at {url}  (Ctrl+C stops it)\n", flush=True)
-    return _run_servers(f"127.0.0.1:{port}", workers=2, with_worker=True)
+    try:
+        return _run_servers(f"127.0.0.1:{port}", workers=2, with_worker=True)
+    finally:
+        lock.close()
+
+
+def _claim(data_dir: Path, port: int | None) -> IO[str]:
+    """Hold the data folder for this demo, as long as the process lives (the system frees
+    the lock when it ends, however it ends); refuse if another demo holds it."""
+    lock = (data_dir / "demo.lock").open("a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.seek(0)
+        holder = lock.read().strip() or "another process"
+        lock.close()
+        raise DemoRefused(
+            f"another Territoria demo ({holder}) uses the data folder {data_dir}.\n"
+            "  Open that one, stop it first (Ctrl+C where it runs), or give this one a folder "
+            "and a port of its own:\n"
+            f"  TERRITORIA_DATA_DIR={data_dir.parent / 'demo2'} territoria demo --port 8001"
+        ) from None
+    lock.seek(0)
+    lock.truncate()
+    where = f", http://localhost:{port}/" if port else ""
+    lock.write(f"process {os.getpid()}{where}")
+    lock.flush()
+    return lock
+
+
+def _check_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise DemoRefused(
+                f"port {port} is already in use on this machine (by another program or "
+                f"another demo): choose a free one, e.g. territoria demo --port {port + 1}"
+            ) from None
 
 
 def _demo_accounts() -> list[tuple[str, str, str]]:
@@ -112,7 +171,7 @@ def _demo_accounts() -> list[tuple[str, str, str]]:
         password = secrets.token_urlsafe(9)
         user = User(username=username, role=Role(role), email=f"{username}@territoria.example")
         user.set_password(password)
-        user.save()
+        user.save()  # its e-mail counts as confirmed (accounts.services.vouch_for_new_account)
         created.append((username, password, description))
     return created
 

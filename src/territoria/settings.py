@@ -5,6 +5,7 @@ from pathlib import Path
 import dj_database_url
 
 from territoria.core.env import (
+    cache_settings,
     email_backend_settings,
     env_bool,
     env_int,
@@ -44,6 +45,10 @@ INSTALLED_APPS = [
     "territoria.strategy",
     "territoria.calls",
     "territoria.opendata",
+    # After the platform's apps, whose templates and translations take precedence.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -55,7 +60,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "territoria.accounts.middleware.two_factor_required",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -102,9 +109,35 @@ AUTH_USER_MODEL = "core.User"
 # The apps whose records agency staff (role "staff") manage in the back office;
 # user accounts stay with superusers.
 STAFF_MANAGED_APPS = {"taxonomy", "ecosystem", "accounts", "strategy", "calls"}
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "home"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Accounts (django-allauth): people sign in with their e-mail or user name; a new
+# account confirms its e-mail through an expiring link before it can sign in.
+ACCOUNT_ADAPTER = "territoria.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "territoria.accounts.forms.SignupForm"}
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env_int("ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", 3)
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Failed sign-ins are limited per address (10 a minute) and per account (5 in 5 minutes);
+# counts live in the shared cache (CACHE_URL), so every server process sees them.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Invitations to evaluators and experts are valid this many days.
+INVITATION_DAYS = env_int("TERRITORIA_INVITATION_DAYS", 14)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -148,6 +181,8 @@ STATICFILES_FINDERS = [
 ]
 WHITENOISE_AUTOREFRESH = DEBUG
 
+CACHES = {"default": cache_settings(env_str("CACHE_URL"))}
+
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 globals().update(email_backend_settings(env_str("EMAIL_URL", "console://")))
@@ -169,6 +204,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The client's address (for sign-in limits) is the last one the proxy adds.
+    ALLAUTH_TRUSTED_PROXY_COUNT = 1
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SESSION_COOKIE_SECURE else "http"
 # One policy for every page: no inline scripts, no third-party origins.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -187,6 +225,12 @@ LOGGING = {
 SITE_NAME = env_str("TERRITORIA_SITE_NAME", "Territoria")
 # A banner on every page when the database holds the fictitious demo ecosystem.
 DEMO_MODE = env_bool("TERRITORIA_DEMO", False)
+MFA_TOTP_ISSUER = SITE_NAME
+# Two-factor authentication (TOTP) is required of these roles (TERRITORIA_2FA_ROLES,
+# comma-separated), except in the demo and in DEBUG; everyone else may turn it on.
+TWO_FACTOR_REQUIRED_ROLES = env_list(
+    "TERRITORIA_2FA_ROLES", [] if DEMO_MODE or DEBUG else ["staff", "evaluator"]
+)
 
 # Hierarchical facets show at most this many values before "show more".
 FACET_LIMIT = 12

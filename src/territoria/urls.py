@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.views.generic import RedirectView
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -32,7 +33,10 @@ urlpatterns = [
     path("dashboard/", include("territoria.strategy.urls")),
     path("calls/", include("territoria.calls.urls")),
     path("", include("territoria.taxonomy.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("territoria.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    # The back office signs in through the site's page: throttled, two-factor when set.
+    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -54,7 +54,7 @@ def site(transactional_db):
     Magnet.objects.create(
         name="Exemple", slug="example", expression={"concept": "technology:ai"}, is_public=True
     )
-    staff = User(username="analyste", role=Role.STAFF)
+    staff = User(username="analyste", role=Role.STAFF, email="analyste@agence.example")
     staff.set_password("a long staff passphrase")
     staff.save()
     upload = SchemeImport.objects.create(
@@ -81,7 +81,7 @@ def test_public_pages_have_no_accessibility_violation(page, site, language):
 
 def test_staff_pages_have_no_accessibility_violation(page, site):
     page.goto("/accounts/login/")
-    page.fill("#id_username", "analyste")
+    page.fill("#id_login", "analyste")
     page.fill("#id_password", "a long staff passphrase")
     page.click("main button[type=submit]")
     for url in [*STAFF_PAGES, f"/taxonomies/imports/{site['upload'].pk}/"]:

@@ -40,7 +40,7 @@ def test_an_applicant_applies_and_follows_the_status(page, applicant, tmp_path):
     assert_accessible(page)
 
     page.goto("/accounts/login/?next=/calls/tremplin/")
-    page.fill("#id_username", "candidate")
+    page.fill("#id_login", "candidate")
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     page.click("form[action$='/apply/'] button[type=submit]")

@@ -38,7 +38,7 @@ def staff(transactional_db):
         "label:dw4ai-laureate",
     )
     organisation("Grande IA SA", "org-type:large-company", *FIRST_EXAMPLE[1:])
-    user = User(username="analyste", role=Role.STAFF)
+    user = User(username="analyste", role=Role.STAFF, email="analyste@agence.example")
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -46,7 +46,7 @@ def staff(transactional_db):
 
 def test_staff_build_the_first_example_magnet_and_export_it(page, staff):
     page.goto("/accounts/login/?next=/magnets/new/")
-    page.fill("#id_username", "analyste")
+    page.fill("#id_login", "analyste")
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     expect(page.locator("h1")).to_contain_text("aimant")

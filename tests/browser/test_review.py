@@ -30,7 +30,7 @@ def assignment(transactional_db):
         title="Prévoir les ventes", summary="Un modèle de la demande.", requested_amount=Decimal(40_000),
         status="evaluation", submitted_at=timezone.now(), reference="TIA-2026-00001",
     )  # fmt: skip
-    evaluator = User(username="juror", role=Role.EVALUATOR)
+    evaluator = User(username="juror", role=Role.EVALUATOR, email="juror@jury.example")
     evaluator.set_password(PASSWORD)
     evaluator.save()
     return Assignment.objects.create(application=application, evaluator=evaluator)
@@ -38,7 +38,7 @@ def assignment(transactional_db):
 
 def test_an_evaluator_declares_and_scores(page, assignment):
     page.goto("/accounts/login/?next=/calls/reviews/")
-    page.fill("#id_username", "juror")
+    page.fill("#id_login", "juror")
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     expect(page.locator("main table")).to_contain_text("TIA-2026-00001")

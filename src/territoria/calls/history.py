@@ -37,6 +37,7 @@ from territoria.calls.models import (
     Score,
     SurveyAnswer,
 )
+from territoria.calls.programme import CRITERIA, load_instruments
 from territoria.calls.services.applications import in_wallonia
 from territoria.core.models import Role, User
 from territoria.ecosystem.models import Organisation, Source
@@ -137,8 +138,6 @@ class _History:
 def load_programme_history(seed: int = SEED) -> dict[str, int]:
     """Create the past calls and everything in them; returns counts. Needs the instruments
     and about 1,000 demo organisations (a smaller demo gets proportionally fewer)."""
-    from territoria.calls.demo import CRITERIA, load_instruments
-
     load_instruments()
     history = _History(seed)
     rng = history.rng

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +13,21 @@ admin.site.site_header = _("Territoria back office")
 admin.site.site_title = _("Territoria")
 
 
+class UserCreationForm(AdminUserCreationForm):
+    """Every account has an e-mail: sign-in, resets and notifications go through it."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    add_form = UserCreationForm
     list_display = ("username", "email", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     fieldsets = (
@@ -22,7 +36,7 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
-        (_("Role"), {"fields": ("role",)}),
+        (_("E-mail and role"), {"fields": ("email", "role")}),
     )
 
 

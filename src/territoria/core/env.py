@@ -5,6 +5,7 @@ Settings come from the environment only; each reader says what a bad value is.
 
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -51,13 +52,34 @@ def env_path(name: str, default: str) -> Path:
     return Path(os.environ.get(name) or default).expanduser().resolve()
 
 
+CACHE_TABLE = "territoria_cache"
+
+
+def cache_settings(url: str) -> dict[str, object]:
+    """Django's default cache from a `CACHE_URL`: shared by every server process.
+
+    Empty or `db://` (the default): a table in the database, created by `migrate`;
+    `redis://host:6379/0` (or `rediss://`, `valkey://`): Redis or Valkey, for several
+    machines; `locmem://`: one process only (tests, scripts).
+    """
+    scheme = urlsplit(url).scheme.lower() if url else "db"
+    if scheme == "db":
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if scheme in {"redis", "rediss", "valkey", "valkeys"}:
+        location = url.replace("valkey", "redis", 1)
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
+    raise ConfigurationError(
+        f"CACHE_URL={url!r}: expected db://, locmem://, redis://, rediss:// or valkey:// URL"
+    )
+
+
 def email_backend_settings(url: str) -> dict[str, object]:
     """Django e-mail settings from an `EMAIL_URL` such as `smtp+tls://user:pw@host:587`.
 
     `console://` prints messages (the default), `memory://` keeps them for tests.
     """
-    from urllib.parse import unquote, urlsplit
-
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "console":

@@ -26,3 +26,9 @@ def localized(obj: Any, field: str, language: str | None = None) -> str:
 def localized_value(row: dict[str, Any], field: str, language: str | None = None) -> str:
     """The same choice as `localized`, for a row read with `.values()`."""
     return _pick(row.get, field, language)
+
+
+def current_language() -> str:
+    """The active language's code among the site's languages (French otherwise)."""
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE

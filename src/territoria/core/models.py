@@ -20,6 +20,13 @@ class User(AbstractUser):
     """An account. The anonymous public has none; every account has one role."""
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.APPLICANT)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the e-mails the platform sends."),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from territoria.accounts.models import Affiliation
+from territoria.accounts.services import acts_for, pending_organisations
 from territoria.calls.models import Application, Call
 from territoria.core.services import record_audit
 from territoria.ecosystem.models import Organisation
@@ -67,9 +69,18 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
 
 
 def organisations_of(user: Any) -> list[Organisation]:
+    """The organisations the person acts for (approved)."""
     return [
         a.organisation for a in Affiliation.objects.filter(user=user).select_related("organisation")
     ]
+
+
+def readable_by(user: Any) -> Q:
+    """The applications an applicant may read: their organisations' applications, and the
+    drafts they prepare for an organisation while their request to act for it waits."""
+    return Q(
+        organisation_id__in=Affiliation.objects.filter(user=user).values("organisation_id")
+    ) | Q(created_by=user, organisation__in=pending_organisations(user))
 
 
 def brussels(moment: datetime.datetime) -> str:
@@ -84,14 +95,23 @@ def brussels(moment: datetime.datetime) -> str:
 
 def start(call: Call, organisation: Organisation, user: Any) -> Application:
     """The organisation's live application to the call, created as a draft if there is none."""
-    if not Affiliation.objects.filter(user=user, organisation=organisation).exists():
+    acting = acts_for(user, organisation.pk)
+    if not acting and not pending_organisations(user).filter(pk=organisation.pk).exists():
         raise WorkflowError(_("You do not act for this organisation."))
     live = Application.objects.filter(call=call, organisation=organisation).exclude(
         status=Status.WITHDRAWN
     )
     existing = live.first()
     if existing is not None:
-        return existing
+        if acting or existing.created_by_id == user.pk:
+            return existing
+        raise WorkflowError(
+            _(
+                "%(organisation)s already has an application to this call, prepared by its "
+                "representatives: you will see it once your request is approved."
+            )
+            % {"organisation": organisation.display_name}
+        )
     now = timezone.now()
     # New drafts until the closing time; the grace period is for submissions under way.
     if not call.is_published or not (call.opens_at <= now < call.closes_at):
@@ -219,6 +239,14 @@ def submit(
             raise WorkflowError(_("This application can no longer be submitted."))
         if not locked.call.is_published:
             raise WorkflowError(_("This call does not accept applications now."))
+        if not acts_for(actor, locked.organisation_id):
+            raise WorkflowError(
+                _(
+                    "Your request to act for %(organisation)s awaits approval: you can prepare "
+                    "the application, and submit it once the request is approved."
+                )
+                % {"organisation": locked.organisation.display_name}
+            )
         moment = now or timezone.now()  # read after the lock: the time of record
         call = locked.call
         if moment < call.opens_at:

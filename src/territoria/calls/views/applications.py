@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from territoria.accounts.services import pending_organisations
 from territoria.calls.forms import DocumentForm, ExpertForm, ProjectForm, SurveyForm
 from territoria.calls.models import (
     Application,
@@ -32,6 +33,7 @@ from territoria.calls.services.applications import (
     eligibility,
     missing,
     organisations_of,
+    readable_by,
     start,
 )
 from territoria.calls.services.applications import submit as submit_application
@@ -82,13 +84,16 @@ def call(request: HttpRequest, code: str) -> HttpResponse:
     }
     if request.user.is_authenticated and request.user.role == Role.APPLICANT:
         organisations = organisations_of(request.user)
+        pending = list(pending_organisations(request.user))
         existing = {
             a.organisation_id: a
-            for a in Application.objects.filter(call=item, organisation__in=organisations).exclude(
-                status=Status.WITHDRAWN
-            )
+            for a in Application.objects.filter(
+                readable_by(request.user), call=item, organisation__in=[*organisations, *pending]
+            ).exclude(status=Status.WITHDRAWN)
         }
-        context["organisations"] = [(o, existing.get(o.pk)) for o in organisations]
+        context["organisations"] = [
+            (o, existing.get(o.pk), o in pending) for o in [*organisations, *pending]
+        ]
     return render(request, "calls/call.html", context)
 
 
@@ -103,7 +108,9 @@ applicant_only = role_required(Role.APPLICANT)
 @applicant_only
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     item = get_object_or_404(Call.objects.published(), code=code)
-    organisations = {o.pk: o for o in organisations_of(request.user)}
+    organisations = {
+        o.pk: o for o in [*organisations_of(request.user), *pending_organisations(request.user)]
+    }
     try:
         organisation = organisations[int(request.POST.get("organisation", ""))]
     except (KeyError, ValueError):
@@ -129,9 +136,7 @@ def _own(request: HttpRequest, pk: int) -> Application:
     if request.user.role != Role.APPLICANT:
         raise PermissionDenied
     # Another organisation's application does not exist, as far as this user knows.
-    return get_object_or_404(
-        applications.filter(organisation__affiliations__user=request.user), pk=pk
-    )
+    return get_object_or_404(applications.filter(readable_by(request.user)), pk=pk)
 
 
 def owner_view(view: Any) -> Any:
@@ -157,7 +162,7 @@ def _editable(request: HttpRequest, application: Application) -> None:
 @applicant_only
 def my_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     applications = (
-        Application.objects.filter(organisation__affiliations__user=request.user)
+        Application.objects.filter(readable_by(request.user))
         .select_related("call__instrument", "organisation")
         .order_by("-updated_at")
     )

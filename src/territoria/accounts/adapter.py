@@ -1,0 +1,41 @@
+"""How django-allauth fits Territoria: e-mails through the task queue, the role chosen at
+sign-up, and sign-up open or closed by configuration."""
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
+from django.http import HttpRequest
+
+from territoria.core.i18n import current_language
+from territoria.core.models import User
+from territoria.core.tasks import queue_email
+
+
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # Rendered now, in the visitor's language; the worker delivers it.
+        request = allauth_context.request
+        full = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            **context,
+        }
+        queue_email(self.render_mail(template_prefix, email, full))
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return bool(getattr(settings, "SIGNUP_OPEN", True))
+
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        saved: User = super().save_user(request, user, form, commit=False)
+        saved.role = form.cleaned_data["account_type"]
+        saved.first_name = form.cleaned_data["first_name"]
+        saved.last_name = form.cleaned_data["last_name"]
+        saved.language = current_language()
+        saved.signs_up = True  # type: ignore[attr-defined]  # confirms its e-mail (services)
+        if commit:
+            saved.save()
+        return saved

@@ -1,0 +1,1 @@
+"""Pages of accounts: one's own account and organisations, invitations, and staff's people."""
