@@ -64,6 +64,13 @@ MATRIX = {
     "home": ("get", "/", PUBLIC),
     "ecosystem:directory": ("get", "/ecosystem/", PUBLIC),
     "ecosystem:organisation": ("get", "/ecosystem/organisations/{org}/", PUBLIC),
+    # A natural person (self-employed) is personal data: staff alone open its page.
+    "ecosystem:organisation-private": (
+        "get",
+        "/ecosystem/organisations/{natural_person}/",
+        STAFF_OR_HIDDEN,
+    ),  # fmt: skip
+    "ecosystem:directory-export": ("get", "/ecosystem/organisations.csv", PUBLIC),
     "ecosystem:events": ("get", "/ecosystem/events/", PUBLIC),
     "ecosystem:publications": ("get", "/ecosystem/publications/", PUBLIC),
     "taxonomy:magnets": ("get", "/magnets/", PUBLIC),
@@ -196,7 +203,12 @@ MATRIX = {
         "/calls/applications/{application}/step/organisation/",
         {**OWNER_OR_STAFF, "staff": 403},
     ),
-    "calls:upload": ("post", "/calls/applications/{application}/documents/", OWNER_ACTS),
+    # Posted without a file: the applicant gets the step back with the errors (400).
+    "calls:upload": (
+        "post",
+        "/calls/applications/{application}/documents/",
+        {**OWNER_ACTS, "applicant": 400},
+    ),
     "calls:submit": ("post", "/calls/applications/{application}/submit/", OWNER_ACTS),
     "calls:withdraw": ("post", "/calls/applications/{application}/withdraw/", OWNER_ACTS),
     "calls:document": ("get", "/calls/documents/{document}/", OWNER_OR_STAFF),
@@ -253,6 +265,7 @@ MATRIX = {
         {**EVALUATORS_ONLY, "evaluator": 302},
     ),
     "calls:manage": ("get", "/calls/tremplin/manage/", STAFF_ONLY),
+    "calls:manage_calls": ("get", "/calls/manage/", STAFF_ONLY),
     "calls:assign": ("post", "/calls/tremplin/manage/assign/", {**STAFF_ONLY, "staff": 302}),
     "calls:eligibility": (
         "post",
@@ -291,6 +304,7 @@ DJANGO_ROUTES: set[str] = set()
 @pytest.fixture
 def records(db, users, settings, tmp_path):
     org = organisation("Nexalis", "technology:ai")
+    natural_person = organisation("Jean Dupont", "org-type:self-employed")
     Magnet.objects.create(
         name="Public", slug="public", expression={"concept": "technology:ai"}, is_public=True
     )
@@ -320,6 +334,7 @@ def records(db, users, settings, tmp_path):
     coaching = Coaching.objects.create(application=application)
     return {
         "org": org.pk,
+        "natural_person": natural_person.pk,
         "upload": upload.pk,
         "action": public["action"].pk,
         "draft_action": draft["action"].pk,

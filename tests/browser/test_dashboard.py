@@ -23,15 +23,14 @@ def reference(transactional_db):
 
 
 def watch_errors(page):
-    """Script errors and CSP refusals of scripts (Plotly's optional run-time styles are refused
-    by design: its layout rules come from strategy/plotly-csp.css)."""
+    """Script errors and every console error or warning, the policy's refusals included."""
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",
         lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and "style-src" not in message.text
+            errors.append(f"{message.type}: {message.text}")
+            if message.type in ("error", "warning")
             else None
         ),
     )
@@ -87,8 +86,9 @@ def test_a_visitor_filters_actions_by_two_criteria_and_downloads_them(page, refe
     assert rows[0] == table[0]
     assert len(rows) == len(table)
     for got, shown in zip(rows[1:], table[1:], strict=True):
-        # The page groups thousands with dots and uses a decimal comma; the CSV is plain.
-        shown_budget = shown[8].replace(".", "").replace(",", ".")
+        # The French page groups thousands with a narrow no-break space and uses a decimal
+        # comma; the CSV is plain.
+        shown_budget = shown[8].replace("\u202f", "").replace(",", ".")
         assert got[:8] + got[9:] == shown[:8] + shown[9:]
         assert got[8] == shown_budget
 
@@ -111,6 +111,26 @@ def test_an_action_shows_its_chart_beside_its_table(page, reference):
     expect(rows.nth(1)).to_contain_text("226")
     expect(rows.nth(0)).to_contain_text("Mémorandum")
     assert_accessible(page)
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    "path, charts",
+    [
+        ("/dashboard/indicators/start-ia-laureats/", 1),
+        ("/dashboard/dw-2016-2024/programmes/digital-wallonia-4-ai/", 7),
+        ("/calls/impact/", 0),
+    ],
+)
+def test_chart_pages_draw_with_no_console_or_policy_error(page, reference, path, charts):
+    # Plotly adds <style> elements unless the page declares its stylesheet: the strict
+    # policy (style-src 'self') refuses them, one console error each. The action page's
+    # chart is checked the same way above.
+    errors = watch_errors(page)
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-chart].js-plotly-plot")).to_have_count(charts)
+    assert page.locator("style").count() == 0
     assert errors == []
 
 

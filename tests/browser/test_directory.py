@@ -1,5 +1,9 @@
+import csv
+import io
 import re
+from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 
@@ -63,3 +67,42 @@ def test_a_visitor_searches_refines_by_two_facets_and_opens_an_organisation(page
     expect(page.locator("h1")).to_have_text("Nexalis SRL")
     expect(page.locator("main")).to_contain_text("Apprentissage automatique")
     assert_accessible(page)
+
+
+API = "/api/explore/v2.1/catalog/datasets/organisations"
+
+
+def test_a_visitor_downloads_the_refined_directory_as_the_api_gives_it(page, ecosystem):
+    # A natural person is never listed, nor downloaded.
+    organisation("Jean Dupont", "org-type:startup", "org-type:self-employed")
+    page.goto("/ecosystem/")
+    page.check('input[value="org-type:startup"]')
+    expect(page.locator("#results-heading")).to_contain_text("3 organisations")
+    # The links follow the refinement, in their address.
+    for link in ("#download-csv", "#download-xlsx"):
+        expect(page.locator(link)).to_have_attribute("href", re.compile("c=org-type%3Astartup"))
+    assert_accessible(page)
+
+    with page.expect_download() as download:
+        page.click("#download-csv")
+    assert download.value.suggested_filename == "organisations.csv"
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith("\ufeff".encode())  # so that Excel reads the accents
+    # The same columns and rows as the API's export and records for the same refinement.
+    refine = {"refine": "org_type:startup"}
+    api_csv = page.request.get(f"{API}/exports/csv", params=refine).body()
+    assert data.removeprefix("\ufeff".encode()) == api_csv
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    records = page.request.get(f"{API}/records", params={**refine, "limit": 100}).json()
+    assert [int(row["id"]) for row in rows] == [record["id"] for record in records["results"]]
+    assert {row["name"] for row in rows} == {"Nexalis SRL", "Datavia SRL", "Robotix SRL"}
+    assert {row["org_type"] for row in rows} == {"Start-up"}
+
+    with page.expect_download() as download:
+        page.click("#download-xlsx")
+    assert download.value.suggested_filename == "organisations.xlsx"
+    workbook = Path(download.value.path()).read_bytes()
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook), read_only=True).active
+    cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert cells[0] == list(rows[0])
+    assert [row[0] for row in cells[1:]] == [int(row["id"]) for row in rows]  # integers, no ".0"

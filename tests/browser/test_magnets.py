@@ -9,7 +9,7 @@ from territoria.core.models import Role, User
 from territoria.taxonomy.models import Magnet
 from territoria.taxonomy.services.reference import load_reference_schemes
 from tests.browser.conftest import assert_accessible
-from tests.factories import organisation
+from tests.factories import concept, organisation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,10 +54,13 @@ def test_staff_build_the_first_example_magnet_and_export_it(page, staff):
 
     page.fill("#id_name", "Start-ups IA en mission, W.IN.G et DW4AI")
     for count, code in zip([3, 3, 2, 2, 2], FIRST_EXAMPLE, strict=True):
-        page.fill("#concept-root", code)
+        page.select_option("#concept-root", code)
         page.click("#builder button.add-concept >> nth=-1")
-        expect(page.locator("#builder .builder-row code", has_text=code)).to_be_visible()
+        # Shown by its French label, never by its code.
+        label = concept(code).label_fr
+        expect(page.locator("#builder .concept-label", has_text=label)).to_be_visible()
         expect(page.locator("#live-count")).to_contain_text(str(count))
+    expect(page.locator("#builder .builder-group")).not_to_contain_text("technology:ai")
     assert_accessible(page)
     page.click("button[name=save]")
 

@@ -100,3 +100,72 @@ def test_pages_by_role(laureate, users, client_for):
     laureate["application"].refresh_from_db()
     assert laureate["application"].status == "completed"
     assert client_for("staff").post(f"{url}confirm/").status_code == 403
+
+
+ENGLISH = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def chosen(laureate, users):
+    coaching = propose(laureate["application"], users["staff"])
+    choose(coaching, users["applicant"], laureate["experts"][0])
+    return coaching
+
+
+def test_the_expert_files_with_a_button_of_its_own_then_sees_the_report_as_filed(
+    chosen, client_for
+):
+    url = f"/calls/coachings/{chosen.pk}/"
+    expert = client_for("expert")
+    before = expert.get(url, headers=ENGLISH).content.decode()
+    assert ">File the report and the action plan</button>" in before
+    assert "Amend" not in before
+    expert.post(f"{url}report/", {"report": "Cinq ateliers.", "action_plan": "1. Données."})
+    after = expert.get(url, headers=ENGLISH).content.decode()
+    # Filed: shown as filed, once; amending is a folded, labelled form prefilled with it.
+    assert ">File the report and the action plan</button>" not in after
+    assert after.count("<h2>Coaching report</h2>") == 1
+    assert "<summary>Amend the filed report and action plan</summary>" in after
+    amend = after.split('<details class="amend"')[1]
+    assert "Cinq ateliers.</textarea>" in amend and "1. Données.</textarea>" in amend
+    expert.post(
+        f"{url}report/", {"report": "Cinq ateliers, corrigé.", "action_plan": "1. Données."}
+    )
+    chosen.refresh_from_db()
+    assert chosen.report == "Cinq ateliers, corrigé."
+    entry = AuditEntry.objects.filter(action="coaching.report").latest("pk")
+    assert entry.after["amended"] and entry.before["report"] == "Cinq ateliers."
+
+
+def test_once_delivery_is_confirmed_the_report_can_no_longer_be_amended(chosen, users, client_for):
+    file_report(chosen, users["expert"], "Rapport.", "Plan.")
+    confirm_delivery(chosen, users["applicant"])
+    url = f"/calls/coachings/{chosen.pk}/"
+    page = client_for("expert").get(url).content.decode()
+    assert "Rapport." in page and f'action="{url}report/"' not in page
+    client_for("expert").post(f"{url}report/", {"report": "Autre.", "action_plan": "Autre."})
+    chosen.refresh_from_db()
+    assert chosen.report == "Rapport."
+
+
+def test_a_report_refused_for_a_missing_part_comes_back_as_typed(chosen, client_for):
+    url = f"/calls/coachings/{chosen.pk}/"
+    response = client_for("expert").post(
+        f"{url}report/", {"report": "Un long rapport.", "action_plan": "  "}, headers=ENGLISH
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "\nUn long rapport.</textarea>" in page
+    assert 'aria-describedby="id_action_plan_error"' in page and 'href="#id_action_plan"' in page
+    chosen.refresh_from_db()
+    assert chosen.report_filed_at is None
+
+
+def test_the_breadcrumb_links_the_application_only_for_those_who_may_open_it(chosen, client_for):
+    url = f"/calls/coachings/{chosen.pk}/"
+    application_url = chosen.application.get_absolute_url()
+    assert f'href="{application_url}"' not in client_for("expert").get(url).content.decode()
+    assert client_for("expert").get(application_url).status_code == 403
+    for role in ("applicant", "staff"):
+        assert f'href="{application_url}"' in client_for(role).get(url).content.decode()
+        assert client_for(role).get(application_url).status_code == 200

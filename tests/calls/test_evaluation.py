@@ -15,6 +15,7 @@ from territoria.calls.services.evaluation import (
     ranking,
     record_consensus,
     record_scores,
+    too_few_evaluators,
     weighted,
 )
 from territoria.core.models import AuditEntry, Role, User
@@ -188,3 +189,15 @@ def test_ranking_consensus_thresholds_and_decisions_within_budget(jury, mailoutb
     assert "The need is not established." in mailoutbox[-1].body
     for evaluator in jury["evaluators"]:
         assert evaluator.username not in mailoutbox[-1].body
+
+
+def test_the_refusal_agrees_in_number_with_each_count(jury):
+    with pytest.raises(WorkflowError) as refusal:
+        assign(jury["call"], jury["staff"], jury["evaluators"][:1])
+    assert str(refusal.value).endswith("needs 3 evaluators free of conflict of interest. "
+                                       "Only 1 is available.")  # fmt: skip
+    with pytest.raises(WorkflowError, match="Only 2 are available."):
+        assign(jury["call"], jury["staff"], jury["evaluators"][:2])
+    assert too_few_evaluators("TIA-1", 1, 0) == (
+        "TIA-1 needs 1 evaluator free of conflict of interest. None is available."
+    )

@@ -4,8 +4,11 @@ import re
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from territoria.calls.models import Application
+from territoria.accounts.models import Affiliation
+from territoria.calls.models import Application, ExpertCompany
+from territoria.calls.services.experts import recognise
 from tests.calls.conftest import PDF, make_call
+from tests.factories import concept, organisation
 
 
 def test_the_public_sees_published_calls_with_brussels_times(client, setup):
@@ -100,3 +103,45 @@ def test_withdrawing(setup, client_for):
     # A withdrawn application may be started afresh.
     client.post("/calls/tremplin/apply/", {"organisation": setup["org"].pk})
     assert Application.objects.count() == 2
+
+
+CODE = re.compile(r"\b(org-type|size|technology|territory):[A-Za-z0-9-]+")
+
+
+def test_pages_name_concepts_by_their_label_in_the_page_language_never_by_code(
+    setup, users, client_for
+):
+    setup["call"].eligible_sizes.set([concept("size:small")])
+    expert_org = organisation("Vision SRL")
+    Affiliation.objects.create(user=users["expert"], organisation=expert_org)
+    expert = ExpertCompany.objects.create(organisation=expert_org, offer="IA.", languages="fr, en")
+    expert.technologies.set([concept("technology:ai")])
+    recognise(expert, users["staff"])
+    for language, startup, ai, english in [
+        ("fr", "PME", "Intelligence artificielle", "Anglais"),
+        ("nl", "kmo", "Artificiële intelligentie", "Engels"),
+    ]:
+        headers = {"Accept-Language": language}
+        call_page = client_for("anonymous").get("/calls/tremplin/", headers=headers)
+        experts = client_for("anonymous").get("/calls/experts/", headers=headers)
+        form = client_for("expert").get("/calls/experts/apply/", headers=headers)
+        for page in (call_page, experts, form):
+            assert not CODE.search(page.content.decode()), page.request["PATH_INFO"]
+        assert startup in call_page.content.decode()
+        assert ai in experts.content.decode() and english in experts.content.decode()
+        assert ai in form.content.decode() and english in form.content.decode()
+
+
+def test_an_expert_names_its_languages_by_ticking_them(setup, users, client_for):
+    org = organisation("Langues SRL")
+    Affiliation.objects.create(user=users["expert"], organisation=org)
+    response = client_for("expert").post(
+        "/calls/experts/apply/",
+        {"organisation": org.pk, "offer": "IA.", "languages": ["fr", "nl"]},
+    )
+    assert response.status_code == 302
+    assert ExpertCompany.objects.get().languages == "fr, nl"
+    refused = client_for("expert").post(
+        "/calls/experts/apply/", {"organisation": org.pk, "offer": "IA."}
+    )
+    assert refused.context["form"].errors["languages"]

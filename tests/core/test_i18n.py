@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import filesizeformat, floatformat
 from django.utils import formats, translation
 
 
@@ -27,16 +29,32 @@ def test_every_language_is_offered(client, language):
     assert f'value="{language}"' in client.get("/").content.decode()
 
 
-def test_dates_and_numbers_follow_belgian_conventions():
+def test_dates_follow_belgian_conventions_in_every_language():
     for language in ["fr", "nl", "de", "en"]:
         with translation.override(language):
             assert (
                 formats.date_format(datetime.date(2025, 3, 7), "SHORT_DATE_FORMAT") == "07/03/2025"
             )
-            assert (
-                formats.number_format(1234567.5, 1, use_l10n=True, force_grouping=True)
-                == "1.234.567,5"
-            )
+
+
+# CLDR: French groups thousands with a narrow no-break space (U+202F).
+NUMBERS = [("fr", "1\u202f234\u202f567,5"), ("nl", "1.234.567,5"), ("de", "1.234.567,5"), ("en", "1,234,567.5")]  # fmt: skip
+
+
+@pytest.mark.parametrize("language, written", NUMBERS)
+def test_numbers_are_written_as_each_language_writes_them(language, written):
+    with translation.override(language):
+        assert formats.number_format(1234567.5, 1, use_l10n=True, force_grouping=True) == written
+        assert intcomma(1234567.5) == written
+        assert floatformat(1234567.5, "1g") == written
+
+
+@pytest.mark.parametrize(
+    "language, size", [("fr", "14,5\xa0Kio"), ("nl", "14,5\xa0KB"), ("de", "14,5\xa0KB"), ("en", "14.5\xa0KB")]
+)  # fmt: skip
+def test_file_sizes_are_written_in_the_page_language(language, size):
+    with translation.override(language):
+        assert filesizeformat(14_848) == size
 
 
 @pytest.mark.django_db

@@ -1,8 +1,13 @@
+import datetime
+
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from territoria.ecosystem.models import Event, Membership, Person, Publication
+from territoria.opendata import registry
+from tests.calls.conftest import make_call
 from tests.conftest import ROLES
 from tests.factories import concept, organisation
 
@@ -152,3 +157,25 @@ def test_staff_can_edit_organisations_in_the_back_office(client_for, ecosystem):
 def test_odd_directory_queries_never_fail(client, q, codes, page):
     response = client.get("/ecosystem/", {"q": q, "c": codes, "page": page})
     assert response.status_code == 200
+
+
+def test_the_home_page_leads_to_the_calls_and_the_open_data_with_their_key_figures(
+    client, ecosystem
+):
+    now = timezone.now()
+    make_call("open-now")
+    make_call(
+        "closed", opens=now - datetime.timedelta(days=9), closes=now - datetime.timedelta(days=1)
+    )
+    draft = make_call("draft")
+    draft.is_published = False
+    draft.save()
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'href="/calls/"' in page and 'href="/calls/impact/"' in page
+    assert "1 call open now" in page and "2 calls published" in page
+    assert 'href="/data/"' in page
+    assert f"{len(registry.all_datasets())} datasets to download" in page
+    # The same numbers as the Open Data API.
+    calls = "/api/explore/v2.1/catalog/datasets/calls/records"
+    assert client.get(calls, {"limit": 0}).json()["total_count"] == 2
+    assert client.get(calls, {"limit": 0, "refine": "is_open:true"}).json()["total_count"] == 1

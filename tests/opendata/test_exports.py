@@ -76,7 +76,8 @@ CSV_ROWS = [
         "50.4674, 4.8719",
     ],
     ["2", "Ōsaka, Łódź ✓", "", "", "", "false", "", ""],
-    ["3", "", "0.0", "1999-12-31", "2023-12-31T23:00:00+00:00", "", "", "51.0, -0.5"],
+    # A whole double is written as an integer, unlocalised (0, not 0.0).
+    ["3", "", "0", "1999-12-31", "2023-12-31T23:00:00+00:00", "", "", "51, -0.5"],
 ]
 JSON_OBJECTS = [
     {
@@ -166,7 +167,7 @@ def test_it_honours_the_csv_options() -> None:
     assert rows[1][6] == "Agro | Tech"
     assert rows[2] == ["2", "Ōsaka, Łódź ✓", "", "", "", "false", "", ""]
     assert data.decode("utf-8-sig").splitlines()[-1] == (
-        '"3"\t""\t"0.0"\t"1999-12-31"\t"2023-12-31T23:00:00+00:00"\t""\t""\t"51.0, -0.5"'
+        '"3"\t""\t"0"\t"1999-12-31"\t"2023-12-31T23:00:00+00:00"\t""\t""\t"51, -0.5"'
     )
 
 
@@ -370,7 +371,7 @@ def test_it_writes_xlsx_that_reads_back_as_the_rows() -> None:
             datetime.datetime(2023, 12, 31, 23),
             None,
             "",
-            "51.0, -0.5",
+            "51, -0.5",
         ),
     ]
 
@@ -426,7 +427,7 @@ def test_it_gzips_chunk_by_chunk() -> None:
     first = zlib.decompressobj(wbits=31).decompress(next(chunks))
 
     assert rows.taken <= exports.ROWS_PER_CHUNK
-    assert first.startswith(b"id;name;location\n0;organisation 0;50.0, 4.0\n")
+    assert first.startswith(b"id;name;location\n0;organisation 0;50, 4\n")
     assert first.endswith(b"\n")
 
 

@@ -10,9 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from territoria.opendata import odsql
-from territoria.opendata.views import combined_where, search_condition
+from territoria.opendata.views import combined_where, display, search_condition
 from tests.factories import organisation
 
 PAGE = "/data/fixture-organisations/"
@@ -266,7 +267,8 @@ def test_it_shows_values_for_the_language(client: Client, orgs: list[dict[str, A
     value = dict(zip(names, row, strict=True))
     assert value["founded_on"] == "01/07/2010"
     assert value["active"] == "Oui"
-    assert value["position"] == "50.46, 4.87"
+    # A point is written like the other numbers of the page (it was "50.46, 4.87").
+    assert value["position"] == "50,46; 4,87"
     assert value["latitude"] == "50,46"
     assert value["technology"] == "Cloud, Intelligence artificielle"
     # 23:30 UTC is half past midnight the next day in Brussels.
@@ -332,3 +334,18 @@ def test_the_pages_exist_in_the_four_languages(
     catalogue = client.get("/data/", headers=headers).content.decode()
     title = {"fr": "Données ouvertes", "nl": "Open data", "de": "Offene Daten", "en": "Open data"}
     assert f"<h1>{title[language]}</h1>" in catalogue
+
+
+@pytest.mark.parametrize(
+    "language, point, number",
+    [
+        ("fr", "50,4674; 4,8719", "1\u202f234,5"),
+        ("nl", "50,4674; 4,8719", "1.234,5"),
+        ("de", "50,4674; 4,8719", "1.234,5"),
+        ("en", "50.4674, 4.8719", "1,234.5"),
+    ],
+)
+def test_the_preview_writes_numbers_and_points_in_the_page_language(language, point, number):
+    with translation.override(language):
+        assert display({"lat": 50.4674, "lon": 4.8719}, "geo_point_2d").text == point
+        assert display(1234.5, "double").text == number

@@ -1,6 +1,8 @@
 import csv
 import datetime
 import io
+import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -309,3 +311,32 @@ def test_the_result_count_is_announced_out_of_band(client, dashboard):
     assert 'id="actions-live" hx-swap-oob="innerHTML"' in fragment.content.decode()
     page = client.get("/dashboard/dw/actions/").content.decode()
     assert 'id="actions-live"' in page and "hx-swap-oob" not in page
+
+
+@pytest.mark.parametrize(
+    "language, whole, target, separators",
+    [
+        ("fr", "1\u202f632", "2\u202f500,50", ",\u202f"),
+        ("nl", "1.632", "2.500,50", ",."),
+        ("de", "1.632", "2.500,50", ",."),
+        ("en", "1,632", "2,500.50", ".,"),
+    ],
+)
+def test_an_indicator_writes_its_figures_in_the_page_language_table_and_chart_alike(
+    client, dashboard, language, whole, target, separators
+):
+    indicator = dashboard["indicator"]
+    indicator.target_value, indicator.target_date = Decimal("2500.5"), datetime.date(2030, 12, 31)
+    indicator.save()
+    Measurement.objects.create(
+        indicator=indicator, measured_on=datetime.date(2024, 12, 31), value=Decimal(1632),
+        source_url="https://example.org/2024",
+    )  # fmt: skip
+    page = client.get("/dashboard/indicators/ind-dw/", HTTP_ACCEPT_LANGUAGE=language)
+    text = page.content.decode()
+    assert f'<html lang="{language}">' in text
+    assert f'<td class="num">{whole}</td>' in text
+    assert f" {target} " in text
+    script = re.search(r'<script id="figure-ind-dw" type="application/json">(.*?)</script>', text)
+    assert script is not None
+    assert json.loads(script.group(1))["layout"]["separators"] == separators

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -199,3 +200,44 @@ def test_null_characters_in_a_magnet_are_refused(client_for, magnets):
     }
     response = client_for("staff").post("/magnets/new/", data)
     assert response.status_code == 400 and "name" in response.context["errors"]
+
+
+CODE = re.compile(r"\b(org-type|technology|nace|territory|size|label):[A-Za-z0-9-]+")
+
+
+def _text_outside_attributes_and_json(page: str) -> str:
+    page = re.sub(r"<details>.*?</details>", "", page, flags=re.S)  # the JSON for the API
+    return re.sub(r"""=("[^"]*"|'[^']*')""", "", page)
+
+
+@pytest.mark.parametrize("url", ["/magnets/new/", "/magnets/startups-ia/edit/"])
+def test_the_builder_names_concepts_by_label_never_by_code(client_for, magnets, url):
+    page = client_for("staff").get(url, headers={"Accept-Language": "en"}).content.decode()
+    assert not CODE.search(_text_outside_attributes_and_json(page))
+    assert '<option value="technology:ai">Artificial intelligence</option>' in page
+    assert '<optgroup label="' in page
+    if "edit" in url:
+        assert "Start-up (" in page and "Artificial intelligence (" in page
+
+
+def test_an_added_concept_shows_its_label_in_the_page_language(client_for, magnets):
+    response = client_for("staff").post(
+        "/magnets/builder/",
+        {"tree": json.dumps(builder.empty_tree()), "op": "add-concept", "path": "",
+         "concept-": "technology:ai"},
+        headers={"Accept-Language": "nl"},
+    )  # fmt: skip
+    page = response.content.decode()
+    assert '<span class="concept-label">Artificiële intelligentie (' in page
+    assert not CODE.search(_text_outside_attributes_and_json(page))
+
+
+def test_a_refused_magnet_names_the_fields_as_the_page_does(client_for, magnets):
+    data = {
+        "name": "X", "slug": "startups-ia", "description": "", "container": "organisation",
+        "tree": json.dumps(builder.from_expression(EXAMPLE)),
+    }  # fmt: skip
+    response = client_for("staff").post("/magnets/new/", data, headers={"Accept-Language": "en"})
+    page = response.content.decode()
+    assert '<a href="#id_slug">Permalink — Another magnet' in page
+    assert 'aria-describedby="id_slug_error"' in page and "slug —" not in page

@@ -62,7 +62,9 @@ def euros(verbose_name: Any, optional: bool = False) -> "models.DecimalField[Any
 
 
 # Words of the calls' addresses, which a call's code cannot be.
-RESERVED_CODES = {"applications", "documents", "reviews", "experts", "impact", "coachings"}
+RESERVED_CODES = {
+    "applications", "documents", "reviews", "experts", "impact", "coachings", "manage",
+}  # fmt: skip
 
 
 def validate_call_code(code: str) -> None:

@@ -28,6 +28,8 @@ urlpatterns = [
     path("reviews/<int:pk>/", jury.review, name="review"),
     path("reviews/<int:pk>/declare/", jury.declare_view, name="declare"),
     path("reviews/<int:pk>/scores/", jury.scores_view, name="scores"),
+    # Before "<slug:code>/": "manage" is a reserved word, never a call's code.
+    path("manage/", jury.manage_calls, name="manage_calls"),
     path("<slug:code>/", views.call, name="call"),
     path("<slug:code>/manage/", jury.manage, name="manage"),
     path("<slug:code>/manage/assign/", jury.assign_view, name="assign"),

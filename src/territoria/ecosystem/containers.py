@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from territoria.ecosystem.models import Event, Organisation, Publication
+from territoria.ecosystem.services import public_organisations
 from territoria.taxonomy.containers import Container, register
 
 
@@ -46,7 +47,7 @@ register(
         code="organisation",
         model=Organisation,
         label=_("organisations"),
-        public_queryset=lambda: Organisation.objects.all(),
+        public_queryset=public_organisations,
         describe=describe_organisation,
         csv_columns=("id", "name", "enterprise_number", "municipality", "website"),
         related=("municipality",),

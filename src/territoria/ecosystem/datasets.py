@@ -9,11 +9,15 @@ per taxonomy scheme.
 import datetime
 from typing import Any
 
-from django.db.models import Case, F, Max, Min, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, F, Max, Min, QuerySet, TextField, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
-from territoria.ecosystem.models import Event, Organisation, Publication, normalise_for_search
-from territoria.ecosystem.services import natural_person_condition
+from territoria.ecosystem.models import Event, Organisation, Publication
+from territoria.ecosystem.services import (
+    natural_person_condition,
+    public_organisations,
+    search_condition,
+)
 from territoria.opendata.registry import (
     Dataset,
     Field,
@@ -25,14 +29,6 @@ from territoria.opendata.registry import (
 
 ORGANISATION_SCHEMES = ("org-type", "technology", "label", "nace", "size", "territory")
 T = Translated
-
-
-def search_organisations(text: str) -> Q:
-    """Every word, accents and case ignored, in names, number, place or descriptions."""
-    query = Q()
-    for word in normalise_for_search(text).split()[:10]:
-        query &= Q(search_text__contains=word)
-    return query
 
 
 def organisation_name(lang: str) -> Any:
@@ -125,12 +121,6 @@ def organisation_fields() -> list[Field]:
     ]
 
 
-def public_organisations() -> QuerySet[Organisation]:
-    # Natural persons (self-employed) are personal data: never published, not even
-    # through the dataset's dates.
-    return Organisation.objects.exclude(natural_person_condition())
-
-
 def _latest(records: QuerySet[Any], column: str) -> Any:
     return records.aggregate(latest=Max(column))["latest"]
 
@@ -178,7 +168,7 @@ register(
         fields=organisation_fields,
         modified=lambda: _latest(public_organisations(), "updated_at"),
         container="organisation",
-        extra={"search": search_organisations},
+        extra={"search": search_condition},
         temporal=lambda: _span(public_organisations(), "founded_on"),
     )
 )

@@ -1,21 +1,42 @@
 """Services of the ecosystem app."""
 
-from django.db.models import F, Q, QuerySet
+from typing import Any
+
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Upper
 from django.db.models.lookups import In
 
 from territoria.ecosystem.models import Organisation, normalise_for_search
 
 
-def search_organisations(query: str) -> QuerySet[Organisation]:
-    """Organisations whose names, number, place or descriptions contain every word of `query`.
+def search_condition(query: str) -> Q:
+    """Every word of `query` in the names, number, place or descriptions.
 
-    Accents and case are ignored ("liege" finds "Liège"); an empty query returns all.
+    Accents and case are ignored ("liege" finds "Liège"); an empty query selects all.
     """
-    records = Organisation.objects.all()
+    condition = Q()
     for term in normalise_for_search(query).split()[:10]:
-        records = records.filter(search_text__contains=term)
-    return records
+        condition &= Q(search_text__contains=term)
+    return condition
+
+
+def search_organisations(query: str) -> QuerySet[Organisation]:
+    """The public organisations that `search_condition(query)` selects."""
+    return public_organisations().filter(search_condition(query))
+
+
+def public_organisations() -> QuerySet[Organisation]:
+    """The organisations anyone may see and count: every one but natural persons.
+
+    One rule for every public page, magnet, API and dataset; staff alone see natural
+    persons, in the back office and on their own page (`visible_organisations`).
+    """
+    return Organisation.objects.exclude(natural_person_condition())
+
+
+def visible_organisations(user: Any) -> QuerySet[Organisation]:
+    """The organisations whose page `user` may open."""
+    return Organisation.objects.all() if user.is_staff else public_organisations()
 
 
 # Legal forms of a one-person business, as the KBO and staff write them.
@@ -25,6 +46,15 @@ NATURAL_PERSON_FORMS = (
     "natürliche person",
     "natural person",
 )
+
+
+def natural_person(prefix: str = "") -> Case:
+    """True where the organisation is a natural person, as an annotation."""
+    return Case(
+        When(natural_person_condition(prefix), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
 
 
 def natural_person_condition(prefix: str = "") -> Q:

@@ -1,4 +1,4 @@
-"""Belgian conventions, the same in French, Dutch, German and English: day/month/year, decimal comma, a dot between thousands."""
+"""Belgian dates in every language (day/month/year); numbers follow each language (its module)."""
 
 DATE_FORMAT = "j F Y"
 DATETIME_FORMAT = "j F Y H:i"
@@ -13,6 +13,4 @@ DATETIME_INPUT_FORMATS = [
     "%Y-%m-%d %H:%M",
 ]
 FIRST_DAY_OF_WEEK = 1
-DECIMAL_SEPARATOR = ","
-THOUSAND_SEPARATOR = "."
 NUMBER_GROUPING = 3

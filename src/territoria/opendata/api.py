@@ -224,6 +224,13 @@ def export(request: HttpRequest, dataset_id: str, format_name: str) -> HttpRespo
         raise QueryError(f"unknown export format {format_name!r}; the formats are: {known}")
     options = exports.parse_options(request.GET)
     query = run(Query, dataset, parse_request(request.GET, export=True))
+    return export_response(query, format_name, options)
+
+
+def export_response(
+    query: Query, format_name: str, options: exports.ExportOptions
+) -> StreamingHttpResponse:
+    """The query's records as a file download, streamed (raises QueryError when refused)."""
     stream = export_stream(query, format_name, options)
     # The first chunk is read here, so that a refused query is still a 400, not a cut stream.
     try:
@@ -236,7 +243,7 @@ def export(request: HttpRequest, dataset_id: str, format_name: str) -> HttpRespo
         itertools.chain([first], stream),
         content_type="application/gzip" if options.compressed else spec.media_type,
     )
-    name = exports.filename(dataset.id, format_name, options)
+    name = exports.filename(query.dataset.id, format_name, options)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

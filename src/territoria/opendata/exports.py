@@ -170,7 +170,14 @@ def _converted(
 
 def _lat_lon(point: Mapping[str, float]) -> str:
     # Opendatasoft's own CSV and spreadsheet exports write a point as "lat, lon".
-    return f"{point['lat']}, {point['lon']}"
+    return f"{plain_number(point['lat'])}, {plain_number(point['lon'])}"
+
+
+def plain_number(number: float) -> int | float:
+    """A double as text exports write it, unlocalised: a whole number without a spurious
+    ".0" (80, not 80.0), as PostgreSQL prints it (`pgcopy.py`)."""
+    # From 1e15 PostgreSQL writes 1e+15, and Python one power of ten later: left as it is.
+    return int(number) if number.is_integer() and abs(number) < 1e15 else number
 
 
 def _finite(number: float) -> float | None:
@@ -194,7 +201,7 @@ def compress(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def _csv_converters(columns: list[Column], options: ExportOptions) -> list[tuple[int, Converter]]:
-    # str, int, float and date already print as they should (a date's str() is ISO 8601).
+    # str, int and date already print as they should (a date's str() is ISO 8601).
     converters: list[tuple[int, Converter]] = []
     for index, column in enumerate(columns):
         convert: Converter | None = None
@@ -206,6 +213,8 @@ def _csv_converters(columns: list[Column], options: ExportOptions) -> list[tuple
             convert = datetime.datetime.isoformat
         elif column.type == "geo_point_2d":
             convert = _lat_lon
+        elif column.type == "double":
+            convert = plain_number
         if convert is not None:
             converters.append((index, convert))
     return converters

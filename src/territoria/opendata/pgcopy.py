@@ -16,9 +16,9 @@ from typing import Any
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models import Case, F, Func, Q, Value, When, Window
-from django.db.models.functions import Abs, Cast, Collate, Concat, NullIf, RowNumber
-from django.db.models.lookups import Exact, LessThan
+from django.db.models import Case, F, Value, When, Window
+from django.db.models.functions import Cast, Collate, Concat, NullIf, RowNumber
+from django.db.models.lookups import Exact
 
 from territoria.opendata import exports
 from territoria.opendata.compiler import Output
@@ -78,18 +78,9 @@ def _column(query: Query, output: Output) -> Any:
 
 
 def _double(expr: Any) -> Any:
-    """A double as Python prints it: PostgreSQL writes 80 where Python writes 80.0 (and
-    switches to 1e+15 one power of ten earlier, a range left as it is)."""
-    number = Cast(expr, models.FloatField())
-    text = Cast(number, models.TextField())
-    return Case(
-        When(
-            Q(Exact(number, Func(number, function="TRUNC")), LessThan(Abs(number), 1e15)),
-            then=Concat(text, Value(".0"), output_field=models.TextField()),
-        ),
-        default=text,
-        output_field=models.TextField(),
-    )
+    """A double as `exports.plain_number` writes it: 80, not 80.0 (PostgreSQL switches to
+    1e+15 one power of ten before Python does, a range left as it is)."""
+    return Cast(Cast(expr, models.FloatField()), models.TextField())
 
 
 def stream(

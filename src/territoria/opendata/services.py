@@ -23,7 +23,7 @@ from django.db.models.functions import ExtractYear
 from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan
 from pyroaring import BitMap
 
-from territoria.opendata import odsql
+from territoria.opendata import odsql, registry
 from territoria.opendata.compiler import Compiled, Compiler, Output, compile_query
 from territoria.opendata.odsql import ODSQLError
 from territoria.opendata.registry import Dataset, Field
@@ -66,6 +66,9 @@ class Request:
     refinements: list[Refinement] = field(default_factory=list)
     lang: str = "fr"
     timezone: str = "UTC"
+    # Not a query parameter: a taxonomy selection a page adds to the refinements (the
+    # directory's concepts, alternatives within a scheme where `refine` combines them all).
+    expression: Expression | None = None
 
 
 def integer_param(params: Mapping[str, Any], name: str, default: int) -> int:
@@ -201,8 +204,9 @@ def concept_paths(scheme: str, lang: str) -> dict[int, str]:
 
 
 class Selection:
-    """The rows selected by `where`, `refine` and `exclude`, as a queryset and, when
-    taxonomy refinements or facets need it, as a bitmap of ids."""
+    """The rows selected by `where`, `refine`, `exclude` and a page's own taxonomy
+    selection (`selected`), as a queryset and, when taxonomy refinements or facets need
+    it, as a bitmap of ids."""
 
     def __init__(
         self,
@@ -211,6 +215,7 @@ class Selection:
         where: Q | None,
         refinements: list[Refinement],
         where_text: str | None = None,
+        selected: Expression | None = None,
     ) -> None:
         self.dataset = dataset
         plain = tuple(
@@ -226,7 +231,9 @@ class Selection:
         if where is not None:
             queryset = queryset.filter(where)
         self.filtered = where is not None
-        items: list[Expression] = []
+        if selected is not None and self.container is None:
+            raise ValueError(f"dataset {dataset.id} has no taxonomy container to select from")
+        items: list[Expression] = [] if selected is None else [selected]
         self.empty = False
         for refinement in refinements:
             spec = self._facet_field(refinement.field)
@@ -519,7 +526,12 @@ class Query:
             timezone=request.timezone,
         )
         self.selection = Selection(
-            dataset, self.compiler, self.compiled.where, request.refinements, request.where
+            dataset,
+            self.compiler,
+            self.compiled.where,
+            request.refinements,
+            request.where,
+            request.expression,
         )
         self.outputs = self.compiled.outputs
 
@@ -772,7 +784,12 @@ class Query:
             if spec.disjunctive:
                 others = [r for r in self.request.refinements if r.field != spec.name]
                 selection = Selection(
-                    self.dataset, self.compiler, self.compiled.where, others, self.request.where
+                    self.dataset,
+                    self.compiler,
+                    self.compiled.where,
+                    others,
+                    self.request.where,
+                    self.request.expression,
                 )
             counts = self._facet_counts(selection, field_)
             states = {
@@ -875,6 +892,15 @@ def parse_facets(texts: list[str]) -> list[FacetSpec]:
 
 def default_facets(dataset: Dataset) -> list[FacetSpec]:
     return [FacetSpec(f.name) for f in dataset.fields() if f.facet]
+
+
+def record_count(dataset_id: str, *refinements: str) -> int:
+    """How many records the API counts in a dataset, refined as `refine=` would refine it:
+    the definition of a published number wherever a page shows it."""
+    request = Request(limit=0, refinements=[_refinement(text, False) for text in refinements])
+    query: Query = run(Query, registry.get(dataset_id), request)
+    total: int = run(query.records)[0]
+    return total
 
 
 def run(callable_: Any, *args: Any) -> Any:

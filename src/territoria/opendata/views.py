@@ -104,7 +104,7 @@ def display(value: Any, kind: str) -> Cell:
     if kind == "boolean":
         return Cell(_("Yes") if value else _("No"))
     if kind == "geo_point_2d" and isinstance(value, dict):
-        return Cell(f"{value['lat']}, {value['lon']}")
+        return Cell(coordinates(value["lat"], value["lon"]))
     if isinstance(value, datetime.datetime):
         local = timezone.localtime(value) if timezone.is_aware(value) else value
         return Cell(formats.date_format(local, "SHORT_DATETIME_FORMAT"))
@@ -118,6 +118,15 @@ def display(value: Any, kind: str) -> Cell:
     if len(text) > PREVIEW_CHARS:
         return Cell(text[: PREVIEW_CHARS - 1].rstrip() + "…")
     return Cell(text)
+
+
+def coordinates(latitude: float, longitude: float) -> str:
+    """A point in the page's language: "50.4674, 4.8719", or "50,4674; 4,8719" where the
+    comma is the decimal separator."""
+    pair = "; " if formats.get_format("DECIMAL_SEPARATOR") == "," else ", "
+    return pair.join(
+        formats.number_format(number, use_l10n=True) for number in (latitude, longitude)
+    )
 
 
 def facet_value_label(value: str, kind: str) -> str:

@@ -7,6 +7,7 @@ is never the only way to read them.
 import datetime
 from typing import Any
 
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from territoria.strategy.services.progress import Progress
@@ -68,12 +69,17 @@ def indicator_figure(progress: Progress) -> dict[str, Any]:
             "yaxis": {"rangemode": "tozero", "separatethousands": True},
             # Numeric months: Plotly ships its month names in English only.
             "xaxis": {"type": "date", "tickformat": "%m/%Y"},
-            "separators": ",.",  # the site's Belgian number format, in every language
+            "separators": plotly_separators(),
             "font": {"family": "system-ui, sans-serif", "size": 13},
             "paper_bgcolor": "rgba(0,0,0,0)",
             "plot_bgcolor": "rgba(0,0,0,0)",
         },
     }
+
+
+def plotly_separators() -> str:
+    """The page language's decimal then thousands separator, as Plotly's layout takes them."""
+    return f"{get_format('DECIMAL_SEPARATOR')}{get_format('THOUSAND_SEPARATOR')}"
 
 
 def _trend_at(progress: Progress, day: datetime.date) -> float | None:

@@ -9,6 +9,8 @@ one-to-one onto a magnet expression (`to_expression` / `from_expression`).
 import json
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 Node = dict[str, Any]
 
 
@@ -90,7 +92,7 @@ def apply(tree: Node, operation: str, path: str, concept: str = "") -> Node:
     if operation == "add-concept":
         code = concept.split(" ", 1)[0].strip()
         if not code:
-            raise BuilderError("choose a concept to add")
+            raise BuilderError(_("Choose a concept to add."))
         _group(node)["items"].append({"type": "concept", "code": code, "neg": False})
     elif operation == "add-group":
         _group(node)["items"].append(empty_tree("any"))
@@ -131,12 +133,15 @@ def _group(node: Node) -> Node:
     return node
 
 
-def with_paths(tree: Node, path: str = "") -> Node:
-    """A copy of the tree where each node also carries its path, for the template."""
+def with_paths(tree: Node, labels: dict[str, str] | None = None, path: str = "") -> Node:
+    """A copy of the tree where each node also carries its path and each concept its label
+    (`labels`: code → label; a code without one keeps the code), for the template."""
     node = {**tree, "path": path}
-    if tree["type"] == "group":
+    if tree["type"] == "concept":
+        node["label"] = (labels or {}).get(tree["code"], tree["code"])
+    else:
         node["items"] = [
-            with_paths(item, f"{path}.{i}" if path else str(i))
+            with_paths(item, labels, f"{path}.{i}" if path else str(i))
             for i, item in enumerate(tree["items"])
         ]
     return node

@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from territoria.core.http import AuthenticatedHttpRequest, Echo, HtmxHttpRequest
@@ -148,6 +150,16 @@ def _csv_batch(
         )
 
 
+# The builder's fields as the page names them (id of the control, label), for its errors.
+MAGNET_FIELDS = {
+    "name": ("id_name", gettext_lazy("Name")),
+    "slug": ("id_slug", capfirst(Magnet._meta.get_field("slug").verbose_name)),
+    "description": ("id_description", gettext_lazy("Description")),
+    "container": ("id_container", gettext_lazy("Records to select")),
+    "expression": ("concept-root", gettext_lazy("Expression")),
+}
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def magnet_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
@@ -196,6 +208,11 @@ def magnet_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "magnet": magnet,
             "values": values,
             "errors": errors,
+            "error_summary": [
+                (MAGNET_FIELDS[field][0], f"{MAGNET_FIELDS[field][1]} — {message}")
+                for field, message in errors.items()
+                if field in MAGNET_FIELDS
+            ],
             "containers": containers.all_containers(),
             **_builder_context(tree, values["container"]),
         },
@@ -234,16 +251,43 @@ def _builder_context(tree: builder.Node, container_code: str) -> dict[str, Any]:
         count = engine.count(container, parse(expression) if expression else None)
     except (ExpressionError, containers.UnknownContainer) as exc:
         problem = str(exc)
+    catalog = index.catalog()
+    titles = {s.code: s.title for s in ConceptScheme.objects.all()}
     return {
-        "tree": builder.with_paths(tree),
+        "tree": builder.with_paths(tree, _concept_labels(catalog, titles)),
         "tree_json": json.dumps(tree),
         "expression_text": json.dumps(expression, ensure_ascii=False) if expression else "",
         "count": count,
         "problem": problem,
-        "concept_options": Concept.objects.select_related("scheme").order_by(
-            "scheme__position", "position"
-        ),
+        "concept_groups": _concept_groups(catalog, titles),
     }
+
+
+def _concept_labels(catalog: index.Catalog, titles: dict[str, str]) -> dict[str, str]:
+    """Code → "label (scheme)", in the page's language: what people read instead of codes."""
+    return {
+        catalog.code(pk): f"{localized_value(row, 'label')} ({titles.get(row['scheme__code'], '')})"
+        for pk, row in catalog.rows.items()
+    }
+
+
+def _concept_groups(
+    catalog: index.Catalog, titles: dict[str, str]
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The concepts to choose from, by scheme, each under its broader concept (indented)."""
+    depths: dict[int, int] = {}
+
+    def depth(pk: int) -> int:
+        if pk not in depths:
+            parent = catalog.rows[pk]["parent_id"]
+            depths[pk] = 0 if parent is None or parent not in catalog.rows else depth(parent) + 1
+        return depths[pk]
+
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for pk, row in catalog.rows.items():
+        label = "\u00a0\u00a0" * depth(pk) + localized_value(row, "label")
+        groups.setdefault(row["scheme__code"], []).append((catalog.code(pk), label))
+    return [(titles.get(code, code), options) for code, options in groups.items()]
 
 
 def _expression_from_query(request: HttpRequest) -> Any:

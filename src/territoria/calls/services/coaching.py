@@ -97,10 +97,25 @@ def file_report(coaching: Coaching, user: Any, report: str, action_plan: str) ->
             raise WorkflowError(_("Only the chosen expert files the report."))
         if locked.delivered_at:
             raise WorkflowError(_("The laureate has already confirmed delivery."))
+        # Amended until delivery is confirmed; the date is the latest version's, and the
+        # audit log keeps every version.
+        before = {"report": locked.report, "action_plan": locked.action_plan}
+        amended = locked.report_filed_at is not None
         locked.report, locked.action_plan = report.strip(), action_plan.strip()
         locked.report_filed_at = timezone.now()
         locked.save(update_fields=["report", "action_plan", "report_filed_at"])
-        record_audit(user, "coaching.report", locked, after={"filed": True})
+        record_audit(
+            user,
+            "coaching.report",
+            locked,
+            before=before if amended else None,
+            after={
+                "filed": True,
+                "amended": amended,
+                "report": locked.report,
+                "action_plan": locked.action_plan,
+            },
+        )
     return locked
 
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from territoria.accounts.models import Affiliation
 from territoria.calls.models import (
@@ -99,14 +100,9 @@ def assign(call: Call, actor: Any, evaluators: list[User] | None = None) -> int:
             missing = needed - len(current)
             if missing > len(candidates):
                 raise WorkflowError(
-                    _(
-                        "%(reference)s needs %(needed)d evaluators free of conflict; only %(free)d are."
+                    too_few_evaluators(
+                        application.reference or "", needed, len(current) + len(candidates)
                     )
-                    % {
-                        "reference": application.reference,
-                        "needed": needed,
-                        "free": len(current) + len(candidates),
-                    }
                 )
             for evaluator in candidates[: max(missing, 0)]:
                 assignment = Assignment.objects.create(application=application, evaluator=evaluator)
@@ -118,6 +114,30 @@ def assign(call: Call, actor: Any, evaluators: list[User] | None = None) -> int:
             if application.status == Status.ELIGIBLE:
                 change_status(application, Status.UNDER_EVALUATION, actor)
     return made
+
+
+def too_few_evaluators(reference: str, needed: int, free: int) -> str:
+    """Why an application cannot get its evaluators, each number with its own plural."""
+    need = ngettext(
+        "%(reference)s needs %(needed)d evaluator free of conflict of interest.",
+        "%(reference)s needs %(needed)d evaluators free of conflict of interest.",
+        needed,
+    ) % {"reference": reference, "needed": needed}
+    if not free:
+        return f"{need} {_('None is available.')}"
+    available = ngettext("Only %(free)d is available.", "Only %(free)d are available.", free) % {
+        "free": free
+    }
+    return f"{need} {available}"
+
+
+def review_stage(assignment: Assignment) -> str:
+    """Where an evaluator's review stands: `declare`, `score`, `submitted` or `withdrawn`."""
+    if assignment.withdrawn:
+        return "withdrawn"
+    if assignment.submitted_at is not None:
+        return "submitted"
+    return "score" if assignment.conflict is False else "declare"
 
 
 def declare(assignment: Assignment, evaluator: Any, conflict: bool) -> Assignment:

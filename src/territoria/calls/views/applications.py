@@ -258,7 +258,12 @@ def edit(request: HttpRequest, item: Application, step: str) -> HttpResponse:
 
 
 def _step(
-    request: HttpRequest, item: Application, step: str, form: Any, status: int = 200
+    request: HttpRequest,
+    item: Application,
+    step: str,
+    form: Any,
+    status: int = 200,
+    document_form: DocumentForm | None = None,
 ) -> HttpResponse:
     context = {
         "nav": "applications",
@@ -272,7 +277,7 @@ def _step(
         "closes": brussels(item.call.closes_at),
     }
     if step == "documents":
-        context["document_form"] = DocumentForm(item)
+        context["document_form"] = document_form or DocumentForm(item)
         context["documents"] = item.documents.select_related("requirement")
         context["required"] = item.call.required_documents.all()
     if step == "submit":
@@ -290,18 +295,18 @@ def upload(request: HttpRequest, item: Application) -> HttpResponse:
         try:
             documents.attach(
                 item,
-                form.cleaned_data["requirement"],
+                form.chosen_requirement(),
                 upload_file,
                 upload_file.name or "document",
                 request.user,
             )
         except ValidationError as refusal:
-            messages.error(request, " ".join(refusal.messages))
+            form.add_error("file", " ".join(refusal.messages))
         else:
             messages.success(request, _("Document added."))
-    else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect("calls:edit", item.pk, "documents")
+            return redirect("calls:edit", item.pk, "documents")
+    # Refused: the step again, with the type as chosen and each error beside its field.
+    return _step(request, item, "documents", None, status=400, document_form=form)
 
 
 @require_POST

@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from territoria.calls.forms import ReportForm
 from territoria.calls.models import Application, Coaching
 from territoria.calls.services import coaching as service
-from territoria.calls.services.applications import WorkflowError
+from territoria.calls.services.applications import WorkflowError, readable_by
 from territoria.core.http import AuthenticatedHttpRequest
 from territoria.core.models import Role
 from territoria.core.permissions import role_required, staff_required
@@ -43,23 +44,44 @@ def coaching(request: HttpRequest, pk: int) -> HttpResponse:
     found = _coaching(request, pk)
     if isinstance(found, HttpResponse):
         return found
-    user_id = int(request.user.pk or 0)
-    is_expert = (
+    return _page(request, found)
+
+
+def _chosen_expert(found: Coaching, user: Any) -> bool:
+    return (
         found.expert is not None
-        and found.expert.organisation.affiliations.filter(user_id=user_id).exists()
+        and found.expert.organisation.affiliations.filter(user_id=user.pk).exists()
+    )
+
+
+def _page(
+    request: HttpRequest, found: Coaching, form: ReportForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The coaching as the user may see it; the chosen expert's form is prefilled with what
+    was filed, or (`form`) with what was typed and refused."""
+    is_expert = _chosen_expert(found, request.user)
+    is_laureate = found.application.organisation.affiliations.filter(
+        user_id=int(request.user.pk or 0)
+    ).exists()
+    # The application page opens to staff and to the laureate's applicants, not the expert.
+    opens_application = request.user.is_staff or (
+        getattr(request.user, "role", None) == Role.APPLICANT
+        and Application.objects.filter(readable_by(request.user), pk=found.application_id).exists()
     )
     return render(
         request,
         "calls/coaching.html",
         {
-            "nav": "applications",
+            "nav": "coachings" if is_expert else "applications",
             "coaching": found,
             "shortlist": found.shortlist.select_related("organisation"),
             "is_expert": is_expert,
-            "is_laureate": found.application.organisation.affiliations.filter(
-                user_id=user_id
-            ).exists(),
+            "is_laureate": is_laureate,
+            "opens_application": opens_application,
+            "form": form
+            or ReportForm(initial={"report": found.report, "action_plan": found.action_plan}),
         },
+        status=status,
     )
 
 
@@ -93,12 +115,25 @@ def choose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chosen expert files the report and the action plan, or amends them until the
+    laureate confirms delivery; a refused form comes back as typed."""
+    found = _coaching(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    form = ReportForm(request.POST)
+    if _chosen_expert(found, request.user) and not found.delivered_at and not form.is_valid():
+        return _page(request, found, form, status=400)
+
     def act(found: Coaching) -> None:
+        amended = found.report_filed_at is not None
         service.file_report(
             found, request.user, request.POST.get("report", "")[:20000],
             request.POST.get("action_plan", "")[:20000],
         )  # fmt: skip
-        messages.success(request, _("Report and action plan filed."))
+        messages.success(
+            request,
+            _("Report and action plan amended.") if amended else _("Report and action plan filed."),
+        )
 
     return _act(request, pk, act)
 

@@ -4,12 +4,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from territoria.calls.models import HALF_POINTS, Application, Assignment, Call
+from territoria.calls.forms import ScoresForm
+from territoria.calls.models import HALF_POINTS, Application, Assignment, Call, Criterion
 from territoria.calls.services.applications import Status, WorkflowError, change_status
 from territoria.calls.services.evaluation import (
     assign,
@@ -20,6 +25,8 @@ from territoria.calls.services.evaluation import (
     record_consensus,
     record_scores,
     review_means,
+    review_stage,
+    weighted,
 )
 from territoria.core.http import AuthenticatedHttpRequest
 from territoria.core.models import Role
@@ -37,15 +44,58 @@ def text(request: HttpRequest, name: str, limit: int) -> str:
 evaluator_only = role_required(Role.EVALUATOR)
 
 
+# Where a review stands (see review_stage), in the order the evaluator works.
+STAGES = {
+    "declare": gettext_lazy("declaration of interests due"),
+    "score": gettext_lazy("to score"),
+    "submitted": gettext_lazy("scores submitted"),
+    "withdrawn": gettext_lazy("withdrawn (conflict of interest)"),
+}
+
+
 @evaluator_only
 def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
-    assignments = (
+    """The evaluator's assignments, filtered by call and by stage (GET), with counts."""
+    assignments = list(
         Assignment.objects.filter(evaluator=request.user)
         .exclude(application__status=Status.WITHDRAWN)
         .select_related("application__call")
         .order_by("submitted_at", "-assigned_at")
     )
-    return render(request, "calls/reviews.html", {"nav": "reviews", "assignments": assignments})
+    return render(
+        request,
+        "calls/reviews.html",
+        {
+            "nav": "reviews",
+            **_filtered(assignments, request.GET.get("call"), request.GET.get("status")),
+        },
+    )
+
+
+def _filtered(assignments: list[Assignment], call: str | None, stage: str | None) -> dict[str, Any]:
+    """The rows a call and a stage keep, and each choice's count under the other filter
+    (an unknown choice counts as none made)."""
+    stages = {a.pk: review_stage(a) for a in assignments}
+    calls = {a.application.call.code: a.application.call for a in assignments}
+    call = call if call in calls else ""
+    stage = stage if stage in STAGES else ""
+    in_call = [a for a in assignments if not call or a.application.call.code == call]
+    in_stage = [a for a in assignments if not stage or stages[a.pk] == stage]
+    newest_first = sorted(calls.values(), key=lambda c: c.opens_at, reverse=True)
+    return {
+        "rows": [(a, STAGES[stages[a.pk]]) for a in in_call if not stage or stages[a.pk] == stage],
+        "call": call,
+        "status": stage,
+        "call_options": [
+            (c.code, c.title, sum(a.application.call_id == c.pk for a in in_stage))
+            for c in newest_first
+        ],
+        "status_options": [
+            (key, label, sum(stages[a.pk] == key for a in in_call)) for key, label in STAGES.items()
+        ],
+        "all_calls": len(in_stage),
+        "all_statuses": len(in_call),
+    }
 
 
 def _mine(request: AuthenticatedHttpRequest, pk: int) -> Assignment:
@@ -59,18 +109,40 @@ def _mine(request: AuthenticatedHttpRequest, pk: int) -> Assignment:
 
 @evaluator_only
 def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = _mine(request, pk)
+    return _review_page(request, _mine(request, pk))
+
+
+def _saved_sheet(assignment: Assignment, criteria: list[Criterion]) -> ScoresForm:
+    initial: dict[str, Any] = {"comment": assignment.comment}
+    for score in assignment.scores.all():
+        initial[f"score-{score.criterion_id}"] = f"{score.value:.1f}"
+        initial[f"comment-{score.criterion_id}"] = score.comment
+    form = ScoresForm(criteria, initial=initial)
+    for field in form.fields.values():
+        field.disabled = assignment.submitted_at is not None
+    return form
+
+
+def _review_page(
+    request: HttpRequest, assignment: Assignment, form: ScoresForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The review: the declaration first, then the application and the score sheet, either
+    as saved or (`form`) as the evaluator typed it, with what is missing marked."""
     context: dict[str, Any] = {"nav": "reviews", "assignment": assignment}
     if assignment.conflict is False and not assignment.withdrawn:
         application = assignment.application
-        given = {s.criterion_id: s for s in assignment.scores.all()}
+        criteria = list(application.call.criteria.all())
+        if form is None or assignment.submitted_at is not None:
+            form = _saved_sheet(assignment, criteria)
         context.update(
             application=application,
             documents=application.documents.all(),
-            grid=[(c, given.get(c.pk)) for c in application.call.criteria.all()],
-            half_points=[f"{v:.1f}" for v in HALF_POINTS],
+            form=form,
+            grid=[(c, form[f"score-{c.pk}"], form[f"comment-{c.pk}"]) for c in criteria],
+            weighted=weighted(form.values(), criteria),
+            decimal_separator=get_format("DECIMAL_SEPARATOR"),
         )
-    return render(request, "calls/review.html", context)
+    return render(request, "calls/review.html", context, status=status)
 
 
 @require_POST
@@ -91,22 +163,21 @@ def declare_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @evaluator_only
 def scores_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Save or submit the sheet; anything refused comes back as typed, nothing recorded."""
     assignment = _mine(request, pk)
-    scores: dict[int, tuple[Decimal, str]] = {}
+    final = request.POST.get("action") == "submit"
+    criteria = list(assignment.application.call.criteria.all())
+    form = ScoresForm(criteria, request.POST, final=final)
+    if not form.is_valid():
+        return _review_page(request, assignment, form, status=400)
     try:
-        for criterion in assignment.application.call.criteria.all():
-            value = request.POST.get(f"score-{criterion.pk}", "").strip()
-            if value:
-                scores[criterion.pk] = (
-                    parse_score(value),
-                    text(request, f"comment-{criterion.pk}", 4000),
-                )
-        final = request.POST.get("action") == "submit"
-        record_scores(
-            assignment, request.user, scores, request.POST.get("comment", "")[:8000], final
-        )
+        record_scores(assignment, request.user, form.scores(), form.cleaned_data["comment"], final)
     except WorkflowError as refusal:
         messages.error(request, str(refusal))
+        current = _mine(request, pk)
+        if current.conflict is False and not current.withdrawn and not current.submitted_at:
+            # Still a sheet to fill (the application left evaluation, say): keep the text.
+            return _review_page(request, current, form, status=409)
     else:
         messages.success(request, _("Scores submitted.") if final else _("Scores saved."))
     return redirect(assignment)
@@ -137,6 +208,39 @@ def manage(request: HttpRequest, code: str) -> HttpResponse:
             ),
         },
     )
+
+
+# "open" and "closed" are also verbs and other things' states elsewhere: a context of their own.
+PHASES = {
+    "upcoming": pgettext_lazy("phase of a call", "upcoming"),
+    "open": pgettext_lazy("phase of a call", "open"),
+    "grace": pgettext_lazy("phase of a call", "closed, late submissions still recorded"),
+    "closed": pgettext_lazy("phase of a call", "closed"),
+}
+
+
+@staff_required
+def manage_calls(request: HttpRequest) -> HttpResponse:
+    """Every call, published or not, with its window, its phase and its applications by status."""
+    counts: dict[int, dict[str, int]] = {}
+    for call_id, status, number in (
+        Application.objects.order_by().values_list("call", "status").annotate(n=Count("pk"))
+    ):
+        counts.setdefault(call_id, {})[status] = number
+    now = timezone.now()
+    rows = [
+        {
+            "call": call,
+            "phase": PHASES[call.phase_at(now)],
+            "statuses": [
+                (label, counts[call.pk][value])
+                for value, label in Status.choices
+                if counts.get(call.pk, {}).get(value)
+            ],
+        }
+        for call in Call.objects.select_related("instrument")
+    ]
+    return render(request, "calls/manage_calls.html", {"nav": "calls", "rows": rows})
 
 
 def _call_application(code: str, pk: int) -> Application:

@@ -1,2 +1,6 @@
-# Django reads each language's formats from its own module; Belgium uses one set for all four.
+# Django reads each language's formats from its own module: Belgian dates in all four,
+# numbers as CLDR writes them in German: a dot between thousands, a decimal comma.
 from territoria.formats.belgium import *  # noqa: F403
+
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "."
