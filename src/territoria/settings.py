@@ -112,10 +112,8 @@ STAFF_MANAGED_APPS = {"taxonomy", "ecosystem", "accounts", "strategy", "calls"}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "home"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: by e-mail or user name, one password check per attempt (see the module).
+AUTHENTICATION_BACKENDS = ["territoria.accounts.backends.SignInBackend"]
 # Accounts (django-allauth): people sign in with their e-mail or user name; a new
 # account confirms its e-mail through an expiring link before it can sign in.
 ACCOUNT_ADAPTER = "territoria.accounts.adapter.AccountAdapter"

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 
+from territoria.accounts.backends import account_for
 from territoria.core.i18n import current_language
 from territoria.core.models import User
 from territoria.core.tasks import queue_email
@@ -25,6 +26,13 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
             **context,
         }
         queue_email(self.render_mail(template_prefix, email, full))
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # Failures count per account, whatever names it (user name or e-mail, any case)
+        # and whatever host the request names (allauth's key holds the Host header).
+        login = str(credentials.get("email") or credentials.get("username") or "")
+        account = account_for(login)
+        return f"account:{account.pk}" if account else f"login:{login.strip().lower()}"
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(getattr(settings, "SIGNUP_OPEN", True))

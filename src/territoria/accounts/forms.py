@@ -5,13 +5,18 @@ from typing import Any
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from territoria.accounts.models import Invitation
 from territoria.core.models import Role, User
 from territoria.ecosystem.models import Organisation
 from territoria.ecosystem.validators import normalise_enterprise_number
+
+# What the e-mail columns hold (allauth's EmailAddress and Django's User).
+EMAIL_LENGTH = 254
 
 SIGNUP_ROLES = [
     (Role.APPLICANT.value, _("A company or a public body: I want to apply to the calls")),
@@ -31,7 +36,23 @@ class SignupForm(AllauthSignupForm):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
-        self.fields["email"].widget.attrs.pop("placeholder", None)
+        limit_email(self.fields["email"])
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+
+    def try_save(self, request: Any) -> Any:
+        if self.account_already_exists:
+            # The same hashing as a new account: the time taken tells nobody the address
+            # has an account (allauth answers the same page and e-mails its owner).
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
+
+
+def limit_email(field: forms.Field) -> None:
+    """An address longer than the column is refused, never cut (into another domain)."""
+    field.max_length = EMAIL_LENGTH  # type: ignore[attr-defined]
+    field.validators.append(MaxLengthValidator(EMAIL_LENGTH))
+    field.widget.attrs["maxlength"] = str(EMAIL_LENGTH)
 
 
 def enterprise_number_field(required: bool = True) -> forms.CharField:
@@ -79,7 +100,7 @@ class AffiliationRequestForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail"))
+    email = forms.EmailField(label=_("E-mail"), max_length=EMAIL_LENGTH)
     role = forms.ChoiceField(
         label=_("Role"), choices=[(r.value, r.label) for r in Invitation.ROLES]
     )

@@ -1,6 +1,7 @@
 """Two-factor authentication required of some roles (settings.TWO_FACTOR_REQUIRED_ROLES)."""
 
 from collections.abc import Callable
+from typing import Any
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
@@ -15,6 +16,15 @@ from django.utils.translation import gettext as _
 OPEN_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/accounts/reauthenticate/", "/i18n/")
 
 
+def needs_second_factor(user: Any) -> bool:
+    """Whether the account's role requires two-factor authentication; superusers and the
+    back office's users count as staff, whatever role they were given."""
+    roles = settings.TWO_FACTOR_REQUIRED_ROLES
+    return getattr(user, "role", None) in roles or (
+        "staff" in roles and (user.is_staff or user.is_superuser)
+    )
+
+
 def two_factor_required(
     get_response: Callable[[HttpRequest], HttpResponse],
 ) -> Callable[[HttpRequest], HttpResponse]:
@@ -22,7 +32,7 @@ def two_factor_required(
         user = request.user
         if (
             user.is_authenticated
-            and getattr(user, "role", None) in settings.TWO_FACTOR_REQUIRED_ROLES
+            and needs_second_factor(user)
             and not request.path.startswith((*OPEN_PREFIXES, settings.STATIC_URL))
             and not is_mfa_enabled(user)
         ):

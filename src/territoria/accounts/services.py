@@ -23,6 +23,10 @@ from territoria.ecosystem.models import Organisation, Source
 RequestStatus = AffiliationRequest.Status
 # The roles that act for organisations and may ask to.
 REQUESTING_ROLES = (Role.APPLICANT, Role.EXPERT)
+# A person waits for at most this many decisions, and asks at most this often a day:
+# nobody claims the whole registry, nor floods representatives with e-mails.
+MAX_PENDING_REQUESTS = 5
+MAX_REQUESTS_A_DAY = 10
 
 
 class AccountError(Exception):
@@ -83,18 +87,16 @@ def pending_organisations(user: Any) -> QuerySet[Organisation]:
 
 
 def representatives(organisation: Organisation) -> QuerySet[User]:
-    return User.objects.filter(affiliations__organisation=organisation, is_active=True)
+    """Who acts for the organisation and decides who else may: its applicants and experts
+    (an evaluator's link to an employer is for conflicts of interest, not a mandate)."""
+    return User.objects.filter(
+        affiliations__organisation=organisation, is_active=True, role__in=REQUESTING_ROLES
+    )
 
 
 def may_decide(actor: User, request: AffiliationRequest) -> bool:
     """Staff decide every request; an organisation's representatives decide later ones."""
-    if not actor.is_active or actor.pk == request.user_id:
-        return False
-    if actor.role == Role.STAFF:
-        return True
-    return request.organisation_id is not None and (
-        Affiliation.objects.filter(user=actor, organisation_id=request.organisation_id).exists()
-    )
+    return decidable_by(actor).filter(pk=request.pk).exists()
 
 
 def decidable_by(actor: User) -> QuerySet[AffiliationRequest]:
@@ -102,8 +104,12 @@ def decidable_by(actor: User) -> QuerySet[AffiliationRequest]:
     pending = AffiliationRequest.objects.filter(status=RequestStatus.PENDING).select_related(
         "user", "organisation"
     )
+    if not actor.is_active:
+        return pending.none()
     if actor.role == Role.STAFF:
-        return pending
+        return pending.exclude(user=actor)
+    if actor.role not in REQUESTING_ROLES:
+        return pending.none()
     return pending.filter(organisation__affiliations__user=actor).exclude(user=actor)
 
 
@@ -125,11 +131,22 @@ def request_affiliation(
     if organisation is not None and user.affiliations.filter(organisation=organisation).exists():
         raise AccountError(_("You already act for %s.") % organisation.display_name)
     with transaction.atomic():
-        existing = AffiliationRequest.objects.filter(
-            user=user, enterprise_number=enterprise_number, status=RequestStatus.PENDING
+        mine = AffiliationRequest.objects.filter(user=user)
+        existing = mine.filter(
+            enterprise_number=enterprise_number, status=RequestStatus.PENDING
         ).first()
         if existing is not None:
             return existing
+        since = timezone.now() - datetime.timedelta(days=1)
+        if (
+            mine.filter(status=RequestStatus.PENDING).count() >= MAX_PENDING_REQUESTS
+            or mine.filter(created_at__gte=since).count() >= MAX_REQUESTS_A_DAY
+        ):
+            raise AccountError(
+                _("You have asked for many organisations: wait for the decisions, or a day.")
+            )
+        # Representatives hear of a person's request once a day at most.
+        told = mine.filter(enterprise_number=enterprise_number, created_at__gte=since).exists()
         request = AffiliationRequest.objects.create(
             user=user,
             enterprise_number=enterprise_number,
@@ -140,7 +157,7 @@ def request_affiliation(
             role=role.strip()[:120],
         )
         record_audit(user, "affiliation_request.create", request, after=snapshot(request))
-        for person in representatives(organisation) if organisation else []:
+        for person in representatives(organisation) if organisation and not told else []:
             mail(person, "request_received", {"request": request, "site_url": site_url})
     return request
 

@@ -5,12 +5,13 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-_DIGITS = re.compile(r"\D")
+# ASCII digits only: int() and \d also take look-alikes (fullwidth, Arabic-Indic…).
+_NOT_DIGITS = re.compile(r"[^0-9]")
 
 
 def normalise_enterprise_number(value: str) -> str:
     """`0123456749`, `BE 0123.456.749` or `123456749` → `0123.456.749`; ValidationError if invalid."""
-    digits = _DIGITS.sub("", value or "")
+    digits = _NOT_DIGITS.sub("", value or "")
     if len(digits) == 9:
         digits = "0" + digits
     if len(digits) != 10:

@@ -24,7 +24,7 @@ PAGE_SIZE = 50
 
 
 def _filtered(request: AuthenticatedHttpRequest) -> tuple[QuerySet[User], dict[str, str]]:
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     role = request.GET.get("role", "")
     state = request.GET.get("state", "")
     people = User.objects.annotate(organisations=Count("affiliations")).order_by(

@@ -80,7 +80,7 @@ def readable_by(user: Any) -> Q:
     drafts they prepare for an organisation while their request to act for it waits."""
     return Q(
         organisation_id__in=Affiliation.objects.filter(user=user).values("organisation_id")
-    ) | Q(created_by=user, organisation__in=pending_organisations(user))
+    ) | Q(created_by=user, status=Status.DRAFT, organisation__in=pending_organisations(user))
 
 
 def brussels(moment: datetime.datetime) -> str:
@@ -94,7 +94,12 @@ def brussels(moment: datetime.datetime) -> str:
 
 
 def start(call: Call, organisation: Organisation, user: Any) -> Application:
-    """The organisation's live application to the call, created as a draft if there is none."""
+    """The organisation's live application to the call, created as a draft if there is none.
+
+    A person whose request to act for the organisation waits may prepare a draft, never
+    reach the organisation's own; a representative who finds a draft started by such a
+    person takes it over (they alone may submit it, and its starter no longer sees it).
+    """
     acting = acts_for(user, organisation.pk)
     if not acting and not pending_organisations(user).filter(pk=organisation.pk).exists():
         raise WorkflowError(_("You do not act for this organisation."))
@@ -102,32 +107,45 @@ def start(call: Call, organisation: Organisation, user: Any) -> Application:
         status=Status.WITHDRAWN
     )
     existing = live.first()
-    if existing is not None:
-        if acting or existing.created_by_id == user.pk:
-            return existing
+    if existing is None:
+        now = timezone.now()
+        # New drafts until the closing time; the grace period is for submissions under way.
+        if not call.is_published or not (call.opens_at <= now < call.closes_at):
+            raise WorkflowError(_("This call does not accept applications now."))
+        try:
+            with transaction.atomic():
+                application = Application.objects.create(
+                    call=call, organisation=organisation, created_by=user
+                )
+                record_audit(
+                    user, "application.create", application, after={"status": Status.DRAFT}
+                )
+            return application
+        except IntegrityError:  # a double click (or someone else) created it a moment ago
+            existing = live.first()
+            if existing is None:
+                raise
+    return _continue(existing, user, acting)
+
+
+def _continue(existing: Application, user: Any, acting: bool) -> Application:
+    if existing.created_by_id == user.pk:
+        return existing
+    if not acting:
         raise WorkflowError(
-            _(
-                "%(organisation)s already has an application to this call, prepared by its "
-                "representatives: you will see it once your request is approved."
-            )
-            % {"organisation": organisation.display_name}
+            _("You can start an application for this organisation once your request is approved.")
         )
-    now = timezone.now()
-    # New drafts until the closing time; the grace period is for submissions under way.
-    if not call.is_published or not (call.opens_at <= now < call.closes_at):
-        raise WorkflowError(_("This call does not accept applications now."))
-    try:
-        with transaction.atomic():
-            application = Application.objects.create(
-                call=call, organisation=organisation, created_by=user
-            )
-            record_audit(user, "application.create", application, after={"status": Status.DRAFT})
-    except IntegrityError:  # a double click created it a moment ago
-        found = live.first()
-        if found is None:
-            raise
-        return found
-    return application
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=existing.pk)
+        starter = locked.created_by_id
+        if locked.is_draft and starter != user.pk and not acts_for(starter, locked.organisation_id):
+            locked.created_by = user
+            locked.save(update_fields=["created_by", "updated_at"])
+            record_audit(
+                user, "application.take_over", locked,
+                before={"created_by": starter}, after={"created_by": user.pk},
+            )  # fmt: skip
+    return locked
 
 
 def eligibility(application: Application, today: datetime.date | None = None) -> list[Check]:

@@ -208,7 +208,12 @@ def application(request: HttpRequest, item: Application) -> HttpResponse:
 
 
 # What an applicant's history shows: their own steps and the status changes.
-APPLICANT_HISTORY = ["application.create", "application.submit", "application.status"]
+APPLICANT_HISTORY = [
+    "application.create",
+    "application.take_over",
+    "application.submit",
+    "application.status",
+]
 
 
 def _history_line(entry: AuditEntry) -> str:
@@ -216,6 +221,11 @@ def _history_line(entry: AuditEntry) -> str:
     label = Status(status).label if status in Status.values else ""
     if entry.action == "application.create":
         return _("draft created")
+    if entry.action == "application.take_over":
+        return _(
+            "draft taken over by a representative: it was started by a person whose request "
+            "to act for the organisation awaits approval"
+        )
     if entry.action == "application.submit":
         return _("submitted, reference %s") % str((entry.after or {}).get("reference", ""))
     return _("status: %s") % label if label else str(entry.action)
