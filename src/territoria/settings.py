@@ -221,6 +221,9 @@ LOGGING = {
 }
 
 SITE_NAME = env_str("TERRITORIA_SITE_NAME", "Territoria")
+# The public address (https://territoria.example.org/): links in e-mails use it rather than
+# the Host header a request came with. Empty: the request's own address (demo, tests).
+SITE_URL = env_str("TERRITORIA_SITE_URL", "")
 # A banner on every page when the database holds the fictitious demo ecosystem.
 DEMO_MODE = env_bool("TERRITORIA_DEMO", False)
 MFA_TOTP_ISSUER = SITE_NAME

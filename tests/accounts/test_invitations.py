@@ -111,3 +111,41 @@ def test_only_a_digest_of_the_secret_is_stored(users):
     invitation, token = services.invite("d@jury.example", "evaluator", users["staff"])
     invitation.refresh_from_db()
     assert token not in invitation.token_hash and len(invitation.token_hash) == 64
+
+
+def test_a_sign_up_that_never_confirmed_the_address_gives_way_to_the_invitation(users):
+    squatter = User.objects.create(username="squatter", email="jean@jury.example")
+    squatter.emailaddress_set.update(verified=False)
+    invitation, _token = services.invite("jean@jury.example", "evaluator", users["staff"])
+    person = services.accept(
+        invitation, first_name="Jean", last_name="Jury", password="x" * 12, language="fr"
+    )
+    assert person.role == "evaluator"
+    assert not User.objects.filter(pk=squatter.pk).exists()
+    assert AuditEntry.objects.filter(action="user.delete_unproven").count() == 1
+
+
+def test_a_confirmed_or_used_account_keeps_its_address(users):
+    with pytest.raises(services.AccountError):
+        services.invite("applicant@test.example", "evaluator", users["staff"])
+    signed_in_once = User.objects.create(username="once", email="once@jury.example")
+    signed_in_once.emailaddress_set.update(verified=False)
+    User.objects.filter(pk=signed_in_once.pk).update(last_login=timezone.now())
+    with pytest.raises(services.AccountError):
+        services.invite("once@jury.example", "evaluator", users["staff"])
+
+
+def test_links_in_emails_use_the_configured_site_address(users, settings, mailoutbox):
+    settings.SITE_URL = "https://territoria.wallonie.example/"
+    staff_client(users).post(
+        "/accounts/people/invitations/",
+        {"email": "jean@jury.example", "role": "evaluator"},
+        HTTP_HOST="localhost:6666",
+    )
+    Client(HTTP_HOST="localhost:6666").post(
+        "/accounts/password/reset/", {"email": "applicant@test.example"}
+    )
+    bodies = [m.body for m in deliver()]
+    assert len(bodies) == 2
+    for body in bodies:
+        assert "https://territoria.wallonie.example/accounts/" in body and "6666" not in body

@@ -1,12 +1,13 @@
 """How django-allauth fits Territoria: e-mails through the task queue, the role chosen at
 sign-up, and sign-up open or closed by configuration."""
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 
 from territoria.accounts.backends import account_for
@@ -15,16 +16,28 @@ from territoria.core.models import User
 from territoria.core.tasks import queue_email
 
 
+@dataclass(frozen=True)
+class Site:
+    name: str
+    domain: str
+
+
+def on_site(url: str) -> str:
+    """A link for an e-mail, on the site's configured address (TERRITORIA_SITE_URL) rather
+    than whatever Host header the request came with."""
+    if not settings.SITE_URL:
+        return url
+    parts = urlsplit(url)
+    return f"{settings.SITE_URL.rstrip('/')}{parts.path}{'?' + parts.query if parts.query else ''}"
+
+
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # Rendered now, in the visitor's language; the worker delivers it.
         request = allauth_context.request
-        full = {
-            "request": request,
-            "email": email,
-            "current_site": get_current_site(request),
-            **context,
-        }
+        # The site as e-mails name it: its name, and its configured address if any.
+        site = Site(settings.SITE_NAME, urlsplit(settings.SITE_URL).netloc or request.get_host())
+        full = {"request": request, "email": email, **context, "current_site": site}
         queue_email(self.render_mail(template_prefix, email, full))
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
@@ -33,6 +46,12 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         login = str(credentials.get("email") or credentials.get("username") or "")
         account = account_for(login)
         return f"account:{account.pk}" if account else f"login:{login.strip().lower()}"
+
+    def get_email_confirmation_url(self, request: HttpRequest, confirmation: Any) -> str:
+        return on_site(super().get_email_confirmation_url(request, confirmation))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return on_site(super().get_reset_password_from_key_url(key))
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(getattr(settings, "SIGNUP_OPEN", True))

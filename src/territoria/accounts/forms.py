@@ -11,6 +11,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from territoria.accounts.models import Invitation
+from territoria.accounts.services import address_taken
 from territoria.core.models import Role, User
 from territoria.ecosystem.models import Organisation
 from territoria.ecosystem.validators import normalise_enterprise_number
@@ -110,7 +111,7 @@ class InvitationForm(forms.Form):
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data["email"]).strip()
-        if User.objects.filter(email__iexact=email).exists():
+        if address_taken(email):
             raise ValidationError(_("An account already uses this e-mail."))
         return email
 

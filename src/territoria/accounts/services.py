@@ -63,6 +63,19 @@ def verified_email(user: User) -> None:
     )
 
 
+def unproven(email: str) -> QuerySet[User]:
+    """Accounts that signed up with this address, never confirmed it and never signed in:
+    they proved nothing and hold nothing, so they do not keep the address from its owner."""
+    return User.objects.filter(email__iexact=email, last_login__isnull=True).exclude(
+        emailaddress__verified=True
+    )
+
+
+def address_taken(email: str) -> bool:
+    """An account holds this address (an unproven one does not)."""
+    return User.objects.filter(email__iexact=email).exclude(pk__in=unproven(email)).exists()
+
+
 def vouch_for_new_account(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
     """An account made by staff, the admin, a script or `createsuperuser` has its e-mail
     vouched for; one that signs up itself confirms it through the link (see the adapter)."""
@@ -271,7 +284,7 @@ def invite(
     of its link. An open invitation to the same address is replaced (its link stops working)."""
     if role not in Invitation.ROLES:
         raise AccountError(_("Invitations are for evaluators and experts."))
-    if User.objects.filter(email__iexact=email).exists():
+    if address_taken(email):
         raise AccountError(_("An account already uses this e-mail."))
     token = secrets.token_urlsafe(32)
     now = timezone.now()
@@ -335,8 +348,12 @@ def accept(
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if not locked.is_open_at(timezone.now()):
             raise AccountError(_("This invitation is no longer valid: ask the agency again."))
-        if User.objects.filter(email__iexact=locked.email).exists():
+        if address_taken(locked.email):
             raise AccountError(_("An account already uses this e-mail: sign in instead."))
+        # The link proves the address: a sign-up that never confirmed it gives way.
+        for stale in unproven(locked.email):
+            record_audit(None, "user.delete_unproven", stale, before=snapshot(stale, ["email"]))
+            stale.delete()
         user = User(
             username=generate_unique_username([first_name, last_name, locked.email]),
             email=locked.email,

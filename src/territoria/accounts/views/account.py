@@ -1,6 +1,7 @@
 """A person's own account: what it is, the organisations it acts for, its requests, and the
 requests its organisations' representatives decide."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +19,8 @@ requesting_roles = role_required(*services.REQUESTING_ROLES)
 
 
 def site_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/")
+    """The site's address for links in e-mails: configured, or the request's."""
+    return settings.SITE_URL or request.build_absolute_uri("/")
 
 
 @login_required
