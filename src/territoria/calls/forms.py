@@ -18,6 +18,7 @@ from territoria.calls.models import (
 )
 from territoria.calls.services.applications import WorkflowError
 from territoria.calls.services.evaluation import parse_score
+from territoria.core.fields import AmountField
 from territoria.core.i18n import LANGUAGE_CODES
 from territoria.ecosystem.models import Organisation
 from territoria.taxonomy.forms import ConceptMultipleChoiceField
@@ -28,6 +29,7 @@ class ProjectForm(forms.ModelForm):
     class Meta:
         model = Application
         fields = ("title", "summary", "needs", "requested_amount")
+        field_classes = {"requested_amount": AmountField}
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 5}),
             "needs": forms.Textarea(attrs={"rows": 5}),
@@ -37,9 +39,6 @@ class ProjectForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("title", "summary", "requested_amount"):
             self.fields[name].required = True
-        # Belgian writing: 1.500,50 or 1500,50 as well as 1500.50.
-        self.fields["requested_amount"].localize = True
-        self.fields["requested_amount"].widget.is_localized = True
         maximum = self.instance.call.max_amount
         self.fields["requested_amount"].help_text = _("At most %s €.") % formats.number_format(
             maximum, 0, force_grouping=True
@@ -119,6 +118,7 @@ class SurveyForm(forms.ModelForm):
             "improved_competitiveness", "improved_quality", "would_recommend", "reached_production",
             "investment_before", "investment_after", "jobs_created",
         )  # fmt: skip
+        field_classes = {"investment_before": AmountField, "investment_after": AmountField}
 
 
 class ExpertForm(forms.Form):
