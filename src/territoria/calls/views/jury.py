@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -28,6 +28,7 @@ from territoria.calls.services.evaluation import (
     review_stage,
     weighted,
 )
+from territoria.core.fields import parse_amount
 from territoria.core.http import AuthenticatedHttpRequest
 from territoria.core.models import Role
 from territoria.core.permissions import role_required, staff_required
@@ -287,15 +288,32 @@ def decide_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             raise WorkflowError(_("Choose selected, reserve or not selected."))
         if request.POST.get("amount", "").strip():
             try:
-                amount = Decimal(request.POST["amount"].replace(",", ".").replace(" ", ""))
-            except ArithmeticError:
+                # 45.000 is forty-five thousand euros, as Belgians write it, never 45 €.
+                amount = parse_amount(request.POST["amount"][:40])
+            except ValueError:
                 raise WorkflowError(_("The amount is not a number.")) from None
-            if not amount.is_finite() or abs(amount) >= Decimal(10) ** 10:
+            if abs(amount) >= Decimal(10) ** 10:
                 raise WorkflowError(_("The amount is not a number."))
-        decide(application, status, request.user, amount, text(request, "feedback", 4000))
+        decided = decide(
+            application, status, request.user, amount, text(request, "feedback", 4000)
+        )
     except WorkflowError as refusal:
         messages.error(request, str(refusal))
+    else:
+        messages.success(request, decision_note(decided))
     return redirect("calls:manage", code)
+
+
+def decision_note(application: Application) -> str:
+    """What was recorded, written out: the status, and the amount in the page's language."""
+    note = _("%(reference)s: %(status)s") % {
+        "reference": application.reference,
+        "status": application.get_status_display(),
+    }
+    if application.granted_amount is not None:
+        amount = formats.number_format(application.granted_amount, 2, force_grouping=True)
+        note += " — " + _("%(amount)s € granted") % {"amount": amount}
+    return note
 
 
 @staff_required
