@@ -223,6 +223,7 @@ def test_accounts_pages_are_accessible_on_a_desk_and_a_phone(
     for url in ACCOUNT_PAGES:
         page.goto(url)
         assert_accessible(page)
+        assert no_sideways_scroll(page), f"{url} scrolls sideways at 390 px"
     page.goto("/accounts/2fa/totp/activate/")
     page.fill("#id_password", PASSWORD)  # asked again before a second factor is set up
     page.click("main button[type=submit]")
