@@ -24,7 +24,15 @@ PUBLIC_PAGES = [
     "/accounts/login/",
     "/nowhere/",
 ]
-STAFF_PAGES = ["/magnets/new/", "/magnets/example/edit/", "/taxonomies/import/"]
+STAFF_PAGES = [
+    "/magnets/new/",
+    "/magnets/example/edit/",
+    "/taxonomies/import/",
+    "/calls/manage/",
+    "/accounts/people/",
+    "/accounts/people/requests/",
+    "/accounts/people/invitations/",
+]
 
 
 @pytest.fixture
@@ -79,11 +87,34 @@ def test_public_pages_have_no_accessibility_violation(page, site, language):
         assert_accessible(page)
 
 
-def test_staff_pages_have_no_accessibility_violation(page, site):
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_staff_pages_have_no_accessibility_violation(page, site, language):
+    page.goto("/")
+    page.select_option("#language-select", language)
+    page.click(".language-switcher button")
     page.goto("/accounts/login/")
     page.fill("#id_login", "analyste")
     page.fill("#id_password", "a long staff passphrase")
     page.click("main button[type=submit]")
     for url in [*STAFF_PAGES, f"/taxonomies/imports/{site['upload'].pk}/"]:
         page.goto(url)
+        assert page.locator("html").get_attribute("lang") == language
+        assert_accessible(page)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_evaluators_list_has_no_accessibility_violation(page, site, language):
+    juror = User(username="juror", role=Role.EVALUATOR, email="juror@jury.example")
+    juror.set_password("a long juror passphrase")
+    juror.save()
+    page.goto("/")
+    page.select_option("#language-select", language)
+    page.click(".language-switcher button")
+    page.goto("/accounts/login/")
+    page.fill("#id_login", "juror")
+    page.fill("#id_password", "a long juror passphrase")
+    page.click("main button[type=submit]")
+    for url in ["/calls/reviews/", "/calls/reviews/?status=declare", "/accounts/"]:
+        page.goto(url)
+        assert page.locator("html").get_attribute("lang") == language
         assert_accessible(page)
