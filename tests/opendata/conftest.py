@@ -11,7 +11,7 @@ from django.db.models import F
 from django.test import Client
 
 from territoria.ecosystem.models import Organisation
-from territoria.opendata import registry, services
+from territoria.opendata import registry, selection
 from territoria.opendata.registry import Dataset, Field, Translated, concept_values
 from territoria.taxonomy import index
 from tests.factories import organisation
@@ -173,7 +173,7 @@ def fixture_dataset() -> Iterator[Dataset]:
 def orgs(db: Any, fixture_dataset: Dataset) -> list[dict[str, Any]]:
     """The fixture organisations, and each one's values as the oracle reads them."""
     index._cache.clear()
-    services._ids_cache.clear()
+    selection._ids_cache.clear()
     cache.clear()
     rows = []
     for name, city, postcode, founded, lat, lon, active, tags, created in ROWS:

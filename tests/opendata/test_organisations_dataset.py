@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from territoria.opendata import services
+from territoria.opendata import selection
 from territoria.taxonomy import index
 from tests.factories import concept, organisation
 
@@ -15,7 +15,7 @@ URL = "/api/explore/v2.1/catalog/datasets/organisations/"
 @pytest.fixture
 def published(db: Any) -> dict[str, Any]:
     index._cache.clear()
-    services._ids_cache.clear()
+    selection._ids_cache.clear()
     company = organisation(
         "Namur Data SRL",
         "technology:cloud",

@@ -12,7 +12,8 @@ from django.test import Client
 
 from territoria.opendata import exports, pgcopy, registry
 from territoria.opendata.api import export_columns
-from territoria.opendata.services import Query, parse_request
+from territoria.opendata.params import parse_request
+from territoria.opendata.services import Query
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
 

@@ -24,7 +24,8 @@ from territoria.ecosystem.services import (
 from territoria.opendata import registry
 from territoria.opendata.api import export_response
 from territoria.opendata.exports import ExportOptions
-from territoria.opendata.services import Query, Request, record_count, run
+from territoria.opendata.params import Request
+from territoria.opendata.services import Query, record_count, run
 from territoria.opendata.views import page_language, search_condition
 from territoria.taxonomy import containers, index
 from territoria.taxonomy.expressions import to_json

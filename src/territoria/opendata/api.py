@@ -19,18 +19,11 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from territoria.opendata import dcat, exports, pgcopy, registry
+from territoria.opendata.facets import FacetSpec, default_facets, parse_facets
+from territoria.opendata.params import QueryError, integer_param, parse_request
 from territoria.opendata.ratelimit import rate_limited
 from territoria.opendata.registry import Dataset
-from territoria.opendata.services import (
-    FacetSpec,
-    Query,
-    QueryError,
-    default_facets,
-    integer_param,
-    parse_facets,
-    parse_request,
-    run,
-)
+from territoria.opendata.services import Query, run
 from territoria.taxonomy import index
 
 API_ROOT = "/api/explore/v2.1"

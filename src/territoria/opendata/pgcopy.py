@@ -21,7 +21,7 @@ from django.db.models.functions import Cast, Collate, Concat, NullIf, RowNumber
 from django.db.models.lookups import Exact
 
 from territoria.opendata import exports
-from territoria.opendata.compiler import Output
+from territoria.opendata.compiler_types import Output
 from territoria.opendata.services import Query
 
 # One-byte delimiters COPY accepts and that need no escaping in its options.

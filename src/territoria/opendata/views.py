@@ -24,16 +24,10 @@ from django.utils.translation import gettext as _
 
 from territoria.core.http import HtmxHttpRequest
 from territoria.opendata import exports, odsql, registry
+from territoria.opendata.facets import default_facets
+from territoria.opendata.params import MAX_WINDOW, QueryError, Refinement, parse_request
 from territoria.opendata.registry import Dataset, Field
-from territoria.opendata.services import (
-    MAX_WINDOW,
-    Query,
-    QueryError,
-    Refinement,
-    default_facets,
-    parse_request,
-    run,
-)
+from territoria.opendata.services import Query, run
 
 PAGE_SIZE = 20
 MAX_PAGES = MAX_WINDOW // PAGE_SIZE

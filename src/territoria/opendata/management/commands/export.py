@@ -13,7 +13,8 @@ from django.http import QueryDict
 from territoria.core.progress import ProgressBar
 from territoria.opendata import exports, registry
 from territoria.opendata.api import export_columns
-from territoria.opendata.services import Query, QueryError, parse_request, run
+from territoria.opendata.params import QueryError, parse_request
+from territoria.opendata.services import Query, run
 
 
 class Command(BaseCommand):

@@ -1,0 +1,283 @@
+"""ODSQL conditions compiled to Django filters (`Q`): the `where` clause's comparisons,
+`IN`, `IS NULL`, `LIKE`, `search()` and `startswith()`, joined by AND, OR and NOT, with
+the rules that make values of different types comparable. `ConditionCompiler` is the
+compiler's second layer, on the values of `ExpressionCompiler`.
+"""
+
+import datetime
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    IContains,
+    IStartsWith,
+    LessThan,
+    LessThanOrEqual,
+    Lookup,
+)
+from django.db.models.lookups import (
+    In as InLookup,
+)
+from django.db.models.lookups import (
+    IsNull as IsNullLookup,
+)
+
+from territoria.opendata import odsql
+from territoria.opendata.compiler_expressions import ExpressionCompiler
+from territoria.opendata.compiler_types import NUMERIC, Typed, text_of
+from territoria.opendata.odsql import ODSQLError
+from territoria.opendata.registry import Field
+
+MAX_IN_ITEMS = 1000
+INVERSE = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", "<=": ">", ">": "<="}
+
+
+class Like(Lookup):
+    """`a LIKE b` with SQL's `%` and `_` wildcards, case-insensitive on every database."""
+
+    lookup_name = "odsql_like"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"UPPER({lhs}) LIKE UPPER({rhs})", [*lhs_params, *rhs_params]
+
+
+class ConditionCompiler(ExpressionCompiler):
+    """Conditions: which records a `where` clause selects."""
+
+    def condition(self, node: Any, negated: bool = False) -> Q:
+        """`node` as a filter; `negated` pushes a NOT down to the comparisons, so that a
+        null (or empty) value satisfies neither a comparison nor its negation."""
+        match node:
+            case odsql.And(items=items) | odsql.Or(items=items):
+                conjunction = isinstance(node, odsql.And) != negated
+                parts = [self.condition(item, negated) for item in items]
+                result = parts[0]
+                for part in parts[1:]:
+                    result = (result & part) if conjunction else (result | part)
+                return result
+            case odsql.Not(item=item):
+                return self.condition(item, not negated)
+            case odsql.Compare(op=op, left=left, right=right):
+                return self.compare(INVERSE[op] if negated else op, left, right)
+            case odsql.In(value=value, items=items, negated=is_negated):
+                return self.in_(value, items, is_negated != negated)
+            case odsql.IsNull(value=value, negated=is_negated):
+                return self.is_null(value, is_negated != negated)
+            case odsql.Like(value=value, pattern=pattern, negated=is_negated):
+                return self.like(value, pattern, is_negated != negated)
+            case odsql.Truthy(value=value):
+                return self.truthy(value, negated)
+        raise ODSQLError(f"expected a condition, not {text_of(node)}")
+
+    def truthy(self, value: Any, negated: bool = False) -> Q:
+        if isinstance(value, odsql.Literal) and isinstance(value.value, str):
+            found = self.search(None, value.value)
+            return ~found if negated else found
+        if isinstance(value, odsql.Literal) and isinstance(value.value, bool):
+            return Q() if value.value != negated else Q(pk__in=[])
+        if isinstance(value, odsql.Call) and value.name in ("search", "startswith"):
+            return self.text_function(value, negated)
+        typed = self.scalar(value, "a condition")
+        if typed.type != "boolean":
+            raise ODSQLError(f"{text_of(value)} is not a condition")
+        return Q(Exact(typed.expr, Value(not negated)))
+
+    def text_function(self, call: odsql.Call, negated: bool = False) -> Q:
+        args = call.args
+        if call.name == "search":
+            if len(args) == 1:
+                found = self.search(None, self.string_arg(args[0], "search()"))
+                return ~found if negated else found
+            if len(args) == 2:
+                text = self.string_arg(args[1], "search()")
+                if isinstance(args[0], odsql.Star):
+                    found = self.search(None, text)
+                    return ~found if negated else found
+                return self.text_match(args[0], text, IContains, "search()", negated)
+            raise ODSQLError("search() takes a text, or a field and a text")
+        if len(args) != 2:
+            raise ODSQLError("startswith() takes a field and a text")
+        prefix = self.string_arg(args[1], "startswith()")
+        return self.text_match(args[0], prefix, IStartsWith, "startswith()", negated)
+
+    def string_arg(self, node: Any, where: str) -> str:
+        if not (isinstance(node, odsql.Literal) and isinstance(node.value, str)):
+            raise ODSQLError(f"{where} needs a text in quotes")
+        if "\x00" in node.value:
+            raise ODSQLError("a string cannot contain a NUL character")
+        return str(node.value)
+
+    def search(self, target: Any, text: str) -> Q:
+        if target is not None:
+            return self.text_match(target, text, IContains, "search()")
+        words = text.split()[:10]
+        search = self.dataset.extra.get("search")
+        if search is not None:
+            return Q(search(text)) if words else Q()
+        if not self.dataset.search_columns:
+            raise ODSQLError(f"dataset {self.dataset.id} has no text to search")
+        result = Q()
+        for word in words:
+            any_column = Q()
+            for column in self.dataset.search_columns:
+                any_column |= Q(IContains(F(column), Value(word)))
+            result &= any_column
+        return result
+
+    def text_match(
+        self,
+        target: Any,
+        text: str,
+        lookup: type[Lookup],
+        where: str,
+        negated: bool = False,
+    ) -> Q:
+        typed = self.value(target)
+        if typed.type != "text" or typed.literal:
+            raise ODSQLError(f"{where} needs a text field first")
+        if typed.field is not None and typed.field.multivalued:
+            return self.any_value(typed.field, lookup(F("value"), Value(text)), negated)
+        found = Q(lookup(typed.expr, Value(text)))
+        return (~found & self.not_null(typed)) if negated else found
+
+    def any_value(self, spec: Field, condition: Any, negated: bool = False) -> Q:
+        assert spec.values is not None
+        rows = spec.values(self.lang).filter(owner=OuterRef("pk")).filter(condition)
+        exists = Q(Exists(rows))
+        return ~exists if negated else exists
+
+    def comparable(self, left: Typed, right: Typed, what: str) -> tuple[Typed, Typed]:
+        """The two sides, converted so they compare; else a clear error."""
+        if right.type == "null" or left.type == "null":
+            raise ODSQLError(f"{what}: compare with null using IS NULL or IS NOT NULL")
+        if left.type == right.type:
+            return left, right
+        if left.type in NUMERIC and right.type in NUMERIC:
+            return left, right
+        temporal = ("date", "datetime")
+        if left.type in temporal and right.literal:
+            return left, self.as_moment(right, left.type, what)
+        if right.type in temporal and left.literal:
+            return self.as_moment(left, right.type, what), right
+        if left.type in temporal and right.type in temporal:
+            return left, right
+        raise ODSQLError(f"{what}: cannot compare {left.type} with {right.type}")
+
+    def as_moment(self, literal: Typed, kind: str, what: str) -> Typed:
+        value = literal.value
+        if isinstance(value, str):
+            try:
+                value = (
+                    datetime.date.fromisoformat(value)
+                    if len(value) <= 10
+                    else datetime.datetime.fromisoformat(value)
+                )
+            except ValueError:
+                raise ODSQLError(
+                    f"{what}: \"{value}\" is not a date (write date'2024-12-31')"
+                ) from None
+        if not isinstance(value, datetime.date):
+            raise ODSQLError(f"{what}: cannot compare a {kind} with {literal.type}")
+        if kind == "datetime":
+            if not isinstance(value, datetime.datetime):
+                value = datetime.datetime.combine(value, datetime.time())
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=self.tz)
+            try:  # the database compares in UTC: near year 1 or 9999 that may not exist
+                value = value.astimezone(datetime.UTC)
+            except (OverflowError, ValueError):
+                raise ODSQLError(f"{what}: date out of range") from None
+            return Typed(Value(value), "datetime", literal=True, value=value)
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        return Typed(Value(value), "date", literal=True, value=value)
+
+    def compare(self, op: str, left_node: Any, right_node: Any) -> Q:
+        what = f"{text_of(left_node)} {op} {text_of(right_node)}"
+        left, right = self.value(left_node), self.value(right_node)
+        for one in (left, right):
+            if one.type == "geo_point_2d":
+                raise ODSQLError(f"{what}: geo_point_2d fields cannot be compared")
+        if right.field is not None and right.field.multivalued and left.literal:
+            left, right = right, left
+            op = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+        left, right = self.comparable(left, right, what)
+        if left.field is not None and left.field.multivalued:
+            if not right.literal:
+                raise ODSQLError(f"{what}: a multivalued field compares with a value only")
+            if op == "!=":
+                return self.any_value(left.field, Exact(F("value"), right.expr), negated=True)
+            return self.any_value(left.field, self.lookup(op, F("value"), right.expr))
+        if op == "!=":
+            # SQL's <>: a null value is neither equal nor different.
+            return Q(self.lookup("=", left.expr, right.expr)).__invert__() & self.not_null(left)
+        return Q(self.lookup(op, left.expr, right.expr))
+
+    def not_null(self, typed: Typed) -> Q:
+        if typed.literal:
+            return Q()
+        return ~self.null(typed)
+
+    def null(self, typed: Typed) -> Q:
+        test = Q(IsNullLookup(typed.expr, True))
+        if typed.type == "text":
+            test |= Q(Exact(typed.expr, Value("")))
+        return test
+
+    @staticmethod
+    def lookup(op: str, lhs: Any, rhs: Any) -> Any:
+        kind = {
+            "=": Exact,
+            "<": LessThan,
+            "<=": LessThanOrEqual,
+            ">": GreaterThan,
+            ">=": GreaterThanOrEqual,
+        }[op]
+        return kind(lhs, rhs)
+
+    def in_(self, value_node: Any, item_nodes: tuple[Any, ...], negated: bool) -> Q:
+        if len(item_nodes) > MAX_IN_ITEMS:
+            raise ODSQLError(f"IN takes at most {MAX_IN_ITEMS} values")
+        what = f"{text_of(value_node)} IN (…)"
+        typed = self.value(value_node)
+        values = []
+        for node in item_nodes:
+            item = self.value(node)
+            if not item.literal:
+                raise ODSQLError(f"{what}: IN takes values, not {text_of(node)}")
+            typed, item = self.comparable(typed, item, what)
+            values.append(item.value)
+        if typed.type == "geo_point_2d":
+            raise ODSQLError(f"{what}: geo_point_2d fields cannot be compared")
+        if typed.field is not None and typed.field.multivalued:
+            return self.any_value(typed.field, InLookup(F("value"), values), negated=negated)
+        condition = Q(InLookup(typed.expr, values))
+        return (~condition & self.not_null(typed)) if negated else condition
+
+    def is_null(self, value_node: Any, negated: bool) -> Q:
+        typed = self.value(value_node)
+        if typed.field is not None and typed.field.multivalued:
+            return self.any_value(typed.field, Q(), negated=not negated)
+        if typed.type == "geo_point_2d":
+            assert typed.field is not None
+            latitude, _longitude = typed.field.column_for(self.lang)
+            test = Q(**{f"{latitude}__isnull": True})
+            return ~test if negated else test
+        test = self.null(typed)
+        return ~test if negated else test
+
+    def like(self, value_node: Any, pattern_node: Any, negated: bool) -> Q:
+        pattern = self.string_arg(pattern_node, "LIKE")
+        typed = self.value(value_node)
+        if typed.type != "text":
+            raise ODSQLError(f"LIKE needs a text, not {typed.type}")
+        if typed.field is not None and typed.field.multivalued:
+            return self.any_value(typed.field, Like(F("value"), Value(pattern)), negated=negated)
+        condition = Q(Like(typed.expr, Value(pattern)))
+        return (~condition & self.not_null(typed)) if negated else condition
