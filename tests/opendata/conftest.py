@@ -12,7 +12,7 @@ from django.test import Client
 
 from territoria.ecosystem.models import Organisation
 from territoria.opendata import registry, selection
-from territoria.opendata.registry import Dataset, Field, Translated, concept_values
+from territoria.opendata.registry import Dataset, Field, Keywords, Translated, concept_values
 from territoria.taxonomy import index
 from tests.factories import organisation
 
@@ -151,7 +151,7 @@ FIXTURE = Dataset(
     ),
     description=T("Jeu d'essai.", "Test dataset.", "Testdataset.", "Testdatensatz."),
     theme="ECON",
-    keywords=("test",),
+    keywords=Keywords(fr=("test",)),
     queryset=lambda: Organisation.objects.all(),
     fields=fixture_fields,
     modified=lambda: datetime.date(2024, 1, 1),

@@ -607,7 +607,7 @@ def test_it_declares_each_dataset_fully(dataset_id, strategy, calls, impact):
     dataset: Dataset = registry.get(dataset_id)
     for text in (dataset.title, dataset.description):
         assert all(getattr(text, lang) for lang in registry.LANGUAGES)
-    assert dataset.keywords and dataset.theme in registry.THEMES
+    assert dataset.keywords.fr and dataset.theme in registry.THEMES
     names = [f.name for f in dataset.fields()]
     assert len(names) == len(set(names))
     for f in dataset.fields():

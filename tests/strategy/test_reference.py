@@ -121,3 +121,26 @@ def test_loading_twice_changes_nothing(loaded):
 )
 def test_partial_dates(text, end, expected):
     assert parse_partial_date(text, end) == expected
+
+
+def test_every_ambition_has_its_title_in_the_four_languages(loaded):
+    for ambition in Ambition.objects.all():
+        assert ambition.title_nl and ambition.title_de and ambition.title_en, ambition.code
+    first = Ambition.objects.get(strategy__code="dw-2016-2024", code="innovation-numerique")
+    assert (first.title_nl, first.title_de, first.title_en) == (
+        "Digitale innovatie",
+        "Digitale Innovation",
+        "Digital innovation",
+    )
+    assert first.summary_en == "Developing our technological excellence"
+    # The memorandum's long descriptions are left in French: they show the marked fallback.
+    memo = Ambition.objects.get(strategy__code="dw-2024-2029", code="innovation-numerique")
+    assert memo.description and not memo.description_en
+
+
+def test_reloading_keeps_the_translations_staff_added(loaded):
+    programme = Programme.objects.get(strategy__code="dw-2016-2024", code="giga-region")
+    Programme.objects.filter(pk=programme.pk).update(name_en="Giga Region")
+    load_strategy_reference()
+    programme.refresh_from_db()
+    assert programme.name_en == "Giga Region"

@@ -15,29 +15,34 @@ from territoria.calls.models import (
     SurveyAnswer,
 )
 from territoria.calls.services.experts import recognise, refuse_recognition
-from territoria.core.admin import AuditedAdmin
+from territoria.core.admin import AuditedAdmin, TranslatedFields
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(AuditedAdmin):
+class InstrumentAdmin(TranslatedFields, AuditedAdmin):
+    translated_fields = ("name", "summary", "description")
     list_display = ("name", "code", "prefix", "position")
     search_fields = ("name", "code")
 
 
-class CriterionInline(admin.TabularInline):
+# Stacked: each line's translations fold under it.
+class CriterionInline(TranslatedFields, admin.StackedInline):
     model = Criterion
-    fields = ("order", "title", "description", "weight", "threshold")
+    translated_fields = ("title", "description")
+    fields = (("order", "title", "weight", "threshold"), "description")
     extra = 0
 
 
-class DocumentRequirementInline(admin.TabularInline):
+class DocumentRequirementInline(TranslatedFields, admin.StackedInline):
     model = DocumentRequirement
-    fields = ("code", "label", "help_text")
+    translated_fields = ("label", "help_text")
+    fields = (("code", "label"), "help_text")
     extra = 0
 
 
 @admin.register(Call)
-class CallAdmin(AuditedAdmin):
+class CallAdmin(TranslatedFields, AuditedAdmin):
+    translated_fields = ("title", "summary", "description")
     list_display = ("title", "instrument", "opens_at", "closes_at", "is_published", "budget")
     list_filter = ("instrument", "is_published")
     search_fields = ("title", "code", "summary")

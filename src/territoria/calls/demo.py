@@ -21,7 +21,8 @@ from territoria.calls.models import (
     ExpertCompany,
     Instrument,
 )
-from territoria.calls.programme import CRITERIA, load_instruments
+from territoria.calls.programme import CRITERIA, CRITERIA_TRANSLATIONS, load_instruments
+from territoria.core.i18n import translation_values
 from territoria.core.models import User
 from territoria.ecosystem.models import Organisation
 from territoria.taxonomy.models import Concept
@@ -30,6 +31,26 @@ DOCUMENTS = [
     ("project-plan", "Description du projet", "Le projet pilote, ses objectifs et son calendrier (PDF ou DOCX)."),
     ("budget", "Budget détaillé", "Le budget du projet et son financement (XLSX)."),
 ]  # fmt: skip
+DOCUMENT_TRANSLATIONS = {
+    "project-plan": {
+        "nl": ("Projectbeschrijving", "Het proefproject, de doelstellingen en de planning (PDF of DOCX)."),
+        "de": ("Projektbeschreibung", "Das Pilotprojekt, seine Ziele und sein Zeitplan (PDF oder DOCX)."),
+        "en": ("Project description", "The pilot project, its objectives and timetable (PDF or DOCX)."),
+    },
+    "budget": {
+        "nl": ("Gedetailleerde begroting", "De begroting van het project en de financiering ervan (XLSX)."),
+        "de": ("Detailliertes Budget", "Das Budget des Projekts und seine Finanzierung (XLSX)."),
+        "en": ("Detailed budget", "The project's budget and its funding (XLSX)."),
+    },
+}  # fmt: skip
+
+
+def _call_translations(year: int) -> dict[str, str]:
+    return translation_values(("title", "summary"), {
+        "nl": (f"Tremplin IA {year} (demo-oproep)", "Fictieve demo-oproep: een gefinancierd AI-proefproject, met een stappenplan naar productie."),
+        "de": (f"Tremplin IA {year} (Demo-Aufruf)", "Fiktiver Demo-Aufruf: ein gefördertes KI-Pilotprojekt mit einem Fahrplan zum Produktivbetrieb."),
+        "en": (f"Tremplin IA {year} (demonstration call)", "Fictitious demonstration call: a funded AI pilot project, with a roadmap to production."),
+    })  # fmt: skip
 
 
 @transaction.atomic
@@ -60,19 +81,23 @@ def load_demo_calls(
             "budget": Decimal("1500000"),
             "max_amount": Decimal("75000"),
             "laureate_exclusion_years": 2,
+            **_call_translations(closes.year),
         },
     )
     # Updated in place: scores and documents already given keep their criterion and requirement.
-    for i, (title, description, weight, threshold) in enumerate(CRITERIA, start=1):
+    grid = zip(CRITERIA, CRITERIA_TRANSLATIONS, strict=True)
+    for i, ((title, description, weight, threshold), texts) in enumerate(grid, start=1):
         Criterion.objects.update_or_create(
             call=call,
             order=i,
             defaults={"title": title, "description": description, "weight": Decimal(weight),
-                      "threshold": Decimal(threshold)},
+                      "threshold": Decimal(threshold),
+                      **translation_values(("title", "description"), texts)},
         )  # fmt: skip
     for code, label, help_text in DOCUMENTS:
+        translations = translation_values(("label", "help_text"), DOCUMENT_TRANSLATIONS[code])
         DocumentRequirement.objects.update_or_create(
-            call=call, code=code, defaults={"label": label, "help_text": help_text}
+            call=call, code=code, defaults={"label": label, "help_text": help_text, **translations}
         )
     call.eligible_types.set(
         Concept.objects.filter(scheme__code="org-type", notation__in=["sme", "startup"])

@@ -19,7 +19,7 @@ from territoria.calls.models import (
 from territoria.calls.services.applications import WorkflowError
 from territoria.calls.services.evaluation import parse_score
 from territoria.core.fields import AmountField
-from territoria.core.i18n import LANGUAGE_CODES
+from territoria.core.i18n import LANGUAGE_CODES, translated
 from territoria.ecosystem.models import Organisation
 from territoria.taxonomy.forms import ConceptMultipleChoiceField
 from territoria.taxonomy.models import Concept
@@ -95,7 +95,7 @@ class DocumentForm(SummaryForm):
         assert isinstance(field, forms.ChoiceField)
         field.choices = [
             ("", _("— choose —")),
-            *((pk, r.label) for pk, r in self.requirements.items()),
+            *((pk, translated(r, "label").text) for pk, r in self.requirements.items()),
             (OTHER_DOCUMENT, _("another document")),
         ]
 
@@ -216,7 +216,7 @@ class ScoresForm(SummaryForm):
     def summary_label(self, name: str) -> str:
         for criterion in self.criteria:
             if name.endswith(f"-{criterion.pk}"):
-                return f"{criterion.title} — {self[name].label}"
+                return f"{translated(criterion, 'title').text} — {self[name].label}"
         return super().summary_label(name)
 
     def clean(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from territoria.core.i18n import translations
 from territoria.ecosystem.models import Organisation
 from territoria.taxonomy.models import concept_set
 
@@ -81,8 +82,11 @@ class Instrument(models.Model):
         _("reference prefix"), max_length=6, help_text=_("Starts each application's reference.")
     )
     name = models.CharField(_("name"), max_length=120)
+    name_nl, name_de, name_en = translations(name)
     summary = models.CharField(_("in one sentence"), max_length=255)
+    summary_nl, summary_de, summary_en = translations(summary)
     description = models.TextField(_("description"), blank=True)
+    description_nl, description_de, description_en = translations(description)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -108,8 +112,11 @@ class Call(models.Model):
     )
     code = models.SlugField(_("code"), max_length=60, unique=True, validators=[validate_call_code])
     title = models.CharField(_("title"), max_length=200)
+    title_nl, title_de, title_en = translations(title)
     summary = models.TextField(_("summary"))
+    summary_nl, summary_de, summary_en = translations(summary)
     description = models.TextField(_("full text"), blank=True)
+    description_nl, description_de, description_en = translations(description)
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
     grace_minutes = models.PositiveSmallIntegerField(
@@ -222,7 +229,9 @@ class Criterion(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"))
     title = models.CharField(_("criterion"), max_length=200)
+    title_nl, title_de, title_en = translations(title)
     description = models.TextField(_("what evaluators look at"), blank=True)
+    description_nl, description_de, description_en = translations(description)
     weight = models.DecimalField(
         _("weight"),
         max_digits=5,
@@ -258,7 +267,9 @@ class DocumentRequirement(models.Model):
     )
     code = models.SlugField(_("code"), max_length=40)
     label = models.CharField(_("document"), max_length=200)
+    label_nl, label_de, label_en = translations(label)
     help_text = models.CharField(_("help"), max_length=255, blank=True)
+    help_text_nl, help_text_de, help_text_en = translations(help_text)
 
     class Meta:
         verbose_name = _("required document")

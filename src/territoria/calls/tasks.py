@@ -8,6 +8,13 @@ from django_tasks import task
 
 from territoria.calls.models import Application
 from territoria.calls.services.applications import brussels
+from territoria.core.i18n import translated
+from territoria.core.models import User
+
+
+def _language_of(user: User) -> str:
+    """The language the person reads the platform's e-mails in (their account's setting)."""
+    return user.language or settings.LANGUAGE_CODE
 
 
 @task()
@@ -19,7 +26,7 @@ def send_acknowledgement(application_id: int) -> str:
     to = application.created_by.email
     if not to or application.submitted_at is None:
         return ""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(_language_of(application.created_by)):
         subject = _("Application %(reference)s received") % {"reference": application.reference}
         body = _(
             "Hello,\n\n"
@@ -27,7 +34,7 @@ def send_acknowledgement(application_id: int) -> str:
             "Its reference is %(reference)s: quote it in any exchange with the agency.\n\n"
             "You can follow its status in your space on the platform.\n"
         ) % {
-            "call": application.call.title,
+            "call": translated(application.call, "title").text,
             "organisation": application.organisation.display_name,
             "when": brussels(application.submitted_at),
             "reference": application.reference,
@@ -43,7 +50,7 @@ def send_decision(application_id: int) -> str:
     to = application.created_by.email
     if not to:
         return ""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(_language_of(application.created_by)):
         subject = _("Application %(reference)s: %(status)s") % {
             "reference": application.reference,
             "status": application.get_status_display(),
@@ -53,7 +60,7 @@ def send_decision(application_id: int) -> str:
             "",
             _("The jury of “%(call)s” has decided on application %(reference)s: %(status)s.")
             % {
-                "call": application.call.title,
+                "call": translated(application.call, "title").text,
                 "reference": application.reference,
                 "status": application.get_status_display(),
             },

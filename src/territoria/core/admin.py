@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from territoria.core.i18n import TRANSLATED_LANGUAGES
 from territoria.core.models import AuditEntry, User
 from territoria.core.services import record_audit, snapshot
 
@@ -93,3 +94,25 @@ class AuditedAdmin(admin.ModelAdmin):
         for obj in queryset:
             record_audit(request.user, f"{obj._meta.model_name}.delete", obj, before=snapshot(obj))
         super().delete_queryset(request, queryset)
+
+
+class TranslatedFields(admin.options.BaseModelAdmin):
+    """Puts the Dutch, German and English of `translated_fields` (see `core.i18n.translations`)
+    in a collapsed "Translations" fieldset right after the French, grouped by language."""
+
+    translated_fields: tuple[str, ...] = ()
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        siblings = [
+            f"{field}_{code}" for code in TRANSLATED_LANGUAGES for field in self.translated_fields
+        ]
+        fieldsets: list[tuple[Any, dict[str, Any]]] = [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in siblings]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        french = [
+            i for i, (_n, o) in enumerate(fieldsets) if self.translated_fields[0] in o["fields"]
+        ]
+        after = french[0] + 1 if french else len(fieldsets)
+        translations = (_("Translations"), {"classes": ["collapse"], "fields": siblings})
+        return [*fieldsets[:after], translations, *fieldsets[after:]]

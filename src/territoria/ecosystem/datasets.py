@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Case, F, Max, Min, QuerySet, TextField, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
+from territoria.ecosystem.legal_forms import legal_form_column
 from territoria.ecosystem.models import Event, Organisation, Publication
 from territoria.ecosystem.services import (
     natural_person_condition,
@@ -21,6 +22,7 @@ from territoria.ecosystem.services import (
 from territoria.opendata.registry import (
     Dataset,
     Field,
+    Keywords,
     Translated,
     localized,
     register,
@@ -71,7 +73,17 @@ def organisation_fields() -> list[Field]:
             "legal_form",
             T("Forme juridique", "Legal form", "Rechtsvorm", "Rechtsform"),
             "text",
-            "legal_form",
+            legal_form_column,
+            description=T(
+                "Telle que la BCE l'inscrit, dans la langue demandée quand elle y a une forme "
+                "officielle (SRL : BV en néerlandais, GmbH en allemand).",
+                "As registered with the KBO/BCE, in the requested language where the form has "
+                "an official name in it (SRL: BV in Dutch, GmbH in German); in French otherwise.",
+                "Zoals de KBO ze registreert, in de gevraagde taal wanneer de vorm er een "
+                "officiële naam in heeft (SRL: BV in het Nederlands, GmbH in het Duits).",
+                "Wie die ZDU sie einträgt, in der gewünschten Sprache, wenn die Form dort einen "
+                "amtlichen Namen hat (SRL: BV auf Niederländisch, GmbH auf Deutsch).",
+            ),
             facet=True,
         ),
         Field(
@@ -163,7 +175,12 @@ register(
             "(Technologien, Labels, Branche, Größe, Gebiet).",
         ),
         theme="ECON",
-        keywords=("entreprises", "numérique", "écosystème", "BCE", "KBO", "Wallonie"),
+        keywords=Keywords(
+            fr=("entreprises", "numérique", "écosystème", "BCE", "KBO", "Wallonie"),
+            en=("companies", "digital", "ecosystem", "KBO", "BCE", "Wallonia"),
+            nl=("bedrijven", "digitaal", "ecosysteem", "KBO", "Wallonië"),
+            de=("Unternehmen", "Digitalisierung", "Ökosystem", "ZDU", "Wallonien"),
+        ),
         queryset=public_organisations,
         fields=organisation_fields,
         modified=lambda: _latest(public_organisations(), "updated_at"),
@@ -226,7 +243,12 @@ register(
             "Konferenzen, Messen, Workshops und Aufrufe im digitalen Ökosystem.",
         ),
         theme="TECH",
-        keywords=("événements", "numérique", "écosystème", "Wallonie"),
+        keywords=Keywords(
+            fr=("événements", "numérique", "écosystème", "Wallonie"),
+            en=("events", "digital", "ecosystem", "Wallonia"),
+            nl=("evenementen", "digitaal", "ecosysteem", "Wallonië"),
+            de=("Veranstaltungen", "Digitalisierung", "Ökosystem", "Wallonien"),
+        ),
         queryset=lambda: Event.objects.all(),
         fields=event_fields,
         modified=lambda: Event.objects.filter(starts_on__lte=datetime.date.today()).aggregate(
@@ -274,7 +296,12 @@ register(
             "Studien, Barometer, Artikel und Pressemitteilungen zum digitalen Ökosystem.",
         ),
         theme="TECH",
-        keywords=("publications", "études", "numérique", "Wallonie"),
+        keywords=Keywords(
+            fr=("publications", "études", "numérique", "Wallonie"),
+            en=("publications", "studies", "digital", "Wallonia"),
+            nl=("publicaties", "studies", "digitaal", "Wallonië"),
+            de=("Veröffentlichungen", "Studien", "Digitalisierung", "Wallonien"),
+        ),
         queryset=lambda: Publication.objects.all(),
         fields=publication_fields,
         modified=lambda: _latest(Publication.objects.all(), "published_on"),

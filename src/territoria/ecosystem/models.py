@@ -7,7 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from territoria.core.i18n import localized
+from territoria.core.i18n import InLanguage, localized
+from territoria.ecosystem.legal_forms import legal_form_label
 from territoria.ecosystem.validators import validate_enterprise_number
 from territoria.taxonomy.models import Tag, TaggedModel, concept_field
 
@@ -91,6 +92,11 @@ class Organisation(TaggedModel):
     @property
     def description(self) -> str:
         return localized(self, "description")
+
+    @property
+    def legal_form_label(self) -> InLanguage:
+        """The legal form as the active language writes it (see `legal_forms`)."""
+        return legal_form_label(self.legal_form)
 
     def build_search_text(self) -> str:
         return normalise_for_search(

@@ -114,7 +114,7 @@ def describe_dataset(dataset: Dataset, lang: str, request: HttpRequest) -> dict[
                 "title": dataset.title.get(lang),
                 "description": dataset.description.get(lang),
                 "theme": [registry.THEMES[dataset.theme][lang]],
-                "keyword": list(dataset.keywords),
+                "keyword": dataset.keywords.get(lang),
                 "license": dataset.licence,
                 "license_url": registry.LICENCE_URLS[dataset.licence],
                 "language": lang,
@@ -286,7 +286,7 @@ def catalog_export(request: HttpRequest, format_name: str) -> HttpResponseBase:
             + ", ".join(sorted(CATALOG_FORMATS))
         )
     base = request.build_absolute_uri("/").rstrip("/")
-    # The catalogue carries every language; keywords are French.
+    # The catalogue carries every language, keywords included.
     graph = dcat.catalogue_graph(base, registry.all_datasets())
     body, media_type = dcat.serialise(graph, CATALOG_FORMATS[key])
     return HttpResponse(body, content_type=f"{media_type}; charset=utf-8")

@@ -119,20 +119,15 @@ _DISTRIBUTION_DESCRIPTIONS = {
 }
 
 
-def catalogue_graph(
-    base_url: str, datasets: list[Dataset] | None = None, lang: str = "fr"
-) -> Graph:
+def catalogue_graph(base_url: str, datasets: list[Dataset] | None = None) -> Graph:
     """The DCAT-AP catalogue of `datasets` (all registered ones by default).
 
-    `base_url` is the site origin. The graph carries every language the registry has;
-    `lang` is only the language tag of the keywords, which the registry keeps in one
-    language. Calls each dataset's `fields()`, `modified()` and `temporal()`, which may
-    query the database.
+    `base_url` is the site origin. The graph carries every language the registry has, titles,
+    descriptions and keywords alike, each literal tagged with its language. Calls each
+    dataset's `fields()`, `modified()` and `temporal()`, which may query the database.
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}")
     datasets = all_datasets() if datasets is None else datasets
-    return _CatalogueBuilder(base_url.rstrip("/"), lang).build(datasets)
+    return _CatalogueBuilder(base_url.rstrip("/")).build(datasets)
 
 
 def serialise(graph: Graph, fmt: str) -> tuple[bytes, str]:
@@ -153,9 +148,8 @@ class _CatalogueBuilder:
     theme…) is described again each time it is referenced: a graph is a set of triples,
     so the repetition costs nothing and no resource is left untyped."""
 
-    def __init__(self, base: str, lang: str) -> None:
+    def __init__(self, base: str) -> None:
         self.base = base
-        self.lang = lang
         self.graph = Graph(bind_namespaces="core")
         for prefix, namespace in _PREFIXES.items():
             self.graph.bind(prefix, namespace)
@@ -286,8 +280,8 @@ class _CatalogueBuilder:
         self.add(node, DCTERMS.identifier, Literal(dataset.id))
         self.add_texts(node, DCTERMS.title, dataset.title)
         self.add_texts(node, DCTERMS.description, dataset.description)
-        for keyword in dataset.keywords:
-            self.add(node, DCAT.keyword, Literal(keyword, lang=self.lang))
+        for code, keyword in dataset.keywords.tagged():
+            self.add(node, DCAT.keyword, Literal(keyword, lang=code))
         self.add(node, DCAT.theme, self.theme(dataset.theme))
         self.add(node, DCTERMS.publisher, self.publisher())
         self.add(node, DCAT.contactPoint, self.contact_point())

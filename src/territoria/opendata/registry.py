@@ -8,7 +8,7 @@ work from this declaration alone.
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
 from django.utils.translation import get_language
 
+from territoria.core.i18n import InLanguage, current_language
 from territoria.core.models import AuditEntry
 from territoria.taxonomy.models import ConceptScheme, Tag
 
@@ -98,6 +99,37 @@ class Translated:
 
 
 @dataclass(frozen=True)
+class Keywords:
+    """A dataset's keywords in each language, declared in its `datasets.py` (not admin data).
+
+    French is required; a language without keywords of its own falls back to French.
+    """
+
+    fr: tuple[str, ...]
+    en: tuple[str, ...] = ()
+    nl: tuple[str, ...] = ()
+    de: tuple[str, ...] = ()
+
+    def shown(self, lang: str | None = None) -> list[InLanguage]:
+        """The keywords for a page or a response in `lang`, each with its actual language."""
+        lang = (lang or current_language())[:2]
+        own = getattr(self, lang, ()) if lang in LANGUAGES else ()
+        return [InLanguage(k, lang) for k in own] or [InLanguage(k, "fr") for k in self.fr]
+
+    def get(self, lang: str | None = None) -> list[str]:
+        return [keyword.text for keyword in self.shown(lang)]
+
+    def tagged(self) -> Iterator[tuple[str, str]]:
+        """(language, keyword) for every keyword declared, as DCAT publishes them."""
+        for lang in LANGUAGES:
+            for keyword in getattr(self, lang):
+                yield lang, keyword
+
+    def __contains__(self, keyword: object) -> bool:
+        return any(keyword == text for _lang, text in self.tagged())
+
+
+@dataclass(frozen=True)
 class Field:
     """One published field.
 
@@ -144,7 +176,7 @@ class Dataset:
     title: Translated
     description: Translated
     theme: str
-    keywords: tuple[str, ...]
+    keywords: Keywords
     # The public rows, and nothing else: personal data and unpublished records never appear.
     queryset: Callable[[], models.QuerySet[Any]]
     # Fields may depend on the data (one field per taxonomy scheme), hence a callable.

@@ -150,7 +150,7 @@ def _summary(dataset: Dataset, lang: str) -> dict[str, Any]:
         "title": dataset.title.get(lang),
         "description": dataset.description.get(lang),
         "theme": theme[lang],
-        "keywords": dataset.keywords,
+        "keywords": dataset.keywords.shown(lang),
         "count": dataset.queryset().order_by().count(),
         "modified": _modified(dataset),
         "licence": dataset.licence,

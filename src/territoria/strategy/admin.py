@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from territoria.core.admin import AuditedAdmin
+from territoria.core.admin import AuditedAdmin, TranslatedFields
 from territoria.ecosystem.admin import URL_FIELDS
 from territoria.strategy.models import (
     Action,
@@ -44,7 +44,8 @@ class PolicyLeverInline(admin.StackedInline):
 
 
 @admin.register(Ambition)
-class AmbitionAdmin(AuditedAdmin):
+class AmbitionAdmin(TranslatedFields, AuditedAdmin):
+    translated_fields = ("title", "summary", "description")
     formfield_overrides = URL_FIELDS
     list_display = ("title", "strategy", "order", "values")
     list_filter = ("strategy",)
@@ -54,7 +55,8 @@ class AmbitionAdmin(AuditedAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(AuditedAdmin):
+class ProgrammeAdmin(TranslatedFields, AuditedAdmin):
+    translated_fields = ("name", "description")
     formfield_overrides = URL_FIELDS
     list_display = ("name", "code", "ambition", "strategy")
     list_filter = ("strategy", "ambition")
@@ -100,8 +102,9 @@ class ActionForm(forms.ModelForm):
 
 
 @admin.register(Action)
-class ActionAdmin(ContainerAdmin):
+class ActionAdmin(TranslatedFields, ContainerAdmin):
     form = ActionForm
+    translated_fields = ("title",)
     list_display = (
         "title",
         "programme",
@@ -145,7 +148,8 @@ class MeasurementInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(AuditedAdmin):
+class IndicatorAdmin(TranslatedFields, AuditedAdmin):
+    translated_fields = ("name",)
     list_display = ("name", "code", "programme", "unit", "aggregation", "is_key", "target_value")
     list_filter = ("programme__strategy", "unit", "is_key", "programme")
     search_fields = ("name", "code", "definition")

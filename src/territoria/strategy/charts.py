@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
+from territoria.core.i18n import translated
 from territoria.strategy.services.progress import Progress
 
 ACCENT = "#1f5fa8"
@@ -25,7 +26,7 @@ def indicator_figure(progress: Progress) -> dict[str, Any]:
         {
             "type": "scatter",
             "mode": "lines+markers",
-            "name": indicator.name,
+            "name": translated(indicator, "name").text,
             "x": days,
             "y": [float(p.value) for p in progress.series],
             "line": {"color": ACCENT, "width": 3},

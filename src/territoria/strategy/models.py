@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from territoria.core.i18n import translations
 from territoria.ecosystem.models import Organisation, Publication
 from territoria.taxonomy.models import Tag, TaggedModel, concept_field
 
@@ -120,8 +121,11 @@ class Ambition(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"))
     title = models.CharField(_("title"), max_length=200)
+    title_nl, title_de, title_en = translations(title)
     summary = models.CharField(_("motto"), max_length=255, blank=True)
+    summary_nl, summary_de, summary_en = translations(summary)
     description = models.TextField(_("description"), blank=True)
+    description_nl, description_de, description_en = translations(description)
     values = models.CharField(
         _("values"),
         max_length=255,
@@ -186,7 +190,9 @@ class Programme(models.Model):
         help_text=_("The same code in two versions marks a programme carried over."),
     )
     name = models.CharField(_("name"), max_length=200)
+    name_nl, name_de, name_en = translations(name)
     description = models.TextField(_("description"), blank=True)
+    description_nl, description_de, description_en = translations(description)
     url = models.URLField(_("web page"), blank=True)
     partners = models.ManyToManyField(
         Organisation, verbose_name=_("partner organisations"), blank=True, related_name="+"
@@ -234,6 +240,7 @@ class Action(TaggedModel):
     )
     code = models.SlugField(_("code"), max_length=80)
     title = models.CharField(_("title"), max_length=255)
+    title_nl, title_de, title_en = translations(title)
     description = models.TextField(_("description"), blank=True)
     action_type = concept_field("action-type", _("type"))
     start_on = models.DateField(_("start"), null=True, blank=True)
@@ -337,6 +344,7 @@ class Indicator(models.Model):
         help_text=_("Leave empty for an indicator of the whole programme."),
     )
     name = models.CharField(_("name"), max_length=255)
+    name_nl, name_de, name_en = translations(name)
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
     unit_label = models.CharField(
         _("unit as shown"), max_length=40, blank=True, help_text=_("e.g. households, schools, €")

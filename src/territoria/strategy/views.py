@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from territoria.core.http import Echo, HtmxHttpRequest
+from territoria.core.i18n import InLanguage
 from territoria.core.permissions import staff_required
 from territoria.strategy.charts import indicator_figure
 from territoria.strategy.forms import CompareForm, MeasurementUploadForm
@@ -294,6 +295,8 @@ def actions_csv(request: HttpRequest, strategy: str) -> StreamingHttpResponse:
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, InLanguage):
+        value = value.text
     if isinstance(value, Decimal):
         return f"{value:f}" if value != value.to_integral_value() else f"{value:.0f}"
     text = str(value)

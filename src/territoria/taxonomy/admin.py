@@ -5,10 +5,11 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from territoria.core.admin import AuditedAdmin
+from territoria.core.admin import AuditedAdmin, TranslatedFields
 from territoria.core.services import record_audit
 from territoria.taxonomy.models import Concept, ConceptScheme, Magnet, Tag
 from territoria.taxonomy.services import rebuild_closure, save_magnet, tags_of
+from territoria.taxonomy.services.magnets import TRANSLATION_FIELDS
 
 
 @admin.register(ConceptScheme)
@@ -72,7 +73,8 @@ class ContainerAdmin(AuditedAdmin):
 
 
 @admin.register(Magnet)
-class MagnetAdmin(admin.ModelAdmin):
+class MagnetAdmin(TranslatedFields, admin.ModelAdmin):
+    translated_fields = ("name", "description")
     list_display = ("name", "slug", "container", "is_public", "updated_at")
     list_filter = ("container", "is_public")
     search_fields = ("name", "slug", "description")
@@ -90,4 +92,5 @@ class MagnetAdmin(admin.ModelAdmin):
             container=obj.container,
             expression=obj.expression,
             is_public=obj.is_public,
+            translations={field: getattr(obj, field) for field in TRANSLATION_FIELDS},
         ).pk

@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from territoria.core.i18n import localized
+from territoria.core.i18n import localized, translations
 
 # The container a magnet selects unless it says otherwise.
 DEFAULT_CONTAINER = "organisation"
@@ -164,8 +164,10 @@ class Magnet(models.Model):
     """A saved, named boolean expression over concepts (see `expressions.py`)."""
 
     name = models.CharField(_("name"), max_length=200)
+    name_nl, name_de, name_en = translations(name)
     slug = models.SlugField(_("permalink"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
+    description_nl, description_de, description_en = translations(description)
     container = models.CharField(_("container"), max_length=40, default=DEFAULT_CONTAINER)
     expression = models.JSONField(_("expression"))
     is_public = models.BooleanField(

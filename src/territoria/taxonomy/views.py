@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from territoria.core.http import AuthenticatedHttpRequest, Echo, HtmxHttpRequest
-from territoria.core.i18n import localized_value
+from territoria.core.i18n import localized_value, translated
 from territoria.core.permissions import staff_required
 from territoria.core.views import error_page
 from territoria.taxonomy import builder, containers, index
@@ -105,7 +105,7 @@ def _outdated_magnet(request: HttpRequest, magnet: Magnet, error: ExpressionErro
     message = _("This magnet can no longer be evaluated (%(error)s). Staff can edit it.") % {
         "error": error
     }
-    return error_page(request, 409, magnet.name, message)
+    return error_page(request, 409, translated(magnet, "name").text, message)
 
 
 @require_GET

@@ -33,6 +33,7 @@ from territoria.calls.models import (
     Score,
 )
 from territoria.calls.services.applications import WorkflowError, change_status
+from territoria.core.i18n import translated
 from territoria.core.models import Role, User
 from territoria.core.services import record_audit
 
@@ -329,7 +330,7 @@ def ranking(call: Call, only: Application | None = None) -> list[Ranked]:
         score = weighted(values, criteria)
         reasons = [
             _("%(criterion)s below %(threshold)s")
-            % {"criterion": c.title, "threshold": c.threshold}
+            % {"criterion": translated(c, "title").text, "threshold": c.threshold}
             for c in criteria
             if c.pk in values and values[c.pk] < c.threshold
         ]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from territoria.calls.models import Application, Call, ExpertCompany, Instrument, SurveyAnswer
+from territoria.core.i18n import translated
 from territoria.taxonomy.models import Tag
 
 Status = Application.Status
@@ -107,7 +108,7 @@ def figures(today: datetime.date | None = None) -> list[Figure]:
         result.append(
             Figure(
                 f"laureates-{instrument.code}",
-                _("%s laureates") % instrument.name,
+                _("%s laureates") % translated(instrument, "name").text,
                 count,
                 "",
                 count,

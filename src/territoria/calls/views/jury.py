@@ -30,6 +30,7 @@ from territoria.calls.services.evaluation import (
 )
 from territoria.core.fields import parse_amount
 from territoria.core.http import AuthenticatedHttpRequest
+from territoria.core.i18n import translated
 from territoria.core.models import Role
 from territoria.core.permissions import role_required, staff_required
 
@@ -88,7 +89,11 @@ def _filtered(assignments: list[Assignment], call: str | None, stage: str | None
         "call": call,
         "status": stage,
         "call_options": [
-            (c.code, c.title, sum(a.application.call_id == c.pk for a in in_stage))
+            (
+                c.code,
+                translated(c, "title").text,
+                sum(a.application.call_id == c.pk for a in in_stage),
+            )
             for c in newest_first
         ],
         "status_options": [

@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.text import slugify
 
+from territoria.core.i18n import translation_values
 from territoria.ecosystem.demo.tables import (
     AI,
     AI_CONCEPTS,
@@ -44,6 +45,7 @@ from territoria.ecosystem.demo.tables import (
     LEGAL_FORMS,
     LOCAL_PATTERNS,
     LOCAL_WEIGHTS,
+    MAGNET_TRANSLATIONS,
     MAGNETS,
     MISSION_CHANCE,
     MISSIONS,
@@ -598,10 +600,11 @@ def _people(builder: _Builder, drafts: list[_Draft], count: int) -> int:
 def _magnets() -> list[str]:
     """The two "smart magnets" the Digital Wallonia strategy gives as examples (seed 003)."""
     for slug, name, description, expression in MAGNETS:
+        translations = translation_values(("name", "description"), MAGNET_TRANSLATIONS[slug])
         Magnet.objects.update_or_create(
             slug=slug,
             defaults={"name": name, "description": description, "expression": expression,
-                      "container": "organisation", "is_public": True},
+                      "container": "organisation", "is_public": True, **translations},
         )  # fmt: skip
     return [slug for slug, *_rest in MAGNETS]
 

@@ -332,6 +332,36 @@ MAGNETS = (
                        {"concept": "label:made-different"}]},
               {"concept": "label:competitiveness-cluster"}]}),
 )  # fmt: skip
+# Their names and descriptions in Dutch, German and English (the French quotes the strategy).
+MAGNET_TRANSLATIONS = {
+    "startups-ia-internationales": {
+        "nl": ("Internationale AI-start-ups",
+               "AI-start-ups die aan een internationale missie deelnamen, door het W.IN.G-fonds "
+               "gefinancierd werden en laureaat van DigitalWallonia4.ai zijn. Een voorbeeld uit de "
+               "Digital Wallonia-strategie."),
+        "de": ("International aktive KI-Start-ups",
+               "KI-Start-ups, die an einer internationalen Mission teilgenommen haben, vom "
+               "W.IN.G-Fonds finanziert wurden und Preisträger von DigitalWallonia4.ai sind. Ein "
+               "Beispiel aus der Strategie Digital Wallonia."),
+        "en": ("AI start-ups going international",
+               "AI start-ups that took part in an international mission, were funded by the W.IN.G "
+               "fund and are DigitalWallonia4.ai laureates. An example given by the Digital "
+               "Wallonia strategy."),
+    },
+    "industrie-du-futur-en-pole": {
+        "nl": ("Industrie van de toekomst in een competitiviteitspool",
+               "Productiebedrijven met het label Factory of the Future of Made Different die lid "
+               "zijn van een competitiviteitspool. Een voorbeeld uit de Digital Wallonia-strategie."),
+        "de": ("Industrie der Zukunft im Wettbewerbscluster",
+               "Produktionsunternehmen mit dem Label Factory of the Future oder Made Different, die "
+               "Mitglied eines Wettbewerbsclusters sind. Ein Beispiel aus der Strategie Digital "
+               "Wallonia."),
+        "en": ("Industry of the future in a competitiveness cluster",
+               "Manufacturing companies with the Factory of the Future or Made Different label "
+               "that belong to a competitiveness cluster. An example given by the Digital Wallonia "
+               "strategy."),
+    },
+}  # fmt: skip
 
 
 COMPANY_PATTERNS = {

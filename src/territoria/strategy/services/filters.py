@@ -19,6 +19,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from territoria.core.i18n import translated
 from territoria.strategy.models import Action, Ambition, Programme, Strategy
 from territoria.strategy.services.imports import parse_date, shown
 from territoria.taxonomy import containers
@@ -214,9 +215,9 @@ def rows(actions: list[Action]) -> list[dict[str, Any]]:
     return [
         {
             "url": url.format(action.pk),
-            "title": action.title,
-            "programme": action.programme.name,
-            "ambition": action.programme.ambition.title,
+            "title": translated(action, "title"),
+            "programme": translated(action.programme, "name"),
+            "ambition": translated(action.programme.ambition, "title"),
             "type": action.action_type.label if action.action_type else "",
             "audiences": ", ".join(c.label for c in audiences[action.pk]),
             "start": action.shown_start,

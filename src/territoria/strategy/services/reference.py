@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from territoria.core.i18n import TRANSLATED_LANGUAGES
 from territoria.ecosystem.models import Organisation, Publication, Source
 from territoria.strategy.models import (
     Action,
@@ -59,6 +60,13 @@ def parse_partial_date(text: str, end: bool = False) -> tuple[datetime.date | No
         following = datetime.date(year + month // 12, month % 12 + 1, 1)
         return following - datetime.timedelta(days=1), "month"
     return datetime.date(*parts), "day"
+
+
+def _translations(item: dict[str, Any], *fields: str) -> dict[str, str]:
+    """The translations (`title_nl`…) the file gives for `fields`; those it leaves out keep
+    what staff wrote in the back office."""
+    names = [f"{field}_{code}" for field in fields for code in TRANSLATED_LANGUAGES]
+    return {name: item[name] for name in names if name in item}
 
 
 def _coarsest(*precisions: str) -> str:
@@ -150,6 +158,7 @@ class _Loader:
                     "description": item.get("description", ""),
                     "values": ", ".join(item.get("values", [])),
                     "url": item.get("url", ""),
+                    **_translations(item, "title", "summary", "description"),
                 },
             )
 
@@ -178,6 +187,7 @@ class _Loader:
                     "name": item["name"],
                     "description": item.get("description", ""),
                     "url": item.get("url", ""),
+                    **_translations(item, "name", "description"),
                 },
             )
             record.partners.set([self.organisation(n) for n in item.get("partners", [])])
@@ -207,6 +217,8 @@ class _Loader:
             programme=programme, code=item["code"]
         )
         action.title = item["title"]
+        for name, text in _translations(item, "title").items():
+            setattr(action, name, text)
         action.description = item.get("description", "")
         action.action_type = self.concept(f"action-type:{item['type']}")
         action.start_on, action.end_on = start, end
@@ -231,6 +243,7 @@ class _Loader:
                 "programme": programme,
                 "action": action,
                 "name": item["name"],
+                **_translations(item, "name"),
                 "unit": item["unit"],
                 "unit_label": item.get("unit_label", ""),
                 "definition": item.get("definition", ""),

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from territoria.core.i18n import TRANSLATED_LANGUAGES
 from territoria.core.models import User
 from territoria.core.services import record_audit
 from territoria.taxonomy import containers
@@ -21,7 +22,13 @@ def visible_magnets(user: Any) -> QuerySet[Magnet]:
     return magnets if user.is_staff else magnets.filter(is_public=True)
 
 
-AUDITED_FIELDS = ["name", "slug", "description", "container", "expression", "is_public"]
+# The Dutch, German and English of the name and description (see core.i18n.translations).
+TRANSLATION_FIELDS = [
+    f"{f}_{code}" for f in ("name", "description") for code in TRANSLATED_LANGUAGES
+]
+AUDITED_FIELDS = [
+    "name", "slug", "description", "container", "expression", "is_public", *TRANSLATION_FIELDS,
+]  # fmt: skip
 
 
 @transaction.atomic
@@ -35,12 +42,21 @@ def save_magnet(
     container: str,
     expression: Any,
     is_public: bool,
+    translations: dict[str, str] | None = None,
 ) -> Magnet:
-    """Create (magnet=None) or update a magnet; ValidationError names each wrong field, nothing saved."""
+    """Create (magnet=None) or update a magnet; ValidationError names each wrong field, nothing
+    saved. `translations` maps TRANSLATION_FIELDS to their text; left out, they are kept."""
+    translations = translations or {}
+    if unknown := set(translations) - set(TRANSLATION_FIELDS):
+        raise ValueError(f"not a translation of a magnet: {', '.join(sorted(unknown))}")
     errors: dict[str, str] = {}
-    for field, value in (("name", name), ("slug", slug), ("description", description)):
+    texts = [("name", name), ("slug", slug), ("description", description), *translations.items()]
+    for field, value in texts:
+        max_length = getattr(Magnet._meta.get_field(field), "max_length", None)
         if "\x00" in value:
             errors[field] = _("Null characters are not allowed.")
+        elif field in translations and max_length is not None and len(value) > max_length:
+            errors[field] = _("At most %d characters.") % max_length
     max_name = Magnet._meta.get_field("name").max_length
     if not name:
         errors["name"] = _("Give the magnet a name.")
@@ -71,6 +87,8 @@ def save_magnet(
     magnet = magnet or Magnet(created_by=actor if getattr(actor, "pk", None) else None)
     magnet.name, magnet.slug, magnet.description = name, slug, description
     magnet.container, magnet.expression, magnet.is_public = container, expression, is_public
+    for field, text in translations.items():
+        setattr(magnet, field, text)
     magnet.save()
     after = {f: getattr(magnet, f) for f in AUDITED_FIELDS}
     record_audit(
