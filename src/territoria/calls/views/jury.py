@@ -299,9 +299,7 @@ def decide_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                 raise WorkflowError(_("The amount is not a number.")) from None
             if abs(amount) >= Decimal(10) ** 10:
                 raise WorkflowError(_("The amount is not a number."))
-        decided = decide(
-            application, status, request.user, amount, text(request, "feedback", 4000)
-        )
+        decided = decide(application, status, request.user, amount, text(request, "feedback", 4000))
     except WorkflowError as refusal:
         messages.error(request, str(refusal))
     else:
