@@ -126,7 +126,7 @@ def test_serve_runs_gunicorn_and_the_worker_and_stops_cleanly(tmp_path):
         assert wait_for(f"http://127.0.0.1:{port}/ecosystem/", 60) == 200
         # The worker beside the web server imports an uploaded scheme file.
         queue = (
-            "from territoria.core.models import User; from territoria.taxonomy.services import queue_scheme_import; "
+            "from territoria.core.models import User; from territoria.taxonomy.services.imports import queue_scheme_import; "
             "u = User.objects.create(username='s', role='staff'); "
             "print(queue_scheme_import(actor=u, scheme_code='domains', scheme_title='Domaines', file_name='d.csv', "
             "data=b'notation,parent,label_fr\\nhealth,,Sant\\xc3\\xa9\\n').pk)"

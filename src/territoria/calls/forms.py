@@ -261,3 +261,18 @@ class ReportForm(SummaryForm):
     action_plan = forms.CharField(
         label=_("Action plan"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
     )
+
+
+class ConsensusForm(ScoresForm):
+    """The moderator's consensus: a score on every criterion and a comment; refused, the page
+    comes back as typed, each missing score marked."""
+
+    def __init__(self, criteria: list[Criterion], *args: Any, **kwargs: Any) -> None:
+        super().__init__(criteria, *args, final=True, **kwargs)
+        for criterion in criteria:
+            del self.fields[f"comment-{criterion.pk}"]
+        self.fields["comment"].label = _("Consensus comment")
+
+    def values(self) -> dict[int, Decimal]:
+        """Criterion id → the consensus score."""
+        return {c.pk: self.cleaned_data[f"score-{c.pk}"] for c in self.criteria}

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from territoria.calls.models import Application
-from territoria.calls.services.applications import brussels
+from territoria.calls.times import brussels
 from territoria.core.i18n import translated
 from territoria.core.models import User
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from territoria.strategy.models import Action, Programme, Strategy
 from territoria.taxonomy.containers import Container, register
-from territoria.taxonomy.signals import watch
+from territoria.taxonomy.index import watch
 
 
 def public_actions() -> Any:

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.db.models import QuerySet
@@ -9,7 +10,7 @@ from territoria.core.admin import AuditedAdmin, TranslatedFields
 from territoria.core.services import record_audit
 from territoria.taxonomy.models import Concept, ConceptScheme, Magnet, Tag
 from territoria.taxonomy.services import rebuild_closure, save_magnet, tags_of
-from territoria.taxonomy.services.magnets import TRANSLATION_FIELDS
+from territoria.taxonomy.services.magnets import TRANSLATION_FIELDS, selection_problems
 
 
 @admin.register(ConceptScheme)
@@ -72,8 +73,19 @@ class ContainerAdmin(AuditedAdmin):
             )
 
 
+class MagnetForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for field, problem in selection_problems(
+            data.get("container", ""), data.get("expression")
+        ).items():
+            self.add_error(field, problem)
+        return data
+
+
 @admin.register(Magnet)
 class MagnetAdmin(TranslatedFields, admin.ModelAdmin):
+    form = MagnetForm
     translated_fields = ("name", "description")
     list_display = ("name", "slug", "container", "is_public", "updated_at")
     list_filter = ("container", "is_public")
@@ -81,7 +93,7 @@ class MagnetAdmin(TranslatedFields, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
     def save_model(self, request: HttpRequest, obj: Magnet, form: object, change: bool) -> None:
-        # The form has validated every field (Magnet.clean); go through the audited service.
+        # The form has validated every field (MagnetForm); go through the audited service.
         original = Magnet.objects.get(pk=obj.pk) if change else None
         obj.pk = save_magnet(
             original,

@@ -8,8 +8,8 @@ class TaxonomyConfig(AppConfig):
     verbose_name = _("Taxonomies")
 
     def ready(self) -> None:
+        from territoria.taxonomy.index import watch
         from territoria.taxonomy.models import Concept, ConceptScheme, Tag
-        from territoria.taxonomy.signals import watch
 
         for model in (Tag, Concept, ConceptScheme):
             watch(model)

@@ -11,6 +11,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
+from territoria.taxonomy.index import watch
+
 
 class UnknownContainer(LookupError):
     pass
@@ -46,8 +48,6 @@ _registry: dict[str, Container] = {}
 
 
 def register(container: Container) -> None:
-    from territoria.taxonomy.signals import watch
-
     _registry[container.code] = container
     watch(container.model)
 

@@ -7,20 +7,25 @@ when the shared `IndexState` token changes (any tag, concept hierarchy or record
 change bumps it, see `bump`).
 """
 
+from __future__ import annotations
+
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.signals import post_delete, post_save
 from pyroaring import BitMap
 
 from territoria.core.i18n import LANGUAGE_CODES
-from territoria.taxonomy.containers import Container
 from territoria.taxonomy.models import Concept, ConceptClosure, IndexState, Tag
+
+if TYPE_CHECKING:  # containers register themselves with `watch` below: no import cycle
+    from territoria.taxonomy.containers import Container
 
 STATE_KEY = "tags"
 
@@ -52,6 +57,19 @@ class Catalog:
 _lock = threading.Lock()
 _cache: dict[str, ContainerIndex] = {}
 _catalog: list[Catalog] = []
+
+
+def mark_index_stale(sender: type[models.Model], **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    bump()
+
+
+def watch(model: type[models.Model]) -> None:
+    """Any saved or deleted instance of `model` makes the bitmap indexes stale."""
+    uid = f"taxonomy-index-{model._meta.label_lower}"
+    post_save.connect(mark_index_stale, sender=model, dispatch_uid=uid + "-save")
+    post_delete.connect(mark_index_stale, sender=model, dispatch_uid=uid + "-delete")
 
 
 def bump() -> None:

@@ -190,21 +190,6 @@ class Magnet(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("taxonomy:magnet", args=[self.slug])
 
-    def clean(self) -> None:
-        from territoria.taxonomy import containers, expressions
-
-        errors: dict[str, Any] = {}
-        try:
-            containers.get(self.container)
-        except containers.UnknownContainer as exc:
-            errors["container"] = str(exc)
-        try:
-            expressions.resolve(expressions.parse(self.expression))
-        except expressions.ExpressionError as exc:
-            errors["expression"] = str(exc)
-        if errors:
-            raise ValidationError(errors)
-
 
 def concept_field(
     scheme: str, verbose_name: Any

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from territoria.taxonomy.services.imports import run_scheme_import
+from territoria.taxonomy.services.import_worker import run_scheme_import
 
 
 @task()

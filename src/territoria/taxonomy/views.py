@@ -34,12 +34,11 @@ from territoria.taxonomy.services import (
     export_scheme_csv,
     export_scheme_turtle,
     flatten,
-    queue_scheme_import,
     refine,
     save_magnet,
     visible_magnets,
 )
-from territoria.taxonomy.services.imports import MAX_FILE_BYTES
+from territoria.taxonomy.services.imports import MAX_FILE_BYTES, queue_scheme_import
 
 PAGE_SIZE = 25
 

@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from territoria.accounts.models import Affiliation
 from territoria.accounts.services import acts_for, pending_organisations
 from territoria.calls.models import Application, Call
+from territoria.calls.tasks import send_acknowledgement
+from territoria.calls.times import brussels
+from territoria.core.i18n import translated
 from territoria.core.services import record_audit
 from territoria.ecosystem.models import Organisation
 from territoria.taxonomy.services import tags_of
@@ -81,16 +84,6 @@ def readable_by(user: Any) -> Q:
     return Q(
         organisation_id__in=Affiliation.objects.filter(user=user).values("organisation_id")
     ) | Q(created_by=user, status=Status.DRAFT, organisation__in=pending_organisations(user))
-
-
-def brussels(moment: datetime.datetime) -> str:
-    """A moment as the pages show it: Brussels time, with its UTC offset."""
-    local = timezone.localtime(moment, timezone.get_default_timezone())
-    offset = local.strftime("%z")
-    return _("%(when)s (Brussels time, UTC%(offset)s)") % {
-        "when": formats.date_format(local, "DATETIME_FORMAT"),
-        "offset": f"{offset[:3]}:{offset[3:]}",
-    }
 
 
 def start(call: Call, organisation: Organisation, user: Any) -> Application:
@@ -206,9 +199,9 @@ def eligibility(application: Application, today: datetime.date | None = None) ->
         )
         checks.append(
             Check(
-                _("Not a recent laureate of %s") % call.instrument.name,
+                _("Not a recent laureate of %s") % translated(call.instrument, "name").text,
                 earlier is None,
-                _("laureate of %(call)s") % {"call": earlier.call.title}
+                _("laureate of %(call)s") % {"call": translated(earlier.call, "title").text}
                 if earlier
                 else _("no laureate application since %s") % formats.date_format(since),
             )
@@ -232,7 +225,7 @@ def missing(application: Application) -> list[str]:
         )
     given = set(application.documents.values_list("requirement_id", flat=True))
     gaps += [
-        _("the document “%s”") % requirement.label
+        _("the document “%s”") % translated(requirement, "label").text
         for requirement in application.call.required_documents.all()
         if requirement.pk not in given
     ]
@@ -243,8 +236,6 @@ def submit(
     application: Application, actor: Any, now: datetime.datetime | None = None
 ) -> Application:
     """Submit a draft: recorded once, or refused with the reason. Submitting again is harmless."""
-    from territoria.calls.tasks import send_acknowledgement
-
     with transaction.atomic():
         locked = (
             Application.objects.select_for_update()

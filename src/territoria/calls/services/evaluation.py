@@ -33,6 +33,7 @@ from territoria.calls.models import (
     Score,
 )
 from territoria.calls.services.applications import WorkflowError, change_status
+from territoria.calls.tasks import send_decision
 from territoria.core.i18n import translated
 from territoria.core.models import Role, User
 from territoria.core.services import record_audit
@@ -372,8 +373,6 @@ def decide(
     The call's row is locked while the budget is checked, so two decisions made at the
     same moment cannot together exceed it.
     """
-    from territoria.calls.tasks import send_decision
-
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=application.call_id)
         locked = Application.objects.select_for_update().get(pk=application.pk)

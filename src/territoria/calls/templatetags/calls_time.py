@@ -4,7 +4,7 @@ import datetime
 
 from django import template
 
-from territoria.calls.services.applications import brussels as in_brussels
+from territoria.calls.times import brussels as in_brussels
 
 register = template.Library()
 

@@ -28,7 +28,6 @@ from territoria.calls.services.applications import (
     TRANSITIONS,
     Status,
     WorkflowError,
-    brussels,
     change_status,
     eligibility,
     missing,
@@ -40,6 +39,7 @@ from territoria.calls.services.applications import submit as submit_application
 from territoria.calls.services.experts import apply_for_recognition
 from territoria.calls.services.impact import figures as impact_figures
 from territoria.calls.services.impact import requests_per_year
+from territoria.calls.times import brussels
 from territoria.core.http import AuthenticatedHttpRequest
 from territoria.core.models import AuditEntry, Role
 from territoria.core.permissions import role_required

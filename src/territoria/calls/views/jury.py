@@ -10,17 +10,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from territoria.calls.forms import ScoresForm
-from territoria.calls.models import HALF_POINTS, Application, Assignment, Call, Criterion
+from territoria.calls.forms import ConsensusForm, ScoresForm
+from territoria.calls.models import Application, Assignment, Call, Criterion
 from territoria.calls.services.applications import Status, WorkflowError, change_status
 from territoria.calls.services.evaluation import (
     assign,
     decide,
     declare,
-    parse_score,
     ranking,
     record_consensus,
     record_scores,
@@ -278,7 +277,11 @@ def assign_view(request: HttpRequest, code: str) -> HttpResponse:
     except WorkflowError as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, _("%d assignment(s) made.") % made)
+        messages.success(
+            request,
+            ngettext("%(count)d assignment made.", "%(count)d assignments made.", made)
+            % {"count": made},
+        )
     return redirect("calls:manage", code)
 
 
@@ -323,16 +326,25 @@ def decision_note(application: Application) -> str:
 def consensus(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     application = _call_application(code, pk)
     criteria = list(application.call.criteria.all())
+    status = 200
     if request.method == "POST":
-        try:
-            values = {c.pk: parse_score(request.POST.get(f"score-{c.pk}", "")) for c in criteria}
-            record_consensus(application, request.user, values, text(request, "comment", 4000))
-        except WorkflowError as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(request, _("Consensus recorded."))
-            return redirect("calls:manage", code)
-    finals = {f.criterion_id: f.value for f in application.final_scores.all()}
+        form = ConsensusForm(criteria, request.POST)
+        if form.is_valid():
+            try:
+                record_consensus(
+                    application, request.user, form.values(), form.cleaned_data["comment"]
+                )
+            except WorkflowError as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, _("Consensus recorded."))
+                return redirect("calls:manage", code)
+        status = 400  # refused: everything comes back as typed
+    else:
+        initial: dict[str, Any] = {"comment": application.consensus_comment}
+        for final in application.final_scores.all():
+            initial[f"score-{final.criterion_id}"] = f"{final.value:.1f}"
+        form = ConsensusForm(criteria, initial=initial)
     means = review_means([application]).get(application.pk, {})
     assignments = application.assignments.select_related("evaluator").prefetch_related("scores")
     return render(
@@ -341,8 +353,9 @@ def consensus(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         {
             "nav": "calls",
             "application": application,
-            "rows": [(c, means.get(c.pk), finals.get(c.pk)) for c in criteria],
+            "form": form,
+            "rows": [(c, means.get(c.pk), form[f"score-{c.pk}"]) for c in criteria],
             "assignments": assignments,
-            "half_points": [f"{v:.1f}" for v in HALF_POINTS],
         },
+        status=status,
     )

@@ -1,6 +1,6 @@
 """Services of the taxonomy app: hierarchy upkeep, tagging, scheme files, refinement, magnets."""
 
-from territoria.taxonomy.services.imports import queue_scheme_import, run_scheme_import
+from territoria.taxonomy.services.import_worker import run_scheme_import
 from territoria.taxonomy.services.magnets import save_magnet, visible_magnets
 from territoria.taxonomy.services.schemes import (
     SchemeImportError,
@@ -35,7 +35,6 @@ __all__ = [
     "export_scheme_turtle",
     "import_scheme_csv",
     "import_scheme_turtle",
-    "queue_scheme_import",
     "run_scheme_import",
     "rebuild_closure",
     "refine",

@@ -31,6 +31,23 @@ AUDITED_FIELDS = [
 ]  # fmt: skip
 
 
+def selection_problems(container: str, expression: Any) -> dict[str, str]:
+    """What is wrong with a magnet's container and expression, by field (empty: nothing)."""
+    problems: dict[str, str] = {}
+    try:
+        containers.get(container)
+    except containers.UnknownContainer as exc:
+        problems["container"] = str(exc)
+    if expression is None:
+        problems["expression"] = _("Add at least one concept.")
+    else:
+        try:
+            resolve(parse(expression))
+        except ExpressionError as exc:
+            problems["expression"] = str(exc)
+    return problems
+
+
 @transaction.atomic
 def save_magnet(
     magnet: Magnet | None,
@@ -70,17 +87,7 @@ def save_magnet(
         clash = clash.exclude(pk=magnet.pk)
     if slug and clash.exists():
         errors["slug"] = _("Another magnet already uses the permalink “%s”.") % slug
-    try:
-        containers.get(container)
-    except containers.UnknownContainer as exc:
-        errors["container"] = str(exc)
-    if expression is None:
-        errors["expression"] = _("Add at least one concept.")
-    else:
-        try:
-            resolve(parse(expression))
-        except ExpressionError as exc:
-            errors["expression"] = str(exc)
+    errors.update(selection_problems(container, expression))
     if errors:
         raise ValidationError(errors)
     before = None if magnet is None else {f: getattr(magnet, f) for f in AUDITED_FIELDS}

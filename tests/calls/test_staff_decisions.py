@@ -1,5 +1,6 @@
-"""Staff decide with the amount written as they write it: "45.000" is forty-five thousand
-euros, never 45 € (found walking the demo), and the page says what was recorded."""
+"""Staff's decisions, as found walking the demo: the amount is read as staff write it
+("45.000" is forty-five thousand euros, never 45 €), the page says what was recorded, and a
+refused consensus keeps what the moderator chose."""
 
 from decimal import Decimal
 
@@ -50,3 +51,21 @@ def test_an_amount_that_is_no_number_is_refused_and_nothing_decided(ready, clien
     )
     ready.refresh_from_db()
     assert ready.status == "evaluation" and ready.granted_amount is None
+
+
+def test_a_consensus_missing_a_score_keeps_what_was_typed(jury, client_for):  # noqa: F811
+    # Found walking the demo: the page came back with nothing of what the moderator chose.
+    call, staff = jury["call"], jury["staff"]
+    assign(call, staff, jury["evaluators"])
+    application = jury["applications"][0]
+    need, impact = Criterion.objects.filter(call=call).order_by("order")
+    response = client_for("staff").post(
+        f"/calls/{call.code}/manage/{application.pk}/consensus/",
+        {f"score-{need.pk}": "4.5", f"score-{impact.pk}": "", "comment": "Presque d'accord."},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<option value="4.5" selected>' in page and "Presque d&#x27;accord." in page
+    assert f'href="#score-{impact.pk}"' in page  # the summary leads to the missing score
+    application.refresh_from_db()
+    assert application.consensus_at is None and not application.final_scores.exists()
