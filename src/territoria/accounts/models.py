@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from territoria.core.models import Role
 from territoria.ecosystem.models import Organisation
+from territoria.ecosystem.services import public_organisations
 from territoria.ecosystem.validators import validate_enterprise_number
 
 
@@ -116,6 +117,20 @@ class AffiliationRequest(models.Model):
         if self.organisation is not None:
             return self.organisation.display_name
         return self.organisation_name
+
+    @property
+    def requester_label(self) -> str:
+        """The organisation as the person who asked is told of it: the registry's name once
+        they act for it or if anyone may see it; else the enterprise number they typed (a
+        natural person's name is personal data, and numbers are easy to try)."""
+        if self.organisation is None:
+            return self.organisation_name
+        if (
+            self.status == self.Status.APPROVED
+            or public_organisations().filter(pk=self.organisation.pk).exists()
+        ):
+            return self.organisation.display_name
+        return self.enterprise_number
 
 
 def token_digest(token: str) -> str:

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import models
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     Exists,
@@ -32,7 +31,7 @@ from django.utils import timezone
 
 from territoria.calls.models import Application, Call, Instrument, SurveyAnswer
 from territoria.calls.services.impact import MIN_RESPONDENTS, SUPPORTED
-from territoria.ecosystem.services import natural_person_condition
+from territoria.ecosystem.services import natural_person
 from territoria.opendata.registry import (
     Dataset,
     Field,
@@ -212,15 +211,6 @@ CALLS = register(
 # --- laureates ---------------------------------------------------------------------------
 
 
-def natural_person() -> Any:
-    """Whether an application's organisation is a natural person (a self-employed person)."""
-    return Case(
-        When(natural_person_condition("organisation__"), then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
-
-
 def unless_withheld(column: str) -> Any:
     return Case(When(identity_withheld=True, then=Value(None)), default=F(column))
 
@@ -233,7 +223,7 @@ def laureates() -> models.QuerySet[Application]:
     """
     return (
         Application.objects.filter(call__is_published=True, status__in=SUPPORTED)
-        .annotate(identity_withheld=natural_person())
+        .annotate(identity_withheld=natural_person("organisation__"))
         .annotate(
             public_name=unless_withheld("organisation__name"),
             public_number=unless_withheld("organisation__enterprise_number"),

@@ -599,7 +599,10 @@ class SurveyAnswer(models.Model):
     reached_production = models.BooleanField(_("the AI solution reached production"))
     investment_before = euros(_("yearly AI investment before (€)"))
     investment_after = euros(_("yearly AI investment after (€)"))
-    jobs_created = models.PositiveSmallIntegerField(_("jobs created"), default=0)
+    # SQLite would store any integer (and overflow the impact page's sum): a realistic bound.
+    jobs_created = models.PositiveSmallIntegerField(
+        _("jobs created"), default=0, validators=[MaxValueValidator(10_000)]
+    )
     answered_at = models.DateTimeField(_("answered"), auto_now_add=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

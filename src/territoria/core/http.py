@@ -23,3 +23,13 @@ class Echo:
 
     def write(self, value: str) -> str:
         return value
+
+
+# A cell starting with one of these runs as a formula when a spreadsheet opens the file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """A text for a CSV made for spreadsheets: one that would start a formula gets a leading
+    apostrophe, as spreadsheets write a text that must stay text (OWASP's advice)."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text

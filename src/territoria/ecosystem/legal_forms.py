@@ -10,7 +10,7 @@ Sources, checked form by form:
   the words the ELF line 4L1X uses for the municipality ("autonoom gemeentebedrijf",
   "autonome Gemeinderegie"), and the Dutch and German names of the CPAS (OCMW, ÖSHZ) that
   Belgian administrative glossaries give (Lino's, for one);
-- for a natural person, the words staff already use (`services.NATURAL_PERSON_FORMS`).
+- for a natural person, the words staff already use (`NATURAL_PERSON_FORMS`).
 
 Belgian law names no form in English, so English falls back to French, marked as such.
 A form the table does not know (a foreign one, or a spelling of its own) is shown as stored.
@@ -66,7 +66,21 @@ _FORMS = [
 
 
 def _key(stored: str) -> str:
+    """A stored form as the table looks it up: case folded (ü and Ü alike), spaces collapsed
+    (no-break ones too)."""
     return " ".join(stored.casefold().split())
+
+
+# The legal form of a one-person business, as the KBO and staff write it in each language.
+NATURAL_PERSON_FORMS = frozenset(
+    _key(form)
+    for form in ("personne physique", "natuurlijk persoon", "natürliche Person", "natural person")
+)
+
+
+def is_natural_person_form(stored: str) -> bool:
+    """Whether a stored legal form is a natural person's, however it is written."""
+    return _key(stored or "") in NATURAL_PERSON_FORMS
 
 
 LEGAL_FORMS = {_key(form.fr): form for form in _FORMS}

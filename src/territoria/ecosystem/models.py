@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from territoria.core.i18n import InLanguage, localized
-from territoria.ecosystem.legal_forms import legal_form_label
+from territoria.ecosystem.legal_forms import is_natural_person_form, legal_form_label
 from territoria.ecosystem.validators import validate_enterprise_number
 from territoria.taxonomy.models import Tag, TaggedModel, concept_field
 
@@ -66,6 +66,10 @@ class Organisation(TaggedModel):
     description_en = models.TextField(_("description (English)"), blank=True)
     founded_on = models.DateField(_("founded on"), null=True, blank=True, db_index=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Derived from legal_form on save (see `derive`): a natural person's organisation is
+    # personal data, and SQL cannot compare "natürliche Person" without case the same way
+    # on SQLite and PostgreSQL.
+    natural_person_form = models.BooleanField(editable=False, default=False, db_index=True)
     source = models.CharField(
         _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL
     )
@@ -116,8 +120,13 @@ class Organisation(TaggedModel):
             self.description_en,
         )
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def derive(self) -> None:
+        """The fields computed from the others; save() calls it, bulk creators must."""
         self.search_text = self.build_search_text()
+        self.natural_person_form = is_natural_person_form(self.legal_form)
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.derive()
         super().save(*args, **kwargs)
 
 

@@ -2,9 +2,7 @@
 
 from typing import Any
 
-from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
-from django.db.models.functions import Upper
-from django.db.models.lookups import In
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from territoria.ecosystem.models import Organisation, normalise_for_search
 
@@ -39,15 +37,6 @@ def visible_organisations(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.all() if user.is_staff else public_organisations()
 
 
-# Legal forms of a one-person business, as the KBO and staff write them.
-NATURAL_PERSON_FORMS = (
-    "personne physique",
-    "natuurlijk persoon",
-    "natürliche person",
-    "natural person",
-)
-
-
 def natural_person(prefix: str = "") -> Case:
     """True where the organisation is a natural person, as an annotation."""
     return Case(
@@ -71,5 +60,4 @@ def natural_person_condition(prefix: str = "") -> Q:
         concept__scheme__code="org-type",
         concept__notation="self-employed",
     ).values("object_id")
-    forms = [form.upper() for form in NATURAL_PERSON_FORMS]
-    return Q(**{f"{prefix}pk__in": self_employed}) | Q(In(Upper(F(f"{prefix}legal_form")), forms))
+    return Q(**{f"{prefix}pk__in": self_employed}) | Q(**{f"{prefix}natural_person_form": True})

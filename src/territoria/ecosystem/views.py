@@ -139,7 +139,9 @@ def directory_export(request: HttpRequest, format_name: str) -> HttpResponseBase
     )
     with index.pinned():
         records = run(Query, registry.get("organisations"), wanted)
-        return export_response(records, format_name, ExportOptions(with_bom=True))
+        return export_response(
+            records, format_name, ExportOptions(with_bom=True, spreadsheet_safe=True)
+        )
 
 
 def organisation(request: HttpRequest, pk: int) -> HttpResponse:

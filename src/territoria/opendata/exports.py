@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xlsxwriter
 
+from territoria.core.http import spreadsheet_text
 from territoria.opendata.registry import TYPES
 
 ROWS_PER_CHUNK = 1_000
@@ -66,6 +67,9 @@ class ExportOptions:
     quote_all: bool = False
     compressed: bool = False
     parquet_compression: str = "snappy"
+    # For a file people open in a spreadsheet (the directory's download): a text that would
+    # start a formula gets a leading apostrophe. Not an API parameter.
+    spreadsheet_safe: bool = False
 
     def __post_init__(self) -> None:
         if len(self.delimiter) != 1 or self.delimiter in '"\r\n':
@@ -215,9 +219,19 @@ def _csv_converters(columns: list[Column], options: ExportOptions) -> list[tuple
             convert = _lat_lon
         elif column.type == "double":
             convert = plain_number
+        if options.spreadsheet_safe and (column.type == "text" or column.multivalued):
+            convert = _spreadsheet_safe(convert)
         if convert is not None:
             converters.append((index, convert))
     return converters
+
+
+def _spreadsheet_safe(convert: Converter | None) -> Converter:
+    def safe(value: Any) -> Any:
+        text = convert(value) if convert is not None else value
+        return spreadsheet_text(text) if isinstance(text, str) else text
+
+    return safe
 
 
 def _take(buffer: io.StringIO) -> bytes:

@@ -35,6 +35,7 @@ def usable(query: Query, options: exports.ExportOptions) -> bool:
         connections[query.dataset.queryset().db].vendor == "postgresql"
         and not query.compiled.aggregated
         and not options.quote_all
+        and not options.spreadsheet_safe
         and options.delimiter in DELIMITERS
         and all(o.type != "datetime" and o.pattern is None for o in query.outputs)
     )

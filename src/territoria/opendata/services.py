@@ -8,10 +8,11 @@ the pages publish.
 """
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from django.db.models import Count, F
 
 from territoria.opendata import registry
@@ -366,11 +367,20 @@ def record_count(dataset_id: str, *refinements: str) -> int:
     return total
 
 
+def _guarded() -> AbstractContextManager[Any]:
+    """A savepoint where a refused statement would spoil a transaction (PostgreSQL, or inside
+    an atomic block); none at the top level on SQLite, where an atomic block begins with
+    BEGIN IMMEDIATE, the database's one write lock, which a read must never take."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        return nullcontext()
+    return transaction.atomic()
+
+
 def run(callable_: Any, *args: Any) -> Any:
     """Run a query step; database refusals of a client's query become client errors."""
     try:
-        # A savepoint: on PostgreSQL a refused statement must not spoil the transaction.
-        with transaction.atomic():
+        with _guarded():
             return callable_(*args)
     except ODSQLError as error:
         raise QueryError(str(error), "ODSQLError") from None

@@ -14,9 +14,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from territoria.core.http import Echo, HtmxHttpRequest
+from territoria.core.http import Echo, HtmxHttpRequest, spreadsheet_text
 from territoria.core.i18n import InLanguage
 from territoria.core.permissions import staff_required
+from territoria.ecosystem.services import visible_organisations
 from territoria.strategy.charts import indicator_figure
 from territoria.strategy.forms import CompareForm, MeasurementUploadForm
 from territoria.strategy.models import (
@@ -178,7 +179,9 @@ def programme(request: HttpRequest, strategy: str, code: str) -> HttpResponse:
             request,
             version,
             programme=item,
-            partners=item.partners.order_by("name"),
+            partners=item.partners.filter(pk__in=visible_organisations(request.user)).order_by(
+                "name"
+            ),
             actions=actions,
             charts=_charts(standings),
         ),
@@ -202,7 +205,9 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
             action=item,
             audiences=[c for c in concepts if c.scheme.code == "audience"],
             themes=[c for c in concepts if c.scheme.code not in ("audience", "action-type")],
-            partners=item.partners.order_by("name"),
+            partners=item.partners.filter(pk__in=visible_organisations(request.user)).order_by(
+                "name"
+            ),
             # Only levers of the action's own version (the back office checks it too).
             levers=item.levers.filter(ambition__strategy=item.programme.strategy),
             charts=_charts(standings),
@@ -299,9 +304,7 @@ def _csv_value(value: Any) -> str:
         value = value.text
     if isinstance(value, Decimal):
         return f"{value:f}" if value != value.to_integral_value() else f"{value:.0f}"
-    text = str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return spreadsheet_text(str(value))
 
 
 def steering(request: HttpRequest, strategy: str) -> HttpResponse:

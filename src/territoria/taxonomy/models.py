@@ -22,6 +22,11 @@ notation_validator = RegexValidator(
 )
 
 
+# How deep a scheme's hierarchy may go (NACE has five levels): deeper files are refused,
+# which bounds the closure table and every tree the pages draw.
+MAX_DEPTH = 12
+
+
 class ConceptScheme(models.Model):
     class Kind(models.TextChoices):
         GENERIC = "generic", _("generic")
@@ -90,8 +95,13 @@ class Concept(models.Model):
         return localized(self, "label") or self.notation
 
     def clean(self) -> None:
-        ancestor = self.parent
+        ancestor, steps = self.parent, 1  # steps: this concept's level under its ancestor
         while ancestor is not None:
+            if steps >= MAX_DEPTH:
+                raise ValidationError(
+                    {"parent": _("A scheme is at most %d levels deep.") % MAX_DEPTH}
+                )
+            steps += 1
             if ancestor.scheme_id != self.scheme_id:
                 raise ValidationError(
                     {"parent": _("The broader concept must be in the same scheme.")}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from territoria.core.http import AuthenticatedHttpRequest, Echo, HtmxHttpRequest
+from territoria.core.http import AuthenticatedHttpRequest, Echo, HtmxHttpRequest, spreadsheet_text
 from territoria.core.i18n import localized_value, translated
 from territoria.core.permissions import staff_required
 from territoria.core.views import error_page
@@ -144,8 +144,12 @@ def _csv_batch(
 ) -> Iterator[str]:
     for row in describe_records(container, batch):
         row["concepts"] = " | ".join(row["concepts"])
+        # Opened by spreadsheets (it starts with a BOM for them): no cell runs as a formula.
         yield writer.writerow(
-            [row.get(column, "") if row.get(column) is not None else "" for column in columns]
+            [
+                spreadsheet_text(str(row[column])) if row.get(column) is not None else ""
+                for column in columns
+            ]
         )
 
 

@@ -14,6 +14,8 @@ from territoria.accounts.forms import AffiliationRequestForm, DecisionForm
 from territoria.accounts.models import AffiliationRequest
 from territoria.core.http import AuthenticatedHttpRequest
 from territoria.core.permissions import role_required
+from territoria.ecosystem.models import Organisation
+from territoria.ecosystem.services import public_organisations
 
 requesting_roles = role_required(*services.REQUESTING_ROLES)
 
@@ -21,6 +23,14 @@ requesting_roles = role_required(*services.REQUESTING_ROLES)
 def site_url(request: HttpRequest) -> str:
     """The site's address for links in e-mails: configured, or the request's."""
     return settings.SITE_URL or request.build_absolute_uri("/")
+
+
+def shown(organisation: Organisation | None) -> Organisation | None:
+    """The registry's organisation, named back to the person only if anyone may see it:
+    enterprise numbers are easy to try, and a natural person's name is personal data."""
+    if organisation is None or not public_organisations().filter(pk=organisation.pk).exists():
+        return None
+    return organisation
 
 
 @login_required
@@ -61,14 +71,14 @@ def request_affiliation(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Request sent for %(organisation)s: you will receive an e-mail once decided.")
-                % {"organisation": made.organisation_label},
+                % {"organisation": made.requester_label},
             )
             return redirect("accounts:home")
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "accounts/request.html",
-        {"nav": "account", "form": form, "organisation": form.organisation},
+        {"nav": "account", "form": form, "organisation": shown(form.organisation)},
         status=status,
     )
 

@@ -45,6 +45,7 @@ from territoria.core.models import AuditEntry, Role
 from territoria.core.permissions import role_required
 from territoria.core.services import record_audit, snapshot
 from territoria.ecosystem.models import Organisation
+from territoria.ecosystem.services import visible_organisations
 
 
 def visible_calls(request: HttpRequest) -> QuerySet[Call]:
@@ -419,11 +420,14 @@ def impact(request: HttpRequest) -> HttpResponse:
 
 
 def experts(request: HttpRequest) -> HttpResponse:
-    """The expert companies recognised today."""
+    """The expert companies recognised today (a natural person's only to staff: one rule)."""
     today = timezone.localdate()
     recognised = [
         e
-        for e in ExpertCompany.objects.filter(status=ExpertCompany.Status.RECOGNISED)
+        for e in ExpertCompany.objects.filter(
+            status=ExpertCompany.Status.RECOGNISED,
+            organisation__in=visible_organisations(request.user),
+        )
         .select_related("organisation")
         .prefetch_related("technologies", "regions")
         if e.recognised_on(today)

@@ -222,7 +222,7 @@ class _Builder:
             is_active=kind in PUBLIC or rng.random() >= 0.035,
         )  # fmt: skip
         org.description_fr = self.description(kind, org, divisions, technologies)
-        org.search_text = org.build_search_text()
+        org.derive()
         codes = [f"org-type:{kind}", *(f"nace:{d}" for d in divisions), *technologies, *labels]
         codes += [f"territory:{city}"] + ([f"size:{size}"] if size else [])
         return _Draft(org, kind, slug, concepts.parent[city], size, codes)
@@ -542,7 +542,7 @@ def _published(concepts: _Concepts) -> tuple[list[Organisation], int]:
             org.municipality_id, org.city = concepts.ids[f"territory:{city}"], concepts.city(city)
             org.legal_form = "commune"
             codes += ["org-type:local-authority", f"territory:{city}"]
-        org.search_text = org.build_search_text()
+        org.derive()
         records.append((org, codes))
     tags = _save_tagged(Organisation, concepts, records)
     # The strategy's reference data may hold the same press release already (as a source).

@@ -15,7 +15,7 @@ from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from territoria.taxonomy.models import Concept, ConceptScheme, notation_validator
+from territoria.taxonomy.models import MAX_DEPTH, Concept, ConceptScheme, notation_validator
 from territoria.taxonomy.services.tagging import rebuild_closure
 
 if TYPE_CHECKING:
@@ -264,8 +264,10 @@ def _check(rows: list[ConceptRow]) -> list[str]:
                 % {"where": row.where, "value": row.parent}
             )
     for row in rows:
-        ancestor, steps = row.parent, 0
-        while ancestor and steps <= len(rows):
+        # At most MAX_DEPTH steps up: a hierarchy deeper than that is refused, which bounds
+        # the closure's rows, the pages' trees and this check alike.
+        ancestor, steps = row.parent, 1
+        while ancestor and steps < MAX_DEPTH:
             if ancestor == row.notation:
                 problems.append(
                     _("%(where)s, field parent: %(value)r is its own ancestor")
@@ -273,4 +275,10 @@ def _check(rows: list[ConceptRow]) -> list[str]:
                 )
                 break
             ancestor, steps = parents.get(ancestor, ""), steps + 1
+        else:
+            if ancestor:
+                problems.append(
+                    _("%(where)s, field parent: %(value)r is more than %(max)d levels deep")
+                    % {"where": row.where, "value": row.notation, "max": MAX_DEPTH}
+                )
     return problems
