@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
 from territoria.accounts.models import Affiliation, AffiliationRequest, Invitation
-from territoria.core.admin import AuditedAdmin
+from territoria.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(Affiliation)
@@ -10,19 +9,6 @@ class AffiliationAdmin(AuditedAdmin):
     list_display = ("user", "organisation", "role")
     search_fields = ("user__username", "user__email", "organisation__name")
     autocomplete_fields = ("user", "organisation")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Read here; changes go through the people pages, which audit them."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(AffiliationRequest)

@@ -41,12 +41,8 @@ class UserAdmin(DjangoUserAdmin):
     )
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "actor", "action", "object_type", "object_repr")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_repr", "object_id", "actor__username")
-    date_hierarchy = "created_at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read in the back office; changes go through the platform's own pages, which audit them."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -56,6 +52,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor", "action", "object_type", "object_repr")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_repr", "object_id", "actor__username")
+    date_hierarchy = "created_at"
 
 
 class AuditedAdmin(admin.ModelAdmin):
