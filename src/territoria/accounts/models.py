@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from territoria.core.models import Role
 from territoria.ecosystem.models import Organisation
-from territoria.ecosystem.services import public_organisations
+from territoria.ecosystem.services import is_public
 from territoria.ecosystem.validators import validate_enterprise_number
 
 
@@ -125,10 +125,7 @@ class AffiliationRequest(models.Model):
         natural person's name is personal data, and numbers are easy to try)."""
         if self.organisation is None:
             return self.organisation_name
-        if (
-            self.status == self.Status.APPROVED
-            or public_organisations().filter(pk=self.organisation.pk).exists()
-        ):
+        if self.status == self.Status.APPROVED or is_public(self.organisation):
             return self.organisation.display_name
         return self.enterprise_number
 

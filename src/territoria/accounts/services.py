@@ -141,7 +141,7 @@ def request_affiliation(
     if user.role not in REQUESTING_ROLES:
         raise AccountError(_("Only applicants and experts act for organisations."))
     organisation = Organisation.objects.filter(enterprise_number=enterprise_number).first()
-    if organisation is not None and user.affiliations.filter(organisation=organisation).exists():
+    if organisation is not None and acts_for(user, organisation.pk):
         raise AccountError(_("You already act for %s.") % organisation.display_name)
     with transaction.atomic():
         mine = AffiliationRequest.objects.filter(user=user)

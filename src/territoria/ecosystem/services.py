@@ -32,6 +32,11 @@ def public_organisations() -> QuerySet[Organisation]:
     return Organisation.objects.exclude(natural_person_condition())
 
 
+def is_public(organisation: Organisation) -> bool:
+    """Whether anyone may see this organisation (`public_organisations`' rule, for one)."""
+    return public_organisations().filter(pk=organisation.pk).exists()
+
+
 def visible_organisations(user: Any) -> QuerySet[Organisation]:
     """The organisations whose page `user` may open."""
     return Organisation.objects.all() if user.is_staff else public_organisations()

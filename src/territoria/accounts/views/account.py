@@ -15,7 +15,7 @@ from territoria.accounts.models import AffiliationRequest
 from territoria.core.http import AuthenticatedHttpRequest
 from territoria.core.permissions import role_required
 from territoria.ecosystem.models import Organisation
-from territoria.ecosystem.services import public_organisations
+from territoria.ecosystem.services import is_public
 
 requesting_roles = role_required(*services.REQUESTING_ROLES)
 
@@ -28,7 +28,7 @@ def site_url(request: HttpRequest) -> str:
 def shown(organisation: Organisation | None) -> Organisation | None:
     """The registry's organisation, named back to the person only if anyone may see it:
     enterprise numbers are easy to try, and a natural person's name is personal data."""
-    if organisation is None or not public_organisations().filter(pk=organisation.pk).exists():
+    if organisation is None or not is_public(organisation):
         return None
     return organisation
 
