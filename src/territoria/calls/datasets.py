@@ -2,7 +2,8 @@
 
 Nothing personal leaves: no applicant, evaluator, score, comment, document, draft or
 unselected application. A laureate that is a natural person (a self-employed
-organisation) is listed without its name, number or locality. Survey answers are
+organisation) with no consent to publication recorded is listed without its name, number
+or locality. Survey answers are
 published only as totals per call, for calls with at least `MIN_RESPONDENTS` answers.
 """
 
@@ -31,7 +32,7 @@ from django.utils import timezone
 
 from territoria.calls.models import Application, Call, Instrument, SurveyAnswer
 from territoria.calls.services.impact import MIN_RESPONDENTS, SUPPORTED
-from territoria.ecosystem.services import natural_person
+from territoria.ecosystem.services import withheld_person
 from territoria.opendata.registry import (
     Dataset,
     Field,
@@ -218,12 +219,13 @@ def unless_withheld(column: str) -> Any:
 def laureates() -> models.QuerySet[Application]:
     """Selected applications (then in progress or completed) of published calls.
 
-    The name, number and locality of a natural person are withheld here, in the queryset,
+    The name, number and locality of a natural person without recorded consent to publication
+    (`ecosystem.services.withheld_person`) are withheld here, in the queryset,
     so that no filter or search can reach them either.
     """
     return (
         Application.objects.filter(call__is_published=True, status__in=SUPPORTED)
-        .annotate(identity_withheld=natural_person("organisation__"))
+        .annotate(identity_withheld=withheld_person("organisation__"))
         .annotate(
             public_name=unless_withheld("organisation__name"),
             public_number=unless_withheld("organisation__enterprise_number"),
@@ -255,10 +257,10 @@ def laureate_fields() -> list[Field]:
             "boolean",
             "identity_withheld",
             description=Translated(
-                "Le lauréat est une personne physique : son nom, son numéro d'entreprise, son code postal et sa localité ne sont pas publiés.",
-                "The laureate is a natural person: their name, enterprise number, postcode and locality are not published.",
-                "De laureaat is een natuurlijke persoon: naam, ondernemingsnummer, postcode en plaats worden niet gepubliceerd.",
-                "Der Preisträger ist eine natürliche Person: Name, Unternehmensnummer, Postleitzahl und Ort werden nicht veröffentlicht.",
+                "Le lauréat est une personne physique sans consentement à la publication : son nom, son numéro d'entreprise, son code postal et sa localité ne sont pas publiés.",
+                "The laureate is a natural person who has not consented to publication: their name, enterprise number, postcode and locality are not published.",
+                "De laureaat is een natuurlijke persoon zonder toestemming voor publicatie: naam, ondernemingsnummer, postcode en plaats worden niet gepubliceerd.",
+                "Der Preisträger ist eine natürliche Person ohne Einwilligung zur Veröffentlichung: Name, Unternehmensnummer, Postleitzahl und Ort werden nicht veröffentlicht.",
             ),
         ),
         Field("size_class", Translated("Taille", "Size", "Grootte", "Größe"), "text", lambda lang: localized("organisation__size_class__label", lang), facet=True),
@@ -294,20 +296,21 @@ LAUREATES = register(
         description=Translated(
             fr="Une ligne par projet retenu d'un appel publié : l'appel, le dispositif, "
             "l'organisation lauréate (nom et numéro d'entreprise de la BCE, commune), le titre "
-            "du projet et le montant octroyé. Une personne physique est publiée sans son nom, "
-            "son numéro ni sa localité.",
+            "du projet et le montant octroyé. Une personne physique qui n'a pas consenti à la "
+            "publication est publiée sans son nom, son numéro ni sa localité.",
             en="One row per project selected in a published call: the call, the instrument, the "
             "laureate organisation (name and enterprise number from the KBO/BCE, municipality), "
-            "the project title and the amount granted. A natural person is published without "
-            "their name, number or locality.",
+            "the project title and the amount granted. A natural person who has not consented to "
+            "publication is published without their name, number or locality.",
             nl="Eén rij per geselecteerd project van een gepubliceerde oproep: de oproep, het "
             "instrument, de laureaat (naam en ondernemingsnummer uit de KBO, gemeente), de titel "
-            "van het project en het toegekende bedrag. Een natuurlijke persoon wordt zonder naam, "
-            "nummer of plaats gepubliceerd.",
+            "van het project en het toegekende bedrag. Een natuurlijke persoon zonder toestemming "
+            "voor publicatie wordt zonder naam, nummer of plaats gepubliceerd.",
             de="Eine Zeile je ausgewähltem Projekt eines veröffentlichten Aufrufs: der Aufruf, "
             "das Instrument, die ausgezeichnete Organisation (Name und Unternehmensnummer aus "
             "der ZDU/KBO, Gemeinde), der Projekttitel und der bewilligte Betrag. Eine natürliche "
-            "Person wird ohne Namen, Nummer und Ort veröffentlicht.",
+            "Person ohne Einwilligung zur Veröffentlichung wird ohne Namen, Nummer und Ort "
+            "veröffentlicht.",
         ),
         theme="ECON",
         keywords=Keywords(

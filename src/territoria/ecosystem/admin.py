@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
@@ -21,8 +22,27 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("person", "organisation")
 
 
+class OrganisationForm(forms.ModelForm):
+    """The organisation, and whether the natural person behind it consents to publication."""
+
+    publication_consent = forms.BooleanField(
+        label=_("consents to publication"),
+        required=False,
+        help_text=_(
+            "A natural person (self-employed) appears on public pages, magnets and Open Data "
+            "only once their consent is recorded here. Their street address is never published."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        consent = self.instance.publication_consent_at is not None
+        self.fields["publication_consent"].initial = consent
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(ContainerAdmin):
+    form = OrganisationForm
     formfield_overrides = URL_FIELDS
     list_display = (
         "name",
@@ -38,7 +58,12 @@ class OrganisationAdmin(ContainerAdmin):
     autocomplete_fields = ("municipality", "size_class")
     list_select_related = ("municipality", "size_class")
     inlines = [TagInline, MembershipInline]
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = (
+        "publication_consent_at",
+        "publication_consent_by",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
         (
             None,
@@ -84,8 +109,23 @@ class OrganisationAdmin(ContainerAdmin):
                 )
             },
         ),
+        (
+            _("Publication"),
+            {
+                "fields": (
+                    "publication_consent",
+                    "publication_consent_at",
+                    "publication_consent_by",
+                )
+            },
+        ),
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
+        # Set before the audited save, so that its entry shows the consent and who recorded it.
+        obj.record_publication_consent(form.cleaned_data["publication_consent"], request.user)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Person)

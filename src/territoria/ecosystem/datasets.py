@@ -3,7 +3,8 @@
 People are never published: they are personal data. Organisations publish what the
 KBO/BCE already makes public (names, number, legal form, address, founding date) and
 what the agency describes (website, descriptions, taxonomy tags), one multivalued facet
-per taxonomy scheme.
+per taxonomy scheme. A natural person (self-employed) is a row only with their recorded
+consent, and their street and coordinates stay empty (`services.with_public_address`).
 """
 
 import datetime
@@ -15,9 +16,10 @@ from django.db.models.functions import Coalesce, NullIf
 from territoria.ecosystem.legal_forms import legal_form_column
 from territoria.ecosystem.models import Event, Organisation, Publication
 from territoria.ecosystem.services import (
-    natural_person_condition,
     public_organisations,
     search_condition,
+    with_public_address,
+    withheld_person_condition,
 )
 from territoria.opendata.registry import (
     Dataset,
@@ -31,6 +33,12 @@ from territoria.opendata.registry import (
 
 ORGANISATION_SCHEMES = ("org-type", "technology", "label", "nace", "size", "territory")
 T = Translated
+HOME_WITHHELD = T(
+    "Vide pour une personne physique (indépendant) : son adresse est son domicile.",
+    "Empty for a natural person (self-employed): their address is their home.",
+    "Leeg voor een natuurlijke persoon (zelfstandige): het adres is zijn of haar woning.",
+    "Leer bei einer natürlichen Person (Selbstständige): Die Adresse ist ihre Wohnung.",
+)
 
 
 def organisation_name(lang: str) -> Any:
@@ -90,7 +98,8 @@ def organisation_fields() -> list[Field]:
             "street",
             T("Rue et numéro", "Street and number", "Straat en nummer", "Straße und Hausnummer"),
             "text",
-            "street",
+            "public_street",
+            description=HOME_WITHHELD,
         ),
         Field(
             "postcode", T("Code postal", "Postcode", "Postcode", "Postleitzahl"), "text", "postcode"
@@ -101,7 +110,8 @@ def organisation_fields() -> list[Field]:
             "geo_point_2d",
             T("Coordonnées", "Coordinates", "Coördinaten", "Koordinaten"),
             "geo_point_2d",
-            ("latitude", "longitude"),
+            ("public_latitude", "public_longitude"),
+            description=HOME_WITHHELD,
         ),
         Field("website", T("Site web", "Website", "Website", "Website"), "text", "website"),
         Field(
@@ -142,10 +152,15 @@ def _span(records: QuerySet[Any], column: str) -> tuple[datetime.date | None, da
     return span["first"], span["last"]
 
 
+def public_organisation_rows() -> QuerySet[Organisation]:
+    """The dataset's rows: the public organisations, each address as the public may see it."""
+    return with_public_address(public_organisations())
+
+
 def organiser(column: str) -> Any:
-    """The organiser's `column`, withheld when the organiser is a natural person."""
+    """The organiser's `column`, withheld when the organiser is a withheld natural person."""
     return Case(
-        When(natural_person_condition("organiser__"), then=Value(None)),
+        When(withheld_person_condition("organiser__"), then=Value(None)),
         default=F(f"organiser__{column}"),
         output_field=TextField(),
     )
@@ -181,7 +196,7 @@ register(
             nl=("bedrijven", "digitaal", "ecosysteem", "KBO", "Wallonië"),
             de=("Unternehmen", "Digitalisierung", "Ökosystem", "ZDU", "Wallonien"),
         ),
-        queryset=public_organisations,
+        queryset=public_organisation_rows,
         fields=organisation_fields,
         modified=lambda: _latest(public_organisations(), "updated_at"),
         container="organisation",

@@ -1,10 +1,13 @@
 """The ecosystem's containers: organisations, people, events, publications."""
 
 import unicodedata
+from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from territoria.core.i18n import InLanguage, localized
@@ -70,6 +73,20 @@ class Organisation(TaggedModel):
     # personal data, and SQL cannot compare "natürliche Person" without case the same way
     # on SQLite and PostgreSQL.
     natural_person_form = models.BooleanField(editable=False, default=False, db_index=True)
+    # A natural person appears publicly only once staff record their consent (see
+    # `ecosystem.services.public_organisations`); who recorded it, for the audit.
+    publication_consent_at = models.DateTimeField(
+        _("consent to publication recorded on"), null=True, blank=True, editable=False
+    )
+    publication_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consent to publication recorded by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     source = models.CharField(
         _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL
     )
@@ -128,6 +145,15 @@ class Organisation(TaggedModel):
     def save(self, *args: object, **kwargs: object) -> None:
         self.derive()
         super().save(*args, **kwargs)
+
+    def record_publication_consent(self, consents: bool, by: Any) -> None:
+        """Record (by staff member `by`) or withdraw the consent to publication; the caller
+        saves. A consent already recorded keeps its date and author: they say when it was given."""
+        if not consents:
+            self.publication_consent_at, self.publication_consent_by = None, None
+        elif self.publication_consent_at is None:
+            self.publication_consent_at = timezone.now()
+            self.publication_consent_by = by if getattr(by, "pk", None) else None
 
 
 class Person(TaggedModel):

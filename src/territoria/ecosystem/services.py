@@ -2,7 +2,18 @@
 
 from typing import Any
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    F,
+    Field,
+    FloatField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from territoria.ecosystem.models import Organisation, normalise_for_search
 
@@ -24,12 +35,14 @@ def search_organisations(query: str) -> QuerySet[Organisation]:
 
 
 def public_organisations() -> QuerySet[Organisation]:
-    """The organisations anyone may see and count: every one but natural persons.
+    """The organisations anyone may see and count: all but the natural persons whose
+    consent to publication is not recorded (`withheld_person_condition`).
 
-    One rule for every public page, magnet, API and dataset; staff alone see natural
-    persons, in the back office and on their own page (`visible_organisations`).
+    One rule for every public page, magnet, API and dataset; staff alone see the others,
+    in the back office and on their own page (`visible_organisations`). Even published, a
+    natural person's home stays private: see `with_public_address`.
     """
-    return Organisation.objects.exclude(natural_person_condition())
+    return Organisation.objects.exclude(withheld_person_condition())
 
 
 def is_public(organisation: Organisation) -> bool:
@@ -42,17 +55,66 @@ def visible_organisations(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.all() if user.is_staff else public_organisations()
 
 
+def withheld_person_condition(prefix: str = "") -> Q:
+    """Natural persons without a recorded consent to publication: nobody but staff sees them.
+
+    `prefix` reaches the organisation from another model ("organiser__").
+    """
+    no_consent = Q(**{f"{prefix}publication_consent_at__isnull": True})
+    return natural_person_condition(prefix) & no_consent
+
+
+def withheld_person(prefix: str = "") -> Case:
+    """True where the organisation is withheld (`withheld_person_condition`), as an annotation."""
+    return _flag(withheld_person_condition(prefix))
+
+
+# The parts of an address that locate a natural person's home, withheld from the public.
+HOME_ADDRESS_FIELDS: dict[str, type[Field[Any, Any]]] = {
+    "street": CharField,
+    "latitude": FloatField,
+    "longitude": FloatField,
+}
+
+
+def with_public_address(
+    organisations: QuerySet[Organisation], user: Any = None
+) -> QuerySet[Organisation]:
+    """`organisations` with `home_address` (True for a natural person's) and `public_street`,
+    `public_latitude`, `public_longitude`: what `user` (None: anyone) may see of them.
+
+    A self-employed person's registered address is their home, consent or not: staff alone
+    see its street (number and box included, one field) and its coordinates. The postcode
+    and locality stay public: thousands of people share them, they locate nobody, and the
+    directory's municipality already says as much. Every public place reads these columns.
+    """
+    home = natural_person_condition()
+    staff = user is not None and user.is_staff
+    return organisations.annotate(
+        home_address=_flag(home),
+        **{
+            f"public_{name}": F(name)
+            if staff
+            else Case(When(home, then=Value(None)), default=F(name), output_field=output())
+            for name, output in HOME_ADDRESS_FIELDS.items()
+        },
+    )
+
+
 def natural_person(prefix: str = "") -> Case:
     """True where the organisation is a natural person, as an annotation."""
+    return _flag(natural_person_condition(prefix))
+
+
+def _flag(condition: Q) -> Case:
     return Case(
-        When(natural_person_condition(prefix), then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
+        When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
     )
 
 
 def natural_person_condition(prefix: str = "") -> Q:
-    """Organisations that are natural persons (self-employed): personal data, never published.
+    """Organisations that are natural persons (self-employed): personal data, published
+    only with consent (`withheld_person_condition`), their home never (`with_public_address`).
 
     `prefix` reaches the organisation from another model ("organisation__").
     """

@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from territoria.core.http import HtmxHttpRequest
 from territoria.ecosystem.models import Event, Membership, Publication
 from territoria.ecosystem.services import (
-    natural_person,
+    is_public,
     public_organisations,
     search_organisations,
     visible_organisations,
+    with_public_address,
+    withheld_person,
 )
 from territoria.opendata import registry
 from territoria.opendata.api import export_response
@@ -145,9 +147,8 @@ def directory_export(request: HttpRequest, format_name: str) -> HttpResponseBase
 
 
 def organisation(request: HttpRequest, pk: int) -> HttpResponse:
-    org = get_object_or_404(
-        visible_organisations(request.user).select_related("municipality", "size_class"), pk=pk
-    )
+    visible = with_public_address(visible_organisations(request.user), request.user)
+    org = get_object_or_404(visible.select_related("municipality", "size_class"), pk=pk)
     concepts = tags_of(org)
     by_scheme: dict[ConceptScheme, list[Concept]] = {}
     for concept in concepts:
@@ -169,6 +170,8 @@ def organisation(request: HttpRequest, pk: int) -> HttpResponse:
             .distinct()
             .order_by("-starts_on")[:20],
             "publications": org.publications.order_by("-published_on")[:20],
+            # Staff see every page; they are told which ones the public does not.
+            "withheld": request.user.is_staff and not is_public(org),
         },
     )
 
@@ -179,7 +182,7 @@ def events(request: HttpRequest) -> HttpResponse:
         .prefetch_related(
             Prefetch("participants", queryset=public_organisations().only("pk", "name"))
         )
-        .annotate(organiser_withheld=natural_person("organiser__"))
+        .annotate(organiser_withheld=withheld_person("organiser__"))
     )
     return _typed_list(request, items, "event-type", "event_type", "events", _("Events"))
 

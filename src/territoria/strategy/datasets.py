@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import CharField, F, Max, Min, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from territoria.ecosystem.services import natural_person_condition
+from territoria.ecosystem.services import withheld_person_condition
 from territoria.opendata.registry import (
     Dataset,
     Field,
@@ -53,7 +53,7 @@ ACTION_SCHEMES = ("audience", "technology", "label")
 def partner_values(lang: str) -> models.QuerySet[Any]:
     links = Action.partners.through._default_manager.exclude(
         action__programme__strategy__status=Strategy.Status.DRAFT
-    ).exclude(natural_person_condition("organisation__"))
+    ).exclude(withheld_person_condition("organisation__"))
     return links.values(owner=F("action_id"), value=organisation_name("organisation", lang))
 
 

@@ -2,7 +2,8 @@
 
 PDF files start with `%PDF-`; DOCX and XLSX files are ZIP archives holding the
 Office Open XML parts of a Word document or an Excel workbook. Anything else,
-a renamed executable above all, is refused, as is anything over the size limit.
+a renamed executable above all, is refused, as is anything over the size limit or
+past the application's limits (other documents, total size).
 """
 
 import hashlib
@@ -13,12 +14,18 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from territoria.calls.models import Application, ApplicationDocument, DocumentRequirement
 from territoria.core.services import record_audit
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+# Per application: one file per required document (a new one replaces it), a few others,
+# and a total a jury can read (a draft is not a file store).
+MAX_OTHER_DOCUMENTS = 10
+MAX_APPLICATION_BYTES = 50 * 1024 * 1024
 # The part of the archive that says what an Office Open XML file is.
 OOXML_MAIN_PART = {
     ApplicationDocument.Kind.DOCX: "word/document.xml",
@@ -91,13 +98,18 @@ def attach(
     name: str,
     actor: Any,
 ) -> ApplicationDocument:
-    """Check and store a document of a draft application (replacing the one for the same requirement)."""
+    """Check and store a document of a draft application (replacing the one for the same
+    requirement), within the application's limits."""
     data, kind = read_upload(upload, name)
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         if locked.status != Application.Status.DRAFT:
             raise ValidationError(_("Documents can be changed only before submission."))
         replaced = list(locked.documents.filter(requirement=requirement)) if requirement else []
+        # Counted under the lock: two uploads at once cannot both slip under a limit.
+        within_limits(
+            locked.documents.exclude(pk__in=[d.pk for d in replaced]), requirement, name, len(data)
+        )
         document = ApplicationDocument(
             application=locked,
             requirement=requirement,
@@ -123,6 +135,36 @@ def attach(
             },
         )
     return document
+
+
+def within_limits(
+    kept: QuerySet[ApplicationDocument],
+    requirement: DocumentRequirement | None,
+    name: str,
+    size: int,
+) -> None:
+    """Raise ValidationError, saying what to do, if a file of `size` bytes added to the
+    documents `kept` would pass the number of other documents or the total size."""
+    if requirement is None and kept.filter(requirement__isnull=True).count() >= MAX_OTHER_DOCUMENTS:
+        raise ValidationError(
+            ngettext(
+                "An application holds at most %(limit)d other document: remove one to add "
+                "%(name)s.",
+                "An application holds at most %(limit)d other documents: remove one to add "
+                "%(name)s.",
+                MAX_OTHER_DOCUMENTS,
+            )
+            % {"limit": MAX_OTHER_DOCUMENTS, "name": name}
+        )
+    total = kept.aggregate(total=Sum("size"))["total"] or 0
+    if total + size > MAX_APPLICATION_BYTES:
+        raise ValidationError(
+            _(
+                "With %(name)s, the application's documents would pass %(limit)d MB in all: "
+                "remove a document or add a smaller file."
+            )
+            % {"name": name, "limit": MAX_APPLICATION_BYTES // 2**20}
+        )
 
 
 def remove_from_draft(document: ApplicationDocument, actor: Any) -> None:

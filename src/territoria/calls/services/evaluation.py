@@ -17,10 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from territoria.accounts.models import Affiliation
 from territoria.calls.models import (
@@ -40,20 +40,72 @@ from territoria.core.services import record_audit
 
 Status = Application.Status
 
+CONFLICT_FOUND = gettext_lazy(
+    "A conflict of interest was found: your account is linked to the applicant organisation. "
+    "The application, its documents and your score sheet are no longer shown to you."
+)
+
+
+class ConflictFound(WorkflowError):
+    """The evaluator is now linked to the applicant: the application is closed to them."""
+
 
 def conflicted(evaluator: Any, application: Application) -> bool:
-    """The evaluator acts for the applicant organisation."""
+    """The evaluator acts for the applicant organisation (an accounts.Affiliation): a conflict
+    of interest, whatever was declared. The one rule; `linked` says it of many at once."""
     return Affiliation.objects.filter(
         user=evaluator, organisation_id=application.organisation_id
     ).exists()
+
+
+def linked(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    """Those of the assignments whose evaluator acts for the applicant (`conflicted`'s rule)."""
+    return assignments.filter(
+        evaluator__affiliations__organisation_id=F("application__organisation_id")
+    )
+
+
+def conflicts_found(assignments: QuerySet[Assignment]) -> set[int]:
+    """The assignments (of those given) whose evaluator is now linked to the applicant.
+
+    Checked on every read of an application by its evaluators (a link made after the
+    declaration must close the application to them) and on staff's pages. Those still live
+    on an application under evaluation are withdrawn, audited as found by the platform, so
+    that their scores stop counting and staff can assign another evaluator; a decided
+    application's reviews stay as they were when the decision was taken.
+    """
+    found = set(linked(assignments).values_list("pk", flat=True))
+    if not found:
+        return found
+    with transaction.atomic():
+        live = Assignment.objects.select_for_update(of=("self",)).filter(
+            pk__in=found, withdrawn=False, application__status=Status.UNDER_EVALUATION
+        )
+        for assignment in live:
+            assignment.conflict, assignment.withdrawn = True, True
+            assignment.save(update_fields=["conflict", "withdrawn"])
+            record_audit(
+                None, "assignment.conflict", assignment, after={"conflict": True, "found": True}
+            )
+    return found
+
+
+def conflict_found(assignment: Assignment) -> bool:
+    """Whether this evaluator may no longer read the application (see conflicts_found);
+    `assignment` is refreshed when the check withdrew it."""
+    if not conflicts_found(Assignment.objects.filter(pk=assignment.pk)):
+        return False
+    assignment.refresh_from_db(fields=["conflict", "withdrawn"])
+    return True
 
 
 def assign(call: Call, actor: Any, evaluators: list[User] | None = None) -> int:
     """Give every eligible application of the call its evaluators; returns assignments made.
 
     Balanced: each place goes to the free evaluator with the fewest assignments so far
-    (all calls), never one with a conflict. Raises WorkflowError, assigning nothing,
-    if an application cannot get enough evaluators.
+    (all calls), never one with a conflict. An evaluator linked to the applicant since
+    the assignment is withdrawn first, and replaced. Raises WorkflowError, assigning
+    nothing, if an application cannot get enough evaluators.
     """
     pool = list(
         User.objects.filter(role=Role.EVALUATOR, is_active=True)
@@ -64,6 +116,8 @@ def assign(call: Call, actor: Any, evaluators: list[User] | None = None) -> int:
         raise WorkflowError(_("No evaluator account is active."))
     needed = call.evaluators_per_application
     made = 0
+    # Committed on its own before the applications are locked: one lock at a time.
+    conflicts_found(Assignment.objects.filter(application__call=call))
     with transaction.atomic():
         # Workload: the reviews still to do (finished ones from past calls do not weigh).
         load = Counter(
@@ -178,7 +232,12 @@ def record_scores(
     comment: str,
     final: bool,
 ) -> Assignment:
-    """Save an evaluator's scores (criterion id → value and comment); `final` submits them."""
+    """Save an evaluator's scores (criterion id → value and comment); `final` submits them.
+
+    Raises ConflictFound, recording nothing, if the evaluator is now linked to the applicant.
+    """
+    if conflict_found(assignment):
+        raise ConflictFound(CONFLICT_FOUND)
     with transaction.atomic():
         locked = (
             Assignment.objects.select_for_update()
@@ -190,10 +249,8 @@ def record_scores(
         if locked.conflict is not False or locked.withdrawn:
             raise WorkflowError(_("Scores follow a declaration of no conflict of interest."))
         if conflicted(evaluator, locked.application):
-            locked.conflict, locked.withdrawn = True, True
-            locked.save(update_fields=["conflict", "withdrawn"])
-            record_audit(evaluator, "assignment.conflict", locked, after={"conflict": True})
-            return locked
+            # Linked a moment ago: nothing recorded, and the next read withdraws the review.
+            raise ConflictFound(CONFLICT_FOUND)
         if locked.submitted_at is not None:
             raise WorkflowError(_("These scores were already submitted."))
         if locked.application.status != Status.UNDER_EVALUATION:

@@ -36,10 +36,12 @@ from territoria.calls.services.applications import (
     start,
 )
 from territoria.calls.services.applications import submit as submit_application
+from territoria.calls.services.evaluation import conflict_found
 from territoria.calls.services.experts import apply_for_recognition
 from territoria.calls.services.impact import figures as impact_figures
 from territoria.calls.services.impact import requests_per_year
 from territoria.calls.times import brussels
+from territoria.calls.views.jury import conflict_page
 from territoria.core.http import AuthenticatedHttpRequest
 from territoria.core.models import AuditEntry, Role
 from territoria.core.permissions import role_required
@@ -291,6 +293,8 @@ def _step(
         context["document_form"] = document_form or DocumentForm(item)
         context["documents"] = item.documents.select_related("requirement")
         context["required"] = item.call.required_documents.all()
+        context["max_other_documents"] = documents.MAX_OTHER_DOCUMENTS
+        context["max_total_mb"] = documents.MAX_APPLICATION_BYTES // 2**20
     if step == "submit":
         context["missing"] = missing(item)
     return render(request, "calls/edit.html", context, status=status)
@@ -338,20 +342,24 @@ def delete_document(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
-    """A document, to those who may read its application; never from a public address."""
+    """A document, to those who may read its application; never from a public address,
+    nor to an evaluator linked to the applicant since the declaration."""
     found = get_object_or_404(ApplicationDocument, pk=pk)
-    reviewing = (
-        request.user.is_authenticated
-        and request.user.role == Role.EVALUATOR
-        and Assignment.objects.filter(
-            application_id=found.application_id,
-            evaluator_id=request.user.pk,
-            conflict=False,
-            withdrawn=False,
+    reviewing = False
+    if request.user.is_authenticated and request.user.role == Role.EVALUATOR:
+        assignment = (
+            Assignment.objects.filter(application_id=found.application_id, evaluator=request.user)
+            .select_related("application")
+            .first()
         )
-        .exclude(application__status=Status.WITHDRAWN)
-        .exists()
-    )
+        if assignment is not None and conflict_found(assignment):
+            return conflict_page(request, assignment)
+        reviewing = (
+            assignment is not None
+            and assignment.conflict is False
+            and not assignment.withdrawn
+            and assignment.application.status != Status.WITHDRAWN
+        )
     if not reviewing:
         try:
             _own(request, found.application_id)

@@ -17,7 +17,11 @@ from territoria.calls.forms import ConsensusForm, ScoresForm
 from territoria.calls.models import Application, Assignment, Call, Criterion
 from territoria.calls.services.applications import Status, WorkflowError, change_status
 from territoria.calls.services.evaluation import (
+    CONFLICT_FOUND,
+    ConflictFound,
     assign,
+    conflict_found,
+    conflicts_found,
     decide,
     declare,
     ranking,
@@ -57,9 +61,11 @@ STAGES = {
 @evaluator_only
 def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The evaluator's assignments, filtered by call and by stage (GET), with counts."""
+    mine = Assignment.objects.filter(evaluator=request.user)
+    # Checked before the rows are read: a review withdrawn by a conflict shows as withdrawn.
+    conflicts = conflicts_found(mine)
     assignments = list(
-        Assignment.objects.filter(evaluator=request.user)
-        .exclude(application__status=Status.WITHDRAWN)
+        mine.exclude(application__status=Status.WITHDRAWN)
         .select_related("application__call")
         .order_by("submitted_at", "-assigned_at")
     )
@@ -68,15 +74,18 @@ def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
         "calls/reviews.html",
         {
             "nav": "reviews",
-            **_filtered(assignments, request.GET.get("call"), request.GET.get("status")),
+            **_filtered(assignments, request.GET.get("call"), request.GET.get("status"), conflicts),
         },
     )
 
 
-def _filtered(assignments: list[Assignment], call: str | None, stage: str | None) -> dict[str, Any]:
+def _filtered(
+    assignments: list[Assignment], call: str | None, stage: str | None, conflicts: set[int]
+) -> dict[str, Any]:
     """The rows a call and a stage keep, and each choice's count under the other filter
-    (an unknown choice counts as none made)."""
-    stages = {a.pk: review_stage(a) for a in assignments}
+    (an unknown choice counts as none made); a review closed by a conflict found (`conflicts`)
+    stands withdrawn, even on a decided application whose record stays as it was."""
+    stages = {a.pk: "withdrawn" if a.pk in conflicts else review_stage(a) for a in assignments}
     calls = {a.application.call.code: a.application.call for a in assignments}
     call = call if call in calls else ""
     stage = stage if stage in STAGES else ""
@@ -132,7 +141,10 @@ def _review_page(
     request: HttpRequest, assignment: Assignment, form: ScoresForm | None = None, status: int = 200
 ) -> HttpResponse:
     """The review: the declaration first, then the application and the score sheet, either
-    as saved or (`form`) as the evaluator typed it, with what is missing marked."""
+    as saved or (`form`) as the evaluator typed it, with what is missing marked; never
+    once the evaluator is linked to the applicant (checked on every read)."""
+    if conflict_found(assignment):
+        return conflict_page(request, assignment)
     context: dict[str, Any] = {"nav": "reviews", "assignment": assignment}
     if assignment.conflict is False and not assignment.withdrawn:
         application = assignment.application
@@ -148,6 +160,16 @@ def _review_page(
             decimal_separator=get_format("DECIMAL_SEPARATOR"),
         )
     return render(request, "calls/review.html", context, status=status)
+
+
+def conflict_page(request: HttpRequest, assignment: Assignment) -> HttpResponse:
+    """What an evaluator linked to the applicant sees instead of the application (403)."""
+    return render(
+        request,
+        "calls/review.html",
+        {"nav": "reviews", "assignment": assignment, "conflict_found": CONFLICT_FOUND},
+        status=403,
+    )
 
 
 @require_POST
@@ -177,6 +199,8 @@ def scores_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _review_page(request, assignment, form, status=400)
     try:
         record_scores(assignment, request.user, form.scores(), form.cleaned_data["comment"], final)
+    except ConflictFound:
+        return _review_page(request, _mine(request, pk))  # the page says why
     except WorkflowError as refusal:
         messages.error(request, str(refusal))
         current = _mine(request, pk)
@@ -191,6 +215,8 @@ def scores_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def manage(request: HttpRequest, code: str) -> HttpResponse:
     call = get_object_or_404(Call.objects.select_related("instrument"), code=code)
+    # The ranking counts no review of an evaluator linked to the applicant since.
+    conflicts_found(Assignment.objects.filter(application__call=call))
     applications = call.applications.exclude(status=Status.DRAFT).select_related("organisation")
     return render(
         request,
@@ -325,6 +351,8 @@ def decision_note(application: Application) -> str:
 @staff_required
 def consensus(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     application = _call_application(code, pk)
+    # Neither the means shown nor the consensus count a review closed by a conflict found.
+    conflicts_found(application.assignments.all())
     criteria = list(application.call.criteria.all())
     status = 200
     if request.method == "POST":
