@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import IO
 
@@ -56,7 +57,13 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3"))
     )
     serve_parser.add_argument(
-        "--no-worker", action="store_true", help="do not start the background-task worker"
+        "--task-workers",
+        type=int,
+        default=int(os.environ.get("TERRITORIA_TASK_WORKERS", "1")),
+        help="background-task workers beside the web server (default: 1)",
+    )
+    serve_parser.add_argument(
+        "--no-worker", action="store_true", help="do not start any background-task worker"
     )
     commands.add_parser("manage", help="any Django management command: territoria manage help")
     commands.add_parser(
@@ -65,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args.port, args.organisations, serve_after=not args.no_serve)
-    return serve(args.bind, args.workers, with_worker=not args.no_worker)
+    return serve(args.bind, args.workers, task_workers=0 if args.no_worker else args.task_workers)
 
 
 def manage(args: list[str]) -> int:
@@ -122,7 +129,7 @@ def demo(port: int, organisations: int, serve_after: bool = True) -> int:
         print(f"  user {username:<11} password {password:<13} {description}")
     print(f"\nTerritoria demo running at {url}  (Ctrl+C stops it)\n", flush=True)
     try:
-        return _run_servers(f"127.0.0.1:{port}", workers=2, with_worker=True)
+        return _run_servers(f"127.0.0.1:{port}", workers=2, task_workers=1)
     finally:
         lock.close()
 
@@ -176,8 +183,11 @@ def _demo_accounts() -> list[tuple[str, str, str]]:
     return created
 
 
-def serve(bind: str, workers: int, with_worker: bool = True) -> int:
+def serve(bind: str, workers: int, task_workers: int = 1) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "territoria.settings")
+    # Production is reached over HTTPS (through the reverse proxy): redirect plain HTTP and
+    # send HSTS, unless TERRITORIA_HTTPS=false says this is a plain-HTTP intranet.
+    os.environ.setdefault("TERRITORIA_HTTPS", "true")
     import django
 
     django.setup()
@@ -194,68 +204,123 @@ def serve(bind: str, workers: int, with_worker: bool = True) -> int:
     if problems:
         print("territoria serve refuses to start:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 2
-    return _run_servers(bind, workers, with_worker)
+    return _run_servers(bind, workers, task_workers)
 
 
-def _run_servers(bind: str, workers: int, with_worker: bool) -> int:
-    """Gunicorn and, beside it, the database task worker; stopping one stops both."""
-    env = dict(os.environ)
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "territoria.wsgi:application",
-                "--bind",
-                bind,
-                "--workers",
-                str(workers),
-                "--access-logfile",
-                "-",
-                "--forwarded-allow-ips",
-                env.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-            ],
-            env=env,
-        )
+def _gunicorn_command(bind: str, workers: int) -> list[str]:
+    """The web server's command line."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "territoria.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--forwarded-allow-ips",
+        os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        # A long export may take a while; behind the buffering proxy no slow client holds
+        # a worker that long.
+        "--timeout",
+        os.environ.get("TERRITORIA_REQUEST_TIMEOUT", "120"),
+        # Gunicorn's control socket is one path per user (~/.gunicorn): two servers of one
+        # user on a machine would share it.
+        "--no-control-socket",
     ]
-    if with_worker:
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "territoria.cli",
-                    "manage",
-                    "db_worker",
-                    "--no-reload",
-                    "--queue-name",
-                    "*",
-                ],
-                env=env,
-            )
+
+
+def _task_worker_command() -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "territoria.cli",
+        "manage",
+        "task_worker",
+        "--no-reload",
+        "--queue-name",
+        "*",
+    ]
+
+
+class _TaskWorker:
+    """One task-worker process the supervisor keeps alive: started again after a back-off
+    (1 s, doubling up to 30 s) when it dies, so that a worker failing at once (database
+    unreachable) does not spin."""
+
+    FIRST_DELAY, MAX_DELAY = 1.0, 30.0
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_at = self.restart_at = 0.0
+        self.delay = self.FIRST_DELAY
+
+    def keep_alive(self, now: float) -> None:
+        if self.process is None:
+            if now >= self.restart_at:
+                self.process, self.started_at = subprocess.Popen(_task_worker_command()), now
+            return
+        code = self.process.poll()
+        if code is None:
+            return
+        if now - self.started_at >= self.MAX_DELAY:
+            self.delay = self.FIRST_DELAY  # it had been running well: no crash loop
+        print(
+            f"territoria: task worker {self.number} (process {self.process.pid}) "
+            f"{_how_it_ended(code)}; "
+            f"starting a new one in {self.delay:g} s (its jobs are taken over when their "
+            "lease lapses)",
+            file=sys.stderr,
+            flush=True,
         )
+        self.process, self.restart_at = None, now + self.delay
+        self.delay = min(self.delay * 2, self.MAX_DELAY)
+
+
+def _how_it_ended(code: int) -> str:
+    if code >= 0:
+        return f"exited with code {code}"
+    try:
+        return f"was killed by {signal.Signals(-code).name}"
+    except ValueError:  # a signal without a name (real-time signals)
+        return f"was killed by signal {-code}"
+
+
+def _run_servers(bind: str, workers: int, task_workers: int) -> int:
+    """Gunicorn and, beside it, `task_workers` background-task workers. Gunicorn stopping,
+    or a signal (Ctrl+C, SIGTERM), stops everything; a task worker that dies is started
+    again without touching the site."""
+    site = subprocess.Popen(_gunicorn_command(bind, workers))
+    crew = [_TaskWorker(number) for number in range(1, task_workers + 1)]
+    signals: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
+        signals.append(signum)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        while all(process.poll() is None for process in processes):
+        while not signals and site.poll() is None:
+            for worker in crew:
+                worker.keep_alive(time.monotonic())
             try:
-                processes[0].wait(timeout=1)
+                site.wait(timeout=0.5)
             except subprocess.TimeoutExpired:
                 pass
     finally:
-        stop(0, None)
+        processes = [site, *(worker.process for worker in crew if worker.process)]
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
         for process in processes:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
     codes = [process.returncode or 0 for process in processes]
     # A process we stopped has a negative code (the signal): that is a normal stop.
     return max((code for code in codes if code > 0), default=0)

@@ -12,6 +12,7 @@ from territoria.core.env import (
     env_list,
     env_path,
     env_str,
+    storage_settings,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -52,11 +53,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "territoria.core.middleware.read_only_requests",
     "django.middleware.security.SecurityMiddleware",
     "territoria.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (CSRF reads a form's fields).
+    "territoria.core.middleware.request_size_limit",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -97,12 +101,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's backend, with reads that never take the write lock and an append-only
+    # audit log (see the module).
+    DATABASES["default"]["ENGINE"] = "territoria.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server and the task worker read while the other writes.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # Writing transactions wait for the one write lock rather than fail half-way.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# An optional read replica of PostgreSQL: Open Data reads go there inside
+# `core.routers.replica_reads()`, everything else (and every write) to "default".
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"), conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
+    )
+    # Tests read the test database through it, as a replica would.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["territoria.core.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -132,7 +149,12 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Failed sign-ins are limited per address (10 a minute) and per account (5 in 5 minutes);
 # counts live in the shared cache (CACHE_URL), so every server process sees them.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# Password-reset e-mails: 3 an hour and 10 a day to one address, so that nobody can flood
+# another person's mailbox, and 20 a minute from one client address.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/300s/key",
+    "reset_password": "20/m/ip,3/h/key,10/d/key",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Invitations to evaluators and experts are valid this many days.
 INVITATION_DAYS = env_int("TERRITORIA_INVITATION_DAYS", 14)
@@ -162,12 +184,15 @@ FORMAT_MODULE_PATH = ["territoria.formats"]
 LANGUAGE_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
+# Requests larger than this are refused (413) before their body is read; the reverse proxy
+# in deploy/nginx refuses them first with the same limit. Uploads are at most 10 MB each.
+MAX_REQUEST_BYTES = env_int("TERRITORIA_MAX_REQUEST_MB", 30) * 1024 * 1024
+
 STATIC_URL = "/static/"
 STORAGES = {
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": DATA_DIR / "media"},
-    },
+    # Uploads ("default", and "private" for applicants' documents): the data folder, or an
+    # S3-compatible object store with STORAGE_URL=s3://… (see core/env.py).
+    **storage_settings(env_str("STORAGE_URL")),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Static files are served straight from the installed package: no collectstatic step.
@@ -193,9 +218,15 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# `territoria serve` is reached over HTTPS (TERRITORIA_HTTPS=true, its default): plain-HTTP
+# requests are redirected and browsers told to use HTTPS only (HSTS, a year). An intranet
+# on plain HTTP sets TERRITORIA_HTTPS=false (and SECURE_COOKIES=false).
+HTTPS = env_bool("TERRITORIA_HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+# Browsers' preload list is a one-way commitment for the whole domain: the agency asks for it.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -236,7 +267,8 @@ TWO_FACTOR_REQUIRED_ROLES = env_list(
 # Hierarchical facets show at most this many values before "show more".
 FACET_LIMIT = 12
 
-SILENCED_SYSTEM_CHECKS: list[str] = []
+# The check recommends the HSTS preload list, which only the domain's owner may decide.
+SILENCED_SYSTEM_CHECKS: list[str] = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Concept schemes exported as SKOS get URIs under this base.
 CONCEPT_URI_BASE = env_str("TERRITORIA_CONCEPT_URI_BASE", "https://territoria.example/id/scheme/")
@@ -248,3 +280,9 @@ OPENDATA_CONTACT_EMAIL = env_str("OPENDATA_CONTACT_EMAIL", "opendata@territoria.
 OPENDATA_CATALOGUE_ISSUED = env_str("OPENDATA_CATALOGUE_ISSUED", "2026-11-23")
 OPENDATA_RATE_LIMIT = env_int("OPENDATA_RATE_LIMIT", 1000)
 OPENDATA_RATE_WINDOW = env_int("OPENDATA_RATE_WINDOW", 3600)
+
+# Background tasks: a worker holds a job it runs (a scheme import…) for this many seconds
+# and renews the hold every quarter of it; another worker takes over a job whose hold has
+# lapsed (its worker was killed, or its machine lost). Several renewals long, so that a
+# renewal kept waiting by SQLite's write lock during a long import does not lose the job.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 120)

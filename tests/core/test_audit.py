@@ -35,10 +35,7 @@ def test_it_refuses_to_change_or_delete_entries_through_the_orm(entry):
 
 
 def test_the_database_itself_refuses_updates_and_deletes(entry):
-    statements = ["UPDATE core_auditentry SET action = 'forged'"]
-    if connection.vendor == "postgresql":
-        # SQLite's DELETE is guarded by the application only (see the migration).
-        statements.append("DELETE FROM core_auditentry")
+    statements = ["UPDATE core_auditentry SET action = 'forged'", "DELETE FROM core_auditentry"]
     for statement in statements:
         with pytest.raises(DatabaseError, match="append-only"):
             with transaction.atomic(), connection.cursor() as cursor:
@@ -51,3 +48,20 @@ def test_an_anonymous_actor_is_stored_as_nobody(db):
 
     scheme = ConceptScheme.objects.get(code="size")
     assert record_audit(AnonymousUser(), "viewed", scheme).actor is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_test_flush_still_empties_the_log_and_the_trigger_comes_back():
+    """Django's flush (between transactional tests) deletes rows; it lifts the trigger for
+    its own statements only."""
+    from django.core.management import call_command
+
+    from territoria.core.models import User
+
+    record_audit(None, "before.flush", User.objects.create(username="before-flush"))
+    call_command("flush", interactive=False, verbosity=0)
+    assert not AuditEntry.objects.exists()
+    record_audit(None, "after.flush", User.objects.create(username="after-flush"))
+    with pytest.raises(DatabaseError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM core_auditentry")

@@ -1,10 +1,17 @@
 import os
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 
 def test_demo_prepares_a_fresh_database_and_serves_it(tmp_path):
@@ -100,6 +107,8 @@ def test_serve_runs_gunicorn_and_the_worker_and_stops_cleanly(tmp_path):
             "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3",
             "SECRET_KEY": "s" * 50,
             "DEBUG": "false",
+            # Plain HTTP on localhost: no redirect to HTTPS (test_deploy_defaults checks it).
+            "TERRITORIA_HTTPS": "false",
         }
     )
     migrate = subprocess.run(
@@ -145,3 +154,168 @@ def test_serve_runs_gunicorn_and_the_worker_and_stops_cleanly(tmp_path):
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=60)
     assert server.returncode == 0, output
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """The processes `pid` started (read from Linux's /proc): process id → command line."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # ended meanwhile
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found[int(entry.name)] = command
+    return found
+
+
+def task_workers_of(pid: int) -> set[int]:
+    return {child for child, command in children_of(pid).items() if "task_worker" in command}
+
+
+def wait_until(condition: Callable[[], Any], seconds: float = 60) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.2)
+    return condition()
+
+
+def is_running(pid: int) -> bool:
+    try:
+        return "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def production(tmp_path):
+    """The environment of `territoria serve` on a migrated SQLite database, and a free port."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        {
+            "TERRITORIA_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3",
+            "SECRET_KEY": "s" * 50,
+            "DEBUG": "false",
+            # Plain HTTP on localhost: no redirection to HTTPS.
+            "TERRITORIA_HTTPS": "false",
+            "SECURE_SSL_REDIRECT": "false",
+        }
+    )
+    migrate = subprocess.run(
+        [sys.executable, "-m", "territoria", "manage", "migrate", "-v0"], env=env, timeout=120
+    )
+    assert migrate.returncode == 0
+    return env, free_port()
+
+
+def start_serve(env: dict[str, str], port: int, log: Path, *options: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "territoria", "serve", "--bind", f"127.0.0.1:{port}"]
+    with log.open("w") as output:
+        return subprocess.Popen(
+            [*command, "--workers", "1", *options], env=env, stdout=output, stderr=output
+        )
+
+
+def test_serve_restarts_a_killed_task_worker_and_the_site_stays_up(production, tmp_path):
+    env, port = production
+    log = tmp_path / "serve.log"
+    server = start_serve(env, port, log, "--task-workers", "2")
+    site = f"http://127.0.0.1:{port}/ecosystem/"
+    try:
+        assert wait_for(site, 60) == 200
+        workers = wait_until(
+            lambda: len(task_workers_of(server.pid)) == 2 and task_workers_of(server.pid)
+        )
+        assert workers, children_of(server.pid)
+        killed = min(workers)
+        gunicorn = {
+            pid for pid, command in children_of(server.pid).items() if "gunicorn" in command
+        }
+        os.kill(killed, signal.SIGKILL)
+
+        assert wait_for(site, 5) == 200  # the site did not stop with the worker
+        replaced = wait_until(lambda: len(task_workers_of(server.pid) - {killed}) == 2, 30)
+        assert replaced, children_of(server.pid)
+        assert task_workers_of(server.pid) - workers  # a new process, not the old one
+        assert wait_until(lambda: log.read_text().count("Starting worker worker_id=") == 3)
+        assert {p for p, c in children_of(server.pid).items() if "gunicorn" in c} == gunicorn
+        assert wait_for(site, 5) == 200
+        assert re.search(
+            rf"task worker [12] \(process {killed}\) was killed by SIGKILL; "
+            "starting a new one in 1 s",
+            log.read_text(),
+        )
+        everyone = set(children_of(server.pid))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert server.returncode == 0, log.read_text()
+    assert not [pid for pid in everyone if is_running(pid)]  # SIGTERM stopped them all
+    assert wait_for(site, 1) is None
+
+
+def test_the_site_stopping_stops_the_task_workers_too(production, tmp_path):
+    env, port = production
+    log = tmp_path / "serve.log"
+    server = start_serve(env, port, log)
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/ecosystem/", 60) == 200
+        workers = wait_until(lambda: task_workers_of(server.pid))
+        assert len(workers) == 1
+        (gunicorn,) = (p for p, c in children_of(server.pid).items() if "gunicorn" in c)
+        os.kill(gunicorn, signal.SIGTERM)
+        server.wait(timeout=60)
+    finally:
+        if server.poll() is None:  # the test failed: stop it all, as an operator would
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)
+    assert not [pid for pid in workers if is_running(pid)], log.read_text()
+    assert "task worker" not in log.read_text()  # stopped, not restarted
+
+
+def test_a_task_worker_outlasts_a_write_lock_held_past_sqlites_busy_timeout(production, tmp_path):
+    """Another worker's long import holds SQLite's one write lock for longer than the 20 s
+    busy timeout: an idle worker waits for it (db_worker alone exits), then works on."""
+    env, _ = production
+    log = tmp_path / "worker.log"
+    command = [sys.executable, "-m", "territoria", "manage", "task_worker", "--no-reload"]
+    with log.open("w") as output:
+        worker = subprocess.Popen(
+            [*command, "--queue-name", "*"], env=env, stdout=output, stderr=output
+        )
+    try:
+        assert wait_until(lambda: "Starting worker" in log.read_text())
+        database = sqlite3.connect(tmp_path / "prod.sqlite3", isolation_level=None)
+        database.execute("BEGIN IMMEDIATE")
+        time.sleep(24)
+        database.execute("COMMIT")
+        database.close()
+        assert worker.poll() is None, log.read_text()
+        assert "The database stayed locked" in log.read_text()
+
+        queue = (
+            "from territoria.core.models import User; from territoria.taxonomy.services.imports import queue_scheme_import; "
+            "u = User.objects.create(username='s', role='staff'); "
+            "queue_scheme_import(actor=u, scheme_code='domains', scheme_title='Domaines', file_name='d.csv', "
+            "data=b'notation,parent,label_fr\\nhealth,,Sant\\xc3\\xa9\\n')"
+        )
+        shell = [sys.executable, "-m", "territoria", "manage", "shell", "--no-imports", "-c"]
+        subprocess.run([*shell, queue], env=env, timeout=120, check=True)
+        read = "from territoria.taxonomy.models import SchemeImport; print(SchemeImport.objects.get().status)"
+
+        def imported() -> bool:
+            answer = subprocess.run(
+                [*shell, read], env=env, timeout=120, capture_output=True, text=True
+            )
+            return answer.stdout.strip() == "done"
+
+        assert wait_until(imported, 60)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)

@@ -39,14 +39,14 @@ def test_cookies_are_secure_unless_explicitly_relaxed():
 def test_serve_refuses_to_start_with_debug_on(settings, capsys):
     settings.DEBUG = True
     settings.SECRET_KEY = "x" * 50
-    assert cli.serve("127.0.0.1:0", 1, with_worker=False) == 2
+    assert cli.serve("127.0.0.1:0", 1, task_workers=0) == 2
     assert "DEBUG is on" in capsys.readouterr().err
 
 
 def test_serve_refuses_to_start_without_its_own_secret_key(settings, capsys):
     settings.DEBUG = False
     settings.SECRET_KEY = settings.INSECURE_DEFAULT_SECRET_KEY
-    assert cli.serve("127.0.0.1:0", 1, with_worker=False) == 2
+    assert cli.serve("127.0.0.1:0", 1, task_workers=0) == 2
     assert "SECRET_KEY is not set" in capsys.readouterr().err
 
 

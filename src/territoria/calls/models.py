@@ -7,14 +7,13 @@ status goes through `calls.services` and writes the audit log.
 """
 
 import datetime
-import os
 import secrets
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -24,29 +23,27 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from territoria.core.i18n import translations
+from territoria.core.storage import ConfiguredStorage
 from territoria.ecosystem.models import Organisation
 from territoria.taxonomy.models import concept_set
 
 
-class PrivateStorage(FileSystemStorage):
-    """Uploaded documents live in the data folder, outside any web root, with no URL.
+class PrivateStorage(ConfiguredStorage):
+    """Uploaded documents, with no URL: read only through the access check of
+    `views.applications.document`.
 
-    The folder is read from the settings at each use (not frozen when models load).
+    They live in settings.STORAGES["private"], looked up at each use (not frozen when the
+    models load): the data folder's private/documents, outside any web root, or the private
+    prefix of the object store (STORAGE_URL).
     """
 
-    @property
-    def base_location(self) -> str:
-        return str(settings.DATA_DIR / "private" / "documents")
-
-    @property
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
+    alias = "private"
 
     def url(self, name: str | None) -> str:
         raise ValueError("private documents have no public address")
 
 
-def private_storage() -> FileSystemStorage:
+def private_storage() -> Storage:
     return PrivateStorage()
 
 

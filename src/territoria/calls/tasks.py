@@ -1,4 +1,4 @@
-"""Background tasks of the calls app (run by `territoria manage db_worker`)."""
+"""Background tasks of the calls app (run by `territoria manage task_worker`)."""
 
 from django.conf import settings
 from django.core.mail import send_mail

@@ -5,7 +5,7 @@ Settings come from the environment only; each reader says what a bad value is.
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -64,7 +64,7 @@ def cache_settings(url: str) -> dict[str, object]:
     """
     scheme = urlsplit(url).scheme.lower() if url else "db"
     if scheme == "db":
-        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+        return {"BACKEND": "territoria.core.cache.DatabaseCache", "LOCATION": CACHE_TABLE}
     if scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if scheme in {"redis", "rediss", "valkey", "valkeys"}:
@@ -73,6 +73,76 @@ def cache_settings(url: str) -> dict[str, object]:
     raise ConfigurationError(
         f"CACHE_URL={url!r}: expected db://, locmem://, redis://, rediss:// or valkey:// URL"
     )
+
+
+# Where each upload storage keeps its files, under the data folder or the bucket's prefix.
+STORAGE_FOLDERS = {"default": "media", "private": "private/documents"}
+_S3_OPTIONS = {"endpoint_url": "endpoint_url", "region": "region_name", "addressing_style": None}
+
+
+def storage_settings(url: str) -> dict[str, dict[str, object]]:
+    """The upload storages ("default", and "private" for applicants' documents) from a
+    `STORAGE_URL`, for settings.STORAGES.
+
+    Empty or `file://` (the default): folders of the data folder; `file:///srv/files`: of
+    that folder (a mount every server shares). `s3://bucket/prefix?endpoint_url=…&region=…`:
+    any S3-compatible store, credentials from the URL (`s3://key:secret@bucket/…`) or the
+    standard AWS_* environment variables; objects are private, their URLs signed.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower() if url else "file"
+    if scheme == "file":
+        if parts.netloc or parts.query:
+            raise ConfigurationError(f"STORAGE_URL={url!r}: expected file:// or file:///path")
+        root = unquote(parts.path) or None
+        return {
+            alias: {
+                "BACKEND": "territoria.core.storage.DataFolderStorage",
+                "OPTIONS": {"folder": folder, "root": root},
+            }
+            for alias, folder in STORAGE_FOLDERS.items()
+        }
+    if scheme == "s3":
+        options = _s3_options(url)
+        prefix = unquote(parts.path).strip("/")
+        return {
+            alias: {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {**options, "location": f"{prefix}/{folder}".lstrip("/")},
+            }
+            for alias, folder in STORAGE_FOLDERS.items()
+        }
+    raise ConfigurationError(f"STORAGE_URL={url!r}: expected a file:// or s3:// URL")
+
+
+def _s3_options(url: str) -> dict[str, object]:
+    parts = urlsplit(url)
+    bucket = parts.netloc.rpartition("@")[2]
+    if not bucket:
+        raise ConfigurationError(f"STORAGE_URL={url!r}: the bucket is missing (s3://bucket/…)")
+    options: dict[str, object] = {
+        "bucket_name": bucket,
+        "default_acl": "private",
+        # url() gives a signed address valid 5 minutes, never a public one.
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        # Like the data folder: a name already taken gets a suffix, nothing is overwritten.
+        "file_overwrite": False,
+        # A download is spooled to a temporary file past 2 MB, not held in memory.
+        "max_memory_size": 2 * 1024 * 1024,
+    }
+    if parts.username is not None:
+        options["access_key"] = unquote(parts.username)
+        options["secret_key"] = unquote(parts.password or "")
+    for key, values in parse_qs(parts.query, keep_blank_values=True).items():
+        if key not in _S3_OPTIONS:
+            known = ", ".join(_S3_OPTIONS)
+            raise ConfigurationError(f"STORAGE_URL: unknown parameter {key!r} (known: {known})")
+        options[_S3_OPTIONS[key] or key] = values[-1]
+    if "endpoint_url" in options:
+        # Self-hosted stores (MinIO, Garage, Ceph…) answer on one host name: path-style.
+        options.setdefault("addressing_style", "path")
+    return options
 
 
 def email_backend_settings(url: str) -> dict[str, object]:

@@ -33,3 +33,8 @@ def spreadsheet_text(text: str) -> str:
     """A text for a CSV made for spreadsheets: one that would start a formula gets a leading
     apostrophe, as spreadsheets write a text that must stay text (OWASP's advice)."""
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def from_spreadsheet_text(text: str) -> str:
+    """The text `spreadsheet_text` neutralised, for files that come back to be imported."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text

@@ -1,4 +1,4 @@
-"""Background tasks of the core app (run by `territoria manage db_worker`)."""
+"""Background tasks of the core app (run by `territoria manage task_worker`)."""
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django_tasks import task

@@ -9,9 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from territoria.core.i18n import localized, translations
+from territoria.core.leases import Leased
 
 # The container a magnet selects unless it says otherwise.
 DEFAULT_CONTAINER = "organisation"
@@ -289,8 +292,9 @@ class IndexState(models.Model):
         return f"{self.key}: {self.token}"
 
 
-class SchemeImport(models.Model):
-    """A concept-scheme file uploaded by staff, imported by the background worker."""
+class SchemeImport(Leased):
+    """A concept-scheme file uploaded by staff, imported by the background worker (which
+    holds it under a lease: a worker that stops leaves it to another, see core.leases)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("waiting for the worker")
@@ -319,6 +323,9 @@ class SchemeImport(models.Model):
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
+    QUEUED_STATUS = Status.QUEUED
+    RUNNING_STATUS = Status.RUNNING
+
     class Meta:
         verbose_name = _("scheme import")
         verbose_name_plural = _("scheme imports")
@@ -326,6 +333,24 @@ class SchemeImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme_code} ← {self.file_name} ({self.status})"
+
+    def requeue(self) -> None:
+        # The import is one transaction: a stopped worker wrote nothing, running it again is safe.
+        from territoria.taxonomy.tasks import import_scheme_file
+
+        import_scheme_file.enqueue(self.pk)
+
+    def abandon(self) -> None:
+        self.status, self.finished_at = self.Status.FAILED, timezone.now()
+        self.problems = [
+            gettext(
+                "The worker running this import stopped before finishing it (%(attempts)d "
+                "attempts); nothing was written. Upload the file again; if it stops again, "
+                "the administrator will find the cause in the worker's log."
+            )
+            % {"attempts": self.attempts}
+        ]
+        self.save(update_fields=["status", "finished_at", "problems", "lease_expires_at"])
 
     @property
     def is_finished(self) -> bool:

@@ -15,6 +15,9 @@ from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
+from territoria.core.bulk import insert_rows, update_rows
+from territoria.core.http import from_spreadsheet_text, spreadsheet_text
+from territoria.taxonomy import index
 from territoria.taxonomy.models import MAX_DEPTH, Concept, ConceptScheme, notation_validator
 from territoria.taxonomy.services.tagging import rebuild_closure
 
@@ -67,15 +70,22 @@ def import_scheme_csv(scheme: ConceptScheme, stream: IO[str], source: str = "CSV
             ConceptRow(
                 notation=(raw.get("notation") or "").strip(),
                 parent=(raw.get("parent") or "").strip(),
-                labels={lang: (raw.get(f"label_{lang}") or "").strip() for lang in LABEL_LANGUAGES},
-                definition=(raw.get("definition") or "").strip(),
+                labels={lang: _cell(raw, f"label_{lang}") for lang in LABEL_LANGUAGES},
+                definition=_cell(raw, "definition"),
                 where=_("line %d") % line_number,
             )
         )
     return _apply(scheme, rows, source)
 
 
+def _cell(raw: dict[str, str | None], column: str) -> str:
+    """A text cell, as exported (a formula-like text comes back without its apostrophe)."""
+    return from_spreadsheet_text((raw.get(column) or "").strip())
+
+
 def export_scheme_csv(scheme: ConceptScheme, stream: "SupportsWrite[str]") -> None:
+    """The scheme as CSV, for spreadsheets as much as for re-import: a text that a spreadsheet
+    would run as a formula gets a leading apostrophe, which the import removes again."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for concept in _ordered_concepts(scheme):
@@ -83,11 +93,7 @@ def export_scheme_csv(scheme: ConceptScheme, stream: "SupportsWrite[str]") -> No
             [
                 concept.notation,
                 concept.parent.notation if concept.parent else "",
-                concept.label_fr,
-                concept.label_nl,
-                concept.label_de,
-                concept.label_en,
-                concept.definition,
+                *(spreadsheet_text(getattr(concept, name)) for name in TEXT_FIELDS),
             ]
         )
 
@@ -202,7 +208,12 @@ def import_scheme_turtle(scheme: ConceptScheme, text: str, source: str = "Turtle
     return _apply(scheme, rows, source)
 
 
+TEXT_FIELDS = [*(f"label_{lang}" for lang in LABEL_LANGUAGES), "definition"]
+
+
 def _apply(scheme: ConceptScheme, rows: list[ConceptRow], source: str) -> ImportReport:
+    """Write checked rows in one transaction: new concepts in bulk, existing ones only where
+    a field changed, so that the write lock is held briefly and a re-import writes nothing."""
     problems = _check(rows)
     if problems:
         raise SchemeImportError(source, problems)
@@ -211,27 +222,62 @@ def _apply(scheme: ConceptScheme, rows: list[ConceptRow], source: str) -> Import
             scheme.title_fr = scheme.title_fr or scheme.code
             scheme.save()
         existing = {c.notation: c for c in scheme.concepts.all()}
-        created = updated = 0
-        by_notation: dict[str, Concept] = {}
-        for position, row in enumerate(rows):
-            concept = existing.get(row.notation) or Concept(scheme=scheme, notation=row.notation)
-            is_new = concept.pk is None
-            for lang in LABEL_LANGUAGES:
-                setattr(concept, f"label_{lang}", row.labels.get(lang, ""))
-            concept.definition = row.definition
-            concept.position = position
-            concept.parent = None
-            concept.save()
-            by_notation[row.notation] = concept
-            created += is_new
-            updated += not is_new
-        for row in rows:
-            if row.parent:
-                concept = by_notation[row.notation]
-                concept.parent = by_notation[row.parent]
-                concept.save(update_fields=["parent"])
+        new = [(position, row) for position, row in enumerate(rows) if row.notation not in existing]
+        _insert_concepts(scheme, new)
+        by_notation = {c.notation: c for c in scheme.concepts.all()} if new else existing
+        changed = _changed_concepts(rows, by_notation)
+        _update_concepts(changed)
+        if new or changed:  # labels and codes are in every process's catalogue
+            index.bump()
         rebuild_closure(scheme)
-    return ImportReport(scheme=scheme, created=created, updated=updated)
+    created = len(new)
+    return ImportReport(scheme=scheme, created=created, updated=len(rows) - created)
+
+
+UPDATED_FIELDS = [*TEXT_FIELDS, "position", "parent_id"]
+
+
+def _insert_concepts(scheme: ConceptScheme, rows: list[tuple[int, ConceptRow]]) -> None:
+    """The new concepts, with their labels but no parent yet (their parent may be new too)."""
+    values = [[scheme.pk, row.notation, *_texts(row), position] for position, row in rows]
+    insert_rows(Concept, ["scheme", "notation", *TEXT_FIELDS, "position"], values)
+
+
+def _texts(row: ConceptRow) -> list[str]:
+    """The row's values for TEXT_FIELDS."""
+    return [*(row.labels.get(lang, "") for lang in LABEL_LANGUAGES), row.definition]
+
+
+def _update_concepts(concepts: list[Concept]) -> None:
+    values = [[*(getattr(c, name) for name in UPDATED_FIELDS), c.pk] for c in concepts]
+    update_rows(Concept, [*TEXT_FIELDS, "position", "parent"], values)  # parent: parent_id
+
+
+def _changed_concepts(rows: list[ConceptRow], by_notation: dict[str, Concept]) -> list[Concept]:
+    """The concepts whose labels, definition, position or parent the rows change."""
+    changed = []
+    for position, row in enumerate(rows):
+        concept = by_notation[row.notation]
+        wanted: dict[str, object] = dict(zip(TEXT_FIELDS, _texts(row), strict=True))
+        wanted["position"] = position
+        wanted["parent_id"] = by_notation[row.parent].pk if row.parent else None
+        if any(getattr(concept, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(concept, name, value)
+            changed.append(concept)
+    return changed
+
+
+def _too_long(row: ConceptRow) -> list[str]:
+    """The row's values longer than their column holds (PostgreSQL would refuse them)."""
+    limits = {"notation": (row.notation, 40)}
+    limits |= {f"label_{lang}": (row.labels.get(lang, ""), 200) for lang in LABEL_LANGUAGES}
+    return [
+        _("%(where)s, field %(field)s: %(length)d characters, at most %(max)d")
+        % {"where": row.where, "field": name, "length": len(value), "max": limit}
+        for name, (value, limit) in limits.items()
+        if len(value) > limit
+    ]
 
 
 def _check(rows: list[ConceptRow]) -> list[str]:
@@ -254,6 +300,7 @@ def _check(rows: list[ConceptRow]) -> list[str]:
                 % {"where": row.where, "value": row.notation, "first": seen[row.notation]}
             )
         seen.setdefault(row.notation, row.where)
+        problems.extend(_too_long(row))
         if not any(row.labels.values()):
             problems.append(_("%s, field label_fr: no label in any language") % row.where)
     parents = {row.notation: row.parent for row in rows}

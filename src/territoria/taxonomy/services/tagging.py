@@ -1,35 +1,74 @@
 """Concept hierarchy upkeep and tagging of records."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
+from territoria.core.bulk import insert_rows
 from territoria.core.models import User
 from territoria.core.services import record_audit
 from territoria.taxonomy import index
 from territoria.taxonomy.expressions import CODE_PATTERN
-from territoria.taxonomy.models import Concept, ConceptClosure, ConceptScheme, Tag
+from territoria.taxonomy.models import MAX_DEPTH, Concept, ConceptClosure, ConceptScheme, Tag
+
+CLOSURE_BATCH = 2000
+
+Pair = tuple[int, int]
 
 
 def rebuild_closure(scheme: ConceptScheme) -> int:
-    """Recompute the ancestor/descendant pairs of one scheme; returns how many pairs it holds."""
+    """Bring the ancestor/descendant pairs of one scheme up to date; returns how many it holds.
+
+    Memory and each statement stay bounded whatever the scheme's shape: the concepts are
+    taken `CLOSURE_BATCH` at a time, and only the pairs that changed are written (a
+    re-import of the same file writes none). Hierarchies are at most `MAX_DEPTH` deep
+    where they are made, so a concept has at most MAX_DEPTH + 1 pairs.
+    """
     parents = dict(scheme.concepts.values_list("pk", "parent_id"))
-    rows = []
-    for concept_id in parents:
-        ancestor: int | None = concept_id
-        depth, seen = 0, set()
-        while ancestor is not None:
-            if ancestor in seen:
-                raise ValueError(f"concept {concept_id} of scheme {scheme.code} is in a cycle")
-            seen.add(ancestor)
-            rows.append(ConceptClosure(ancestor_id=ancestor, descendant_id=concept_id, depth=depth))
-            ancestor, depth = parents.get(ancestor), depth + 1
+    ids = sorted(parents)
+    total, changed = 0, False
     with transaction.atomic():
-        ConceptClosure.objects.filter(descendant__scheme=scheme).delete()
-        ConceptClosure.objects.bulk_create(rows, batch_size=2000)
-        index.bump()
-    return len(rows)
+        for start in range(0, len(ids), CLOSURE_BATCH):
+            batch = ids[start : start + CLOSURE_BATCH]
+            wanted = _ancestry(scheme, parents, batch)
+            stale, kept = [], set()
+            rows = ConceptClosure.objects.filter(descendant_id__in=batch).values_list(
+                "pk", "ancestor_id", "descendant_id", "depth"
+            )
+            for pk, ancestor, descendant, depth in rows:
+                if wanted.get((ancestor, descendant)) == depth:
+                    kept.add((ancestor, descendant))
+                else:
+                    stale.append(pk)
+            fresh = [(*pair, depth) for pair, depth in wanted.items() if pair not in kept]
+            if stale:
+                ConceptClosure.objects.filter(pk__in=stale).delete()
+            insert_rows(ConceptClosure, ["ancestor", "descendant", "depth"], fresh)
+            changed = changed or bool(stale or fresh)
+            total += len(wanted)
+        if changed:
+            index.bump()
+    return total
+
+
+def _ancestry(
+    scheme: ConceptScheme, parents: Mapping[int, int | None], concepts: list[int]
+) -> dict[Pair, int]:
+    """The (ancestor, descendant) pairs of these concepts, with their depth."""
+    pairs: dict[Pair, int] = {}
+    for concept_id in concepts:
+        ancestor: int | None = concept_id
+        depth = 0
+        while ancestor is not None:
+            if depth > MAX_DEPTH:
+                raise ValueError(
+                    f"concept {concept_id} of scheme {scheme.code} is in a cycle "
+                    f"or more than {MAX_DEPTH} levels deep"
+                )
+            pairs[(ancestor, concept_id)] = depth
+            ancestor, depth = parents.get(ancestor), depth + 1
+    return pairs
 
 
 def concepts_by_code(codes: Iterable[str]) -> dict[str, Concept]:

@@ -1,0 +1,1 @@
+"""Territoria's SQLite database backend (`ENGINE = "territoria.core.sqlite"`), see `base`."""
