@@ -134,7 +134,10 @@ AUTHENTICATION_BACKENDS = ["territoria.accounts.backends.SignInBackend"]
 # Accounts (django-allauth): people sign in with their e-mail or user name; a new
 # account confirms its e-mail through an expiring link before it can sign in.
 ACCOUNT_ADAPTER = "territoria.accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "territoria.accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "territoria.accounts.forms.SignupForm",
+    "reset_password": "territoria.accounts.forms.ResetPasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -231,7 +234,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_PROXY", False):
+# Behind the reverse proxy (deploy/nginx): HTTPS and the client's address come from it.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # The client's address (for sign-in limits) is the last one the proxy adds.
     ALLAUTH_TRUSTED_PROXY_COUNT = 1

@@ -68,7 +68,7 @@ def run_worker() -> None:
 def test_an_import_whose_worker_was_killed_is_finished_by_another_worker(settings):
     settings.TASK_LEASE_SECONDS = 3
     upload = queued_import()
-    staff = Client()
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")  # the messages read here are the English ones
     staff.force_login(upload.created_by)
     page = f"/taxonomies/imports/{upload.pk}/"
     lost = killed_mid_import(upload)
@@ -101,7 +101,7 @@ def test_an_import_on_which_workers_keep_stopping_is_given_up_with_a_clear_messa
 ):
     with django_capture_on_commit_callbacks(execute=True):
         upload = queued_import()
-    staff = Client()
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")  # the messages read here are the English ones
     staff.force_login(upload.created_by)
     for attempt in range(1, SchemeImport.MAX_ATTEMPTS + 1):
         assert SchemeImport.claim(upload.pk, f"lost-host-{attempt}")

@@ -80,3 +80,28 @@ def test_password_reset_mails_to_one_address_are_throttled(users, _fresh_counts)
     sent = [m for m in deliver() if victim in m.to]
     assert len(sent) == 3
     mail.outbox.clear()
+
+
+RECORDS = "/api/explore/v2.1/catalog/datasets/organisations/records?limit=1"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("behind_proxy", [True, False])
+def test_the_open_data_quota_counts_each_client_behind_the_proxy(
+    client, settings, _fresh_counts, behind_proxy
+):
+    """Behind nginx every request comes from the proxy's address: the quota is per client
+    (the address the proxy wrote last in X-Forwarded-For), not one for everybody."""
+    settings.BEHIND_PROXY = behind_proxy
+    settings.OPENDATA_RATE_LIMIT = 2
+
+    def get(client_ip: str) -> int:
+        # A client may send its own X-Forwarded-For; the proxy appends the real address.
+        forwarded = f"203.0.113.250, {client_ip}"
+        return client.get(
+            RECORDS, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded
+        ).status_code
+
+    assert [get("198.51.100.1") for _ in range(3)] == [200, 200, 429]
+    # Another client through the same proxy: its own quota only behind the proxy.
+    assert get("198.51.100.2") == (200 if behind_proxy else 429)

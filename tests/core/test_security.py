@@ -36,14 +36,16 @@ def test_cookies_are_secure_unless_explicitly_relaxed():
     assert project_settings.SESSION_COOKIE_HTTPONLY is True
 
 
-def test_serve_refuses_to_start_with_debug_on(settings, capsys):
+def test_serve_refuses_to_start_with_debug_on(settings, capsys, monkeypatch):
+    monkeypatch.setenv("TERRITORIA_HTTPS", "true")  # what serve sets, undone after the test
     settings.DEBUG = True
     settings.SECRET_KEY = "x" * 50
     assert cli.serve("127.0.0.1:0", 1, task_workers=0) == 2
     assert "DEBUG is on" in capsys.readouterr().err
 
 
-def test_serve_refuses_to_start_without_its_own_secret_key(settings, capsys):
+def test_serve_refuses_to_start_without_its_own_secret_key(settings, capsys, monkeypatch):
+    monkeypatch.setenv("TERRITORIA_HTTPS", "true")  # what serve sets, undone after the test
     settings.DEBUG = False
     settings.SECRET_KEY = settings.INSECURE_DEFAULT_SECRET_KEY
     assert cli.serve("127.0.0.1:0", 1, task_workers=0) == 2

@@ -430,3 +430,16 @@ def test_the_consent_form_is_for_staff_only(client_for, people):
     people["tagged"].refresh_from_db()
     assert people["tagged"].publication_consent_at is None
     assert client_for("anonymous").get(people["tagged"].get_absolute_url()).status_code == 404
+
+
+def test_withdrawing_a_consent_moves_the_datasets_date_forward(people, consenting, users):
+    """The review's finding: `modified` was the latest change among public rows, so it went
+    back when a consenting person (the latest change) withdrew and left the dataset; a
+    client that fetches when modified changes kept the withdrawn person."""
+    from territoria.opendata import registry
+
+    dataset = registry.get("organisations")
+    published = dataset.modified()
+    consenting.record_publication_consent(False, by=users["staff"])
+    consenting.save()
+    assert dataset.modified() > published

@@ -162,3 +162,13 @@ def test_a_turtle_bush_imports_with_its_closure(scheme):
     import_scheme_turtle(scheme, "\n".join(lines))
     parents = {f"c{i}": (f"c{i // 20}" if i >= 20 else "") for i in range(400)}
     assert _stored_closure(scheme) == _naive_closure(parents)
+
+
+def test_a_carriage_return_inside_a_label_stays_inside_its_cell(scheme):
+    """Python's CSV writer with LF line ends leaves a bare CR unquoted: a reader split the
+    row there, and the rest of the label began a new row (and, with `=`, a formula)."""
+    Concept.objects.create(scheme=scheme, notation="cr", label_fr="avant\r=1+1")
+    out = io.StringIO()
+    export_scheme_csv(scheme, out)
+    rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    assert rows[1][:3] == ["cr", "", "avant\r=1+1"]

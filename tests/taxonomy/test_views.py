@@ -63,7 +63,7 @@ def test_only_staff_use_the_builder_endpoint(client_for, magnets, role):
 def test_the_csv_export_lists_every_record_with_its_concepts(client, magnets):
     response = client.get("/magnets/startups-ia/export.csv")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    lines = text.strip().split("\n")
+    lines = text.strip().split("\r\n")
     assert lines[0] == "id,name,enterprise_number,municipality,website,concepts"
     assert len(lines) == 2 and "Nexalis" in lines[1] and "technology:nlp" in lines[1]
     assert response["Content-Disposition"] == 'attachment; filename="startups-ia.csv"'

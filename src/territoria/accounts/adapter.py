@@ -31,6 +31,17 @@ def on_site(url: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{parts.path}{'?' + parts.query if parts.query else ''}"
 
 
+def mailbox(address: str) -> str:
+    """The address as mail servers read it: its domain in IDNA form, which drops soft hyphens
+    and folds full-width letters (a full-width "ｅxample.org" is example.org). One mailbox,
+    one spelling: the throttles that count e-mails per address count per mailbox."""
+    local, at, domain = address.rpartition("@")
+    try:
+        return f"{local}{at}{domain.encode('idna').decode('idna')}" if at else address
+    except UnicodeError:  # not a domain name: the form's validators say so
+        return address
+
+
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # Rendered now, in the visitor's language; the worker delivers it.
@@ -46,6 +57,9 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         login = str(credentials.get("email") or credentials.get("username") or "")
         account = account_for(login)
         return f"account:{account.pk}" if account else f"login:{login.strip().lower()}"
+
+    def clean_email(self, email: str) -> str:
+        return mailbox(super().clean_email(email))
 
     def get_email_confirmation_url(self, request: HttpRequest, confirmation: Any) -> str:
         return on_site(super().get_email_confirmation_url(request, confirmation))

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth import password_validation
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from territoria.accounts.adapter import mailbox
 from territoria.accounts.models import Invitation
 from territoria.accounts.services import address_taken
 from territoria.core.models import Role, User
@@ -47,6 +49,14 @@ class SignupForm(AllauthSignupForm):  # type: ignore[misc]
             # has an account (allauth answers the same page and e-mails its owner).
             make_password(self.cleaned_data.get("password1"))
         return super().try_save(request)
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):  # type: ignore[misc]
+    def clean_email(self) -> str:
+        # allauth finds the accounts by the mailbox (the adapter's clean_email) but counts
+        # and sends the e-mails to the address as typed: a new spelling, a new count.
+        super().clean_email()
+        return mailbox(self.cleaned_data["email"].lower())
 
 
 def limit_email(field: forms.Field) -> None:

@@ -1,9 +1,12 @@
 """The database cache (`CACHE_URL=db://`, the default) for a site that keeps answering.
 
 On SQLite a cache write needs the database's one write lock, which a long import may
-hold for seconds. A cache may miss, a page may not wait: here a write waits at most
-`SQLITE_CACHE_WAIT_MS` for the lock, then is dropped (a rate-limit count lost, a value
-computed again). Elsewhere (PostgreSQL) this is Django's database cache unchanged.
+hold for seconds. A cache may miss, a page may not wait: in a request that only reads
+(`core.sqlite.base.reads_only`) a write waits at most `SQLITE_CACHE_WAIT_MS` for the lock,
+then is dropped (a rate-limit count lost, a value computed again). A request that writes
+waits for the lock anyway, and its cache writes with it: allauth's limits (sign-in, password
+reset) take a lock in the cache, and answer 429 when they cannot. Elsewhere (PostgreSQL)
+this is Django's database cache unchanged.
 """
 
 from collections.abc import Iterator
@@ -12,6 +15,8 @@ from typing import Any
 
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
 from django.db import DatabaseError, connections, router
+
+from territoria.core.sqlite.base import only_reading
 
 SQLITE_CACHE_WAIT_MS = 250
 
@@ -34,7 +39,7 @@ class DatabaseCache(DjangoDatabaseCache):
     @contextmanager
     def _brief_wait(self) -> Iterator[None]:
         connection = connections[router.db_for_write(self.cache_model_class)]
-        if connection.vendor != "sqlite":
+        if connection.vendor != "sqlite" or not only_reading():
             yield
             return
         with connection.cursor() as cursor:

@@ -1,5 +1,6 @@
 """Request types for annotations: what the middleware and the access decorators guarantee."""
 
+from django.conf import settings
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -38,3 +39,18 @@ def spreadsheet_text(text: str) -> str:
 def from_spreadsheet_text(text: str) -> str:
     """The text `spreadsheet_text` neutralised, for files that come back to be imported."""
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address of the client, for per-client limits.
+
+    Behind the reverse proxy (BEHIND_PROXY=true) every request comes from the proxy: the
+    client is the last address of X-Forwarded-For, the one the proxy itself wrote (any
+    earlier ones were sent by the client and prove nothing). Otherwise, the peer's.
+    """
+    if settings.BEHIND_PROXY:
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return str(request.META.get("REMOTE_ADDR", ""))

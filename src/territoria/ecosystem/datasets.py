@@ -143,6 +143,16 @@ def organisation_fields() -> list[Field]:
     ]
 
 
+def _organisations_modified() -> Any:
+    """The last change of a public row, or of a consent (a row entering or leaving): a
+    consent withdrawn must not move the date back; a hidden person's edits date nothing."""
+    changes = [
+        _latest(public_organisations(), "updated_at"),
+        _latest(Organisation.objects.all(), "publication_changed_at"),
+    ]
+    return max((change for change in changes if change is not None), default=None)
+
+
 def _latest(records: QuerySet[Any], column: str) -> Any:
     return records.aggregate(latest=Max(column))["latest"]
 
@@ -198,7 +208,7 @@ register(
         ),
         queryset=public_organisation_rows,
         fields=organisation_fields,
-        modified=lambda: _latest(public_organisations(), "updated_at"),
+        modified=_organisations_modified,
         container="organisation",
         extra={"search": search_condition},
         temporal=lambda: _span(public_organisations(), "founded_on"),

@@ -87,6 +87,9 @@ class Organisation(TaggedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # When a consent was last recorded or withdrawn: a row entered or left the public
+    # datasets then, which their `modified` date must show (and nothing else of a person).
+    publication_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     source = models.CharField(
         _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL
     )
@@ -149,10 +152,11 @@ class Organisation(TaggedModel):
     def record_publication_consent(self, consents: bool, by: Any) -> None:
         """Record (by staff member `by`) or withdraw the consent to publication; the caller
         saves. A consent already recorded keeps its date and author: they say when it was given."""
-        if not consents:
+        if not consents and self.publication_consent_at is not None:
             self.publication_consent_at, self.publication_consent_by = None, None
-        elif self.publication_consent_at is None:
-            self.publication_consent_at = timezone.now()
+            self.publication_changed_at = timezone.now()
+        elif consents and self.publication_consent_at is None:
+            self.publication_consent_at = self.publication_changed_at = timezone.now()
             self.publication_consent_by = by if getattr(by, "pk", None) else None
 
 

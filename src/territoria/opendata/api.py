@@ -18,12 +18,13 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from territoria.core.routers import replica_reads, replica_stream
 from territoria.opendata import dcat, exports, pgcopy, registry
 from territoria.opendata.facets import FacetSpec, default_facets, parse_facets
 from territoria.opendata.params import QueryError, integer_param, parse_request
 from territoria.opendata.ratelimit import rate_limited
 from territoria.opendata.registry import Dataset
-from territoria.opendata.services import Query, run
+from territoria.opendata.services import Query, refusal, run
 from territoria.taxonomy import index
 
 API_ROOT = "/api/explore/v2.1"
@@ -57,7 +58,9 @@ def explore_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
 
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
-            with index.pinned():  # the tag index token read once per request
+            # Reads go to the read replica when one is configured; the index token is read
+            # there too, so that it matches the rows it describes.
+            with replica_reads(), index.pinned():  # the token read once per request
                 response = view(request, *args, **kwargs)
         except QueryError as problem:
             response = error(str(problem), problem.error_code)
@@ -230,10 +233,11 @@ def export_response(
         # No savepoint here (unlike `run`): a COPY stays open across this first chunk.
         first = next(stream, b"")
     except DatabaseError as problem:
-        raise QueryError(f"the export could not be run: {type(problem).__name__}") from None
+        raise QueryError(refusal(problem, "export")) from None
     spec = exports.FORMATS[format_name]
     response = StreamingHttpResponse(
-        itertools.chain([first], stream),
+        # The rest is read after the view has returned: from the replica too.
+        replica_stream(itertools.chain([first], stream)),
         content_type="application/gzip" if options.compressed else spec.media_type,
     )
     name = exports.filename(query.dataset.id, format_name, options)

@@ -246,18 +246,21 @@ class ConditionCompiler(ExpressionCompiler):
             raise ODSQLError(f"IN takes at most {MAX_IN_ITEMS} values")
         what = f"{text_of(value_node)} IN (…)"
         typed = self.value(value_node)
-        values = []
+        items = []
         for node in item_nodes:
             item = self.value(node)
             if not item.literal:
                 raise ODSQLError(f"{what}: IN takes values, not {text_of(node)}")
             typed, item = self.comparable(typed, item, what)
-            values.append(item.value)
+            items.append(item)
         if typed.type == "geo_point_2d":
             raise ODSQLError(f"{what}: geo_point_2d fields cannot be compared")
         if typed.field is not None and typed.field.multivalued:
+            values = [item.value for item in items]
             return self.any_value(typed.field, InLookup(F("value"), values), negated=negated)
-        condition = Q(InLookup(typed.expr, values))
+        # Each value as its own typed parameter, as comparisons pass them: plain values would
+        # be converted to the field's type first, and 2001.5 would find the year 2001.
+        condition = Q(InLookup(typed.expr, [item.expr for item in items]))
         return (~condition & self.not_null(typed)) if negated else condition
 
     def is_null(self, value_node: Any, negated: bool) -> Q:

@@ -65,6 +65,8 @@ class ExpressionCompiler:
                     return Typed(None, spec.type, spec)
                 expr = F(column) if isinstance(column, str) else column
                 return Typed(expr, spec.type, spec)
+            case odsql.Literal(value=Decimal()):
+                return self.number(node)
             case odsql.Literal(value=value):
                 return self.literal(value)
             case odsql.Call(name=name, args=args):
@@ -88,11 +90,15 @@ class ExpressionCompiler:
             return Typed(Value(value), "text", literal=True, value=value)
         if isinstance(value, datetime.date):
             return Typed(Value(value), "date", literal=True, value=value)
-        if isinstance(value, Decimal):
-            if value == value.to_integral_value() and abs(value) < 2**63:
-                return Typed(Value(int(value)), "int", literal=True, value=int(value))
-            return Typed(Value(float(value)), "double", literal=True, value=float(value))
         raise ODSQLError(f"unexpected literal {value!r}")
+
+    def number(self, literal: odsql.Literal) -> Typed:
+        """A number: refused, naming it, when the databases cannot hold it (a whole number
+        past 64 bits, a double that would be infinite): SQLite's driver cannot bind it."""
+        number = odsql.number_value(literal)
+        if isinstance(number, int):
+            return Typed(Value(number), "int", literal=True, value=number)
+        return Typed(Value(number), "double", literal=True, value=number)
 
     def scalar(self, node: Any, what: str) -> Typed:
         typed = self.value(node)

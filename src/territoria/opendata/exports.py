@@ -13,6 +13,21 @@ cost more than the CSV writing itself.
 
 Excel stops at 1,048,576 rows: an XLSX export holds the header and at most the first
 1,048,575 rows, silently, since an error half-way through a response reaches nobody.
+
+Formulas. A CSV is the file people open in a spreadsheet (Opendatasoft's own v2.1 CSV
+starts with a BOM by default for Excel's sake), and a spreadsheet runs a cell that starts
+with `=`, `+`, `-` or `@` (or a tab or CR) as a formula: `=HYPERLINK(…)` in an
+organisation's name would become a link that sends the sheet's data away. So every CSV
+the Open Data writes (the API's `exports/csv`, the dataset pages' and the directory's
+downloads, `territoria export`) writes such a text cell with a leading apostrophe, the
+one rule of `territoria.core.http.spreadsheet_text` (PostgreSQL's COPY applies the same
+rule, `pgcopy.py`). Only text cells: numbers, dates, booleans and points are written by
+the server, never from someone's text, and a negative number is not a formula. The
+other formats keep every value exactly: JSON, JSON Lines, GeoJSON and Parquet are read
+by programs, and the XLSX writes texts as text cells, which a spreadsheet never runs.
+Opendatasoft's Explore API has no parameter asking for raw CSV cells, and none is added:
+a program that needs the exact texts reads JSON, JSON Lines or Parquet (the same
+records, the same parameters).
 """
 
 import csv
@@ -67,9 +82,9 @@ class ExportOptions:
     quote_all: bool = False
     compressed: bool = False
     parquet_compression: str = "snappy"
-    # For a file people open in a spreadsheet (the directory's download): a text that would
-    # start a formula gets a leading apostrophe. Not an API parameter.
-    spreadsheet_safe: bool = False
+    # A CSV's text that would start a formula gets a leading apostrophe (see the module's
+    # docstring): always so for the Open Data; not an API parameter.
+    spreadsheet_safe: bool = True
 
     def __post_init__(self) -> None:
         if len(self.delimiter) != 1 or self.delimiter in '"\r\n':
@@ -157,18 +172,26 @@ def _batches(rows: Rows, size: int) -> Iterator[list[Sequence[Any]]]:
 
 
 def _converted(
-    batch: list[Sequence[Any]], converters: list[tuple[int, Converter]]
+    batch: list[Sequence[Any]],
+    converters: list[tuple[int, Converter]],
+    texts: Sequence[int] = (),
 ) -> Iterable[Sequence[Any]]:
-    """The batch with the non-null values of some columns converted.
+    """The batch with the non-null values of some columns converted, then the texts of
+    the columns `texts` made safe for a spreadsheet (`spreadsheet_text`).
 
     Transposing costs two C-level zips; one comprehension per converted column then
     replaces a Python loop over every row.
     """
-    if not converters:
+    if not converters and not texts:
         return batch
     by_column: list[Sequence[Any]] = list(zip(*batch, strict=True))
     for index, convert in converters:
         by_column[index] = [None if value is None else convert(value) for value in by_column[index]]
+    for index in texts:
+        by_column[index] = [
+            spreadsheet_text(value) if value.__class__ is str else value
+            for value in by_column[index]
+        ]
     return zip(*by_column, strict=True)
 
 
@@ -219,19 +242,16 @@ def _csv_converters(columns: list[Column], options: ExportOptions) -> list[tuple
             convert = _lat_lon
         elif column.type == "double":
             convert = plain_number
-        if options.spreadsheet_safe and (column.type == "text" or column.multivalued):
-            convert = _spreadsheet_safe(convert)
         if convert is not None:
             converters.append((index, convert))
     return converters
 
 
-def _spreadsheet_safe(convert: Converter | None) -> Converter:
-    def safe(value: Any) -> Any:
-        text = convert(value) if convert is not None else value
-        return spreadsheet_text(text) if isinstance(text, str) else text
-
-    return safe
+def _csv_texts(columns: list[Column], options: ExportOptions) -> list[int]:
+    """The columns whose cells are texts from the data, which a spreadsheet could run."""
+    if not options.spreadsheet_safe:
+        return []
+    return [i for i, column in enumerate(columns) if column.type == "text" or column.multivalued]
 
 
 def _take(buffer: io.StringIO) -> bytes:
@@ -255,21 +275,50 @@ def csv_header(columns: list[Column], options: ExportOptions) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _csv(columns: list[Column], rows: Rows, options: ExportOptions) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(
+def _csv_writer(buffer: io.StringIO, options: ExportOptions, lineterminator: str) -> Any:
+    return csv.writer(
         buffer,
         delimiter=options.delimiter,
         quoting=csv.QUOTE_ALL if options.quote_all else csv.QUOTE_MINIMAL,
-        lineterminator="\n",  # as PostgreSQL's COPY writes it (pgcopy.py)
+        lineterminator=lineterminator,
     )
+
+
+def _csv(columns: list[Column], rows: Rows, options: ExportOptions) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    # LF line ends, as PostgreSQL's COPY writes them (pgcopy.py).
+    writer = _csv_writer(buffer, options, "\n")
     buffer.write(csv_header(columns, options).decode())
     converters = _csv_converters(columns, options)
+    texts = _csv_texts(columns, options)
     for batch in _batches(rows, ROWS_PER_CHUNK):
-        writer.writerows(_converted(batch, converters))
+        converted = list(_converted(batch, converters, texts))
+        start = buffer.tell()
+        writer.writerows(converted)
+        if "\r" in buffer.getvalue()[start:]:
+            buffer.seek(start)
+            buffer.truncate()
+            buffer.write(_rows_quoting_cr(converted, options))
         yield _take(buffer)
     if buffer.tell():  # no rows: the header alone
         yield _take(buffer)
+
+
+def _rows_quoting_cr(rows: list[Sequence[Any]], options: ExportOptions) -> str:
+    """Rows whose fields holding a CR are quoted, as COPY quotes them. csv.writer quotes
+    only its line terminator's characters, and a bare CR ends a row for a spreadsheet: the
+    rest of the text would start a cell of its own, a formula perhaps. A writer ending its
+    lines with CR LF quotes both; each row's CR LF then becomes LF again. Rare (a batch
+    with a CR somewhere), so the common batch stays one C-level writerows()."""
+    buffer = io.StringIO()
+    writer = _csv_writer(buffer, options, "\r\n")
+    lines = []
+    for row in rows:
+        writer.writerow(row)
+        lines.append(buffer.getvalue()[:-2] + "\n")
+        buffer.seek(0)
+        buffer.truncate()
+    return "".join(lines)
 
 
 # --- JSON, JSON lines, GeoJSON -------------------------------------------------------------

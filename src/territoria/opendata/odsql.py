@@ -10,17 +10,38 @@ and `group_by` lists (fields, aggregates `count(*)`, `count(distinct …)`, `sum
 
 Every malformed query raises ODSQLError with the position and what was expected; no
 other exception escapes, whatever the text.
+
+Two bounds keep any text from exhausting the server. A query is at most `MAX_LENGTH`
+characters. It is nested at most `MAX_DEPTH` (20) levels deep, counted on the AST: each
+comparison, NOT, function call, and AND / OR group inside another condition is a level,
+and so is the field or value at the bottom (`lower(lower(name)) = "x"` is 4 deep);
+redundant parentheses add none, and a long chain of AND (or of OR) is one level whatever
+its length. The tree is built without recursion and measured before anything else reads
+it, so the compiler and the databases, which do recurse, only ever see shallow trees.
+Why 20: SQLite's parser has a fixed stack, and the SQL of one AST level can nest more
+than one (a group_by is counted in a subquery, `!=` on a text is three conditions, a
+multivalued field an EXISTS); queries nested 27 levels already overflow it, 24 never did
+in the tests. 20 leaves a margin, and is far beyond what a real query needs.
+
+Numbers are read exactly (`Decimal`), as written; whether the databases can hold one (a
+whole number in 64 bits, any other in a finite double) is the compiler's question,
+`number_value` its answer.
 """
 
 import datetime
-from dataclasses import dataclass
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 MAX_LENGTH = 10_000
+MAX_DEPTH = 20
+# What SQLite's INTEGER and PostgreSQL's bigint hold.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 GRAMMAR = r"""
 ?where: bool_expr
@@ -114,6 +135,9 @@ class Field:
 @dataclass(frozen=True)
 class Literal:
     value: Any  # str, Decimal, datetime.date, bool or None
+    # A number as the query wrote it, and where: for the messages that name it.
+    text: str | None = field(default=None, compare=False)
+    position: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -201,6 +225,34 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def number_value(literal: Literal) -> int | float:
+    """A number literal as the databases hold it: a whole number (`3`, `3.0`, `1e3`) as a
+    signed 64-bit integer, any other as a double. ODSQLError, naming the literal as written,
+    when they cannot hold it: a whole number past 64 bits (SQLite's INTEGER, PostgreSQL's
+    bigint), or a number a double would turn into an infinity or into 0."""
+    value: Decimal = literal.value
+    text = literal.text or str(value)
+    try:
+        if value == value.to_integral_value():
+            if INT64_MIN <= value <= INT64_MAX:
+                return int(value)
+            raise ODSQLError(
+                f"number out of range: {text}: a whole number must lie between "
+                f"{INT64_MIN} and {INT64_MAX} (64-bit integers)",
+                literal.position,
+            )
+        number = float(value)
+    except ArithmeticError:  # an exponent Decimal itself cannot round: far out of range
+        number = math.inf
+    if not math.isfinite(number) or number == 0:  # (a number that is not whole is not 0)
+        raise ODSQLError(
+            f"number out of range: {text}: a decimal number must be a finite double "
+            "(at most about 1.8e308 in size, and not closer to 0 than about 5e-324)",
+            literal.position,
+        )
+    return number
+
+
 def _unquote(text: str) -> str:
     body = text[1:-1]
     out, escaped = [], False
@@ -216,18 +268,19 @@ def _unquote(text: str) -> str:
 
 
 @v_args(inline=True)
-class _ToAst(Transformer[Token, Any]):
+class _ToAst(Transformer_NonRecursive[Token, Any]):
+    """The parse tree to the AST, without recursion: a chain of a thousand ANDs or NOTs
+    is as deep a parse tree, which a recursive transformer could not walk."""
+
     def string(self, token: Token) -> Literal:
         return Literal(_unquote(str(token)))
 
     def number(self, token: Token) -> Literal:
         try:
             number = Decimal(str(token))
-        except InvalidOperation:
-            raise ODSQLError(f"invalid number {token}", token.start_pos) from None
-        if not number.is_finite() or abs(number.adjusted()) > 30:
-            raise ODSQLError(f"number out of range: {token}", token.start_pos)
-        return Literal(number)
+        except InvalidOperation:  # an exponent too long for Decimal itself
+            raise ODSQLError(f"number out of range: {token}", token.start_pos) from None
+        return Literal(number, str(token), token.start_pos)
 
     def date(self, token: Token) -> Literal:
         text = _unquote(str(token))
@@ -317,6 +370,8 @@ class _ToAst(Transformer[Token, Any]):
     def facet_arg(self, name: Token, op: Token, value: Literal) -> tuple[str, Any]:
         if str(op) != "=":
             raise ODSQLError(f"write {name}=…, not {name}{op}…", op.start_pos)
+        if isinstance(value.value, Decimal):
+            return str(name).lower(), number_value(value)
         return str(name).lower(), value.value
 
     def facet_spec(self, name: Token, *arguments: tuple[str, Any] | None) -> dict[str, Any]:
@@ -335,6 +390,46 @@ _PARSERS = {
 }
 
 
+def _nodes(root: Any) -> Iterator[tuple[Any, int]]:
+    """Each node of an AST and its level, walked without recursion (the select and
+    order_by items themselves are not a level)."""
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, tuple):
+            children: Any = node
+        elif is_dataclass(node):
+            if not isinstance(node, (SelectItem, OrderItem)):
+                depth += 1
+            yield node, depth
+            children = (getattr(node, f.name) for f in fields(node))
+        else:  # a facet's arguments: no AST
+            continue
+        stack.extend(
+            (child, depth) for child in children if isinstance(child, tuple) or is_dataclass(child)
+        )
+
+
+def check_depth(root: Any) -> None:
+    """ODSQLError when the AST `root` is nested more than MAX_DEPTH levels deep."""
+    for _node, depth in _nodes(root):
+        if depth > MAX_DEPTH:
+            raise ODSQLError(
+                f"expression nested too deeply: at most {MAX_DEPTH} levels (each "
+                "comparison, NOT, function call, or AND / OR group inside another "
+                "condition is one)"
+            )
+
+
+def check_numbers(root: Any) -> None:
+    """ODSQLError, as the compiler would raise it, for the first number of the AST `root`
+    the databases cannot hold: for a page that reports a mistake at its place in the
+    visitor's own text before combining it with other conditions."""
+    for node, _depth in _nodes(root):
+        if isinstance(node, Literal) and isinstance(node.value, Decimal):
+            number_value(node)
+
+
 def _parse(text: str, start: str) -> Any:
     if len(text) > MAX_LENGTH:
         raise ODSQLError(f"query longer than {MAX_LENGTH} characters")
@@ -342,7 +437,7 @@ def _parse(text: str, start: str) -> Any:
         raise ODSQLError("empty expression", 0)
     try:
         tree = _PARSERS[start].parse(text)
-        return _ToAst().transform(tree)
+        result = _ToAst().transform(tree)
     except ODSQLError:
         raise
     except UnexpectedEOF:
@@ -357,13 +452,13 @@ def _parse(text: str, start: str) -> Any:
         position = getattr(error, "pos_in_stream", None)
         shown = f"{token!s}" if token is not None and str(token) else "end of expression"
         raise ODSQLError(f"unexpected {shown!r}", position) from None
-    except RecursionError:
-        raise ODSQLError("expression nested too deeply") from None
     except LarkError as error:  # any other parse failure, still a client error
         inner = error.__context__
         if isinstance(inner, ODSQLError):
             raise inner from None
         raise ODSQLError(f"invalid expression: {type(error).__name__}") from None
+    check_depth(result)
+    return result
 
 
 def parse_where(text: str) -> Any:
@@ -386,7 +481,4 @@ def parse_order_by(text: str) -> tuple[OrderItem, ...]:
 def parse_facet(text: str) -> dict[str, Any]:
     """A `facet` parameter written `facet(name="f", disjunctive=true, limit=10)`."""
     result: dict[str, Any] = _parse(text, "facet_spec")
-    for key, value in list(result.items()):
-        if isinstance(value, Decimal):
-            result[key] = int(value) if value == value.to_integral_value() else float(value)
     return result

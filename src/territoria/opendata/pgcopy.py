@@ -5,8 +5,10 @@ text; on PostgreSQL, production's database, the same SELECT (compiled by Django,
 values bound by psycopg) can be written as CSV by the server itself, several times
 faster. The SELECT formats each column as the Python writer does: empty texts and nulls
 as empty fields, booleans as true/false, geo points as "lat, lon", multivalued fields
-joined with the list separator in code-point order. Exports this path cannot write
-identically (datetimes, aggregates, quote_all, a delimiter outside plain ASCII) go
+joined with the list separator in code-point order, and a text that would start a
+spreadsheet formula with the mark `core.http.spreadsheet_text` gives it (the same
+starting characters, the same mark, taken from that rule). Exports this path cannot
+write identically (datetimes, aggregates, quote_all, a delimiter outside plain ASCII) go
 through the Python writer.
 """
 
@@ -20,6 +22,7 @@ from django.db.models import Case, F, Value, When, Window
 from django.db.models.functions import Cast, Collate, Concat, NullIf, RowNumber
 from django.db.models.lookups import Exact
 
+from territoria.core.http import FORMULA_STARTS, spreadsheet_text
 from territoria.opendata import exports
 from territoria.opendata.compiler_types import Output
 from territoria.opendata.services import Query
@@ -27,6 +30,8 @@ from territoria.opendata.services import Query
 # One-byte delimiters COPY accepts and that need no escaping in its options.
 DELIMITERS = frozenset(";,|\t:")
 CHUNK = 64 * 1024
+# What `spreadsheet_text` puts before a text that would start a formula.
+FORMULA_MARK = spreadsheet_text(FORMULA_STARTS[0]).removesuffix(FORMULA_STARTS[0])
 
 
 def usable(query: Query, options: exports.ExportOptions) -> bool:
@@ -35,7 +40,6 @@ def usable(query: Query, options: exports.ExportOptions) -> bool:
         connections[query.dataset.queryset().db].vendor == "postgresql"
         and not query.compiled.aggregated
         and not options.quote_all
-        and not options.spreadsheet_safe
         and options.delimiter in DELIMITERS
         and all(o.type != "datetime" and o.pattern is None for o in query.outputs)
     )
@@ -43,6 +47,27 @@ def usable(query: Query, options: exports.ExportOptions) -> bool:
 
 def _text(expr: Any) -> Any:
     return NullIf(Cast(expr, models.TextField()), Value(""), output_field=models.TextField())
+
+
+def spreadsheet_sql(column: str) -> tuple[str, tuple[Any, ...]]:
+    """`core.http.spreadsheet_text` in SQL, over a column of the outer SELECT (a text
+    computed once below it, however costly its expression): a text that starts with one
+    of FORMULA_STARTS gets the rule's mark, any other (and null) stays as it is. The
+    starts and the mark are parameters. A one-character ASCII start is tested on the
+    first character's code, `ascii()`, at a third of LEFT()'s cost; any other by LEFT()."""
+    tests: list[str] = []
+    params: list[Any] = []
+    codes = [ord(start) for start in FORMULA_STARTS if len(start) == 1 and start.isascii()]
+    if codes:
+        tests.append(f"ascii({column}) IN ({', '.join(['%s'] * len(codes))})")
+        params.extend(codes)
+    others = [start for start in FORMULA_STARTS if len(start) != 1 or not start.isascii()]
+    for length in sorted({len(start) for start in others}):
+        same = [start for start in others if len(start) == length]
+        tests.append(f"LEFT({column}, {length}) IN ({', '.join(['%s'] * len(same))})")
+        params.extend(same)
+    sql = f"CASE WHEN {' OR '.join(tests)} THEN %s || {column} ELSE {column} END"
+    return sql, (*params, FORMULA_MARK)
 
 
 def _column(query: Query, output: Output) -> Any:
@@ -90,7 +115,7 @@ def stream(
     """The CSV export, its header written here and its rows by the server."""
     header = exports.csv_header(columns, options)
     try:
-        sql, params = _select(query, options.list_separator)
+        sql, params = _select(query, options)
     except EmptyResultSet:  # a condition Django knows selects nothing: the header alone
         chunks: Iterator[bytes] = iter([header])
     else:
@@ -98,7 +123,7 @@ def stream(
     return exports.compress(chunks) if options.compressed else chunks
 
 
-def _select(query: Query, separator: str) -> tuple[str, tuple[Any, ...]]:
+def _select(query: Query, options: exports.ExportOptions) -> tuple[str, tuple[Any, ...]]:
     """One SELECT of the export's rows in order, each column formatted as text.
 
     A multivalued field is aggregated once for the whole selection and joined by record
@@ -140,18 +165,27 @@ def _select(query: Query, separator: str) -> tuple[str, tuple[Any, ...]]:
             .order_by()
             .values("owner")
             .annotate(
-                joined=StringAgg("value", delimiter=separator, order_by=Collate(F("value"), "C"))
+                joined=StringAgg(
+                    "value", delimiter=options.list_separator, order_by=Collate(F("value"), "C")
+                )
             )
             .values_list("owner", "joined")
         )
         join_sql, join_params = values.query.sql_with_params()
         joins.append(f'LEFT JOIN ({join_sql}) m{i} ON m{i}."owner" = b."copy_pk"')
         params = (*params, *join_params)
-    columns = ", ".join(
-        f'm{i}."joined"' if i in multi else f'b."copy_{i}"' for i in range(len(outputs))
+    columns: list[str] = []
+    column_params: list[Any] = []
+    for i, output in enumerate(outputs):
+        column = f'm{i}."joined"' if i in multi else f'b."copy_{i}"'
+        if options.spreadsheet_safe and (output.type == "text" or i in multi):
+            column, safe_params = spreadsheet_sql(column)  # a multivalued field: one cell
+            column_params.extend(safe_params)
+        columns.append(column)
+    sql = (
+        f'SELECT {", ".join(columns)} FROM ({base_sql}) b {" ".join(joins)} ORDER BY b."copy_order"'  # noqa: S608 - Django-compiled parts, parameters apart
     )
-    sql = f'SELECT {columns} FROM ({base_sql}) b {" ".join(joins)} ORDER BY b."copy_order"'  # noqa: S608 - Django-compiled parts, parameters apart
-    return sql, params
+    return sql, (*column_params, *params)
 
 
 def _copy(

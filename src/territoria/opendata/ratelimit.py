@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 
+from territoria.core.http import client_address
+
 
 def quota() -> tuple[int, int]:
     """Requests allowed per window, and the window's length in seconds."""
@@ -29,7 +31,7 @@ def rate_limited(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
         limit, window = quota()
         now = int(time.time())
         start = now - now % window
-        key = f"opendata-rate:{request.META.get('REMOTE_ADDR', '')}:{start}"
+        key = f"opendata-rate:{client_address(request)}:{start}"
         cache.add(key, 0, timeout=window + 60)
         try:
             used = cache.incr(key)

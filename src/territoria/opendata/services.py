@@ -12,9 +12,10 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
+from django.db import DatabaseError, connections, models, transaction
 from django.db.models import Count, F
 
+from territoria.core.routers import read_alias
 from territoria.opendata import registry
 from territoria.opendata.compiler import Compiler, compile_query
 from territoria.opendata.compiler_types import Compiled, Output
@@ -371,10 +372,24 @@ def _guarded() -> AbstractContextManager[Any]:
     """A savepoint where a refused statement would spoil a transaction (PostgreSQL, or inside
     an atomic block); none at the top level on SQLite, where an atomic block begins with
     BEGIN IMMEDIATE, the database's one write lock, which a read must never take."""
-    connection = connections[DEFAULT_DB_ALIAS]
+    alias = read_alias()  # the read replica inside the API's replica_reads()
+    connection = connections[alias]
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
         return nullcontext()
-    return transaction.atomic()
+    return transaction.atomic(using=alias)
+
+
+def refusal(error: DatabaseError, what: str = "query") -> str:
+    """The client's message for a database's refusal of its query: the kind of error only
+    (the database's own text may name tables), but for a query too large for SQLite's
+    parser (a chain of a thousand ORs), what to change."""
+    text = str(error)
+    if "parser stack overflow" in text or "Expression tree is too large" in text:
+        return (
+            f"the {what} is too large for the database: fewer conditions (IN rather than "
+            "a chain of OR) or less nesting"
+        )
+    return f"the {what} could not be run: {type(error).__name__}"
 
 
 def run(callable_: Any, *args: Any) -> Any:
@@ -385,6 +400,4 @@ def run(callable_: Any, *args: Any) -> Any:
     except ODSQLError as error:
         raise QueryError(str(error), "ODSQLError") from None
     except DatabaseError as error:
-        raise QueryError(
-            f"the query could not be run: {type(error).__name__}", "ODSQLError"
-        ) from None
+        raise QueryError(refusal(error), "ODSQLError") from None

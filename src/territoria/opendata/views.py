@@ -67,16 +67,16 @@ def search_condition(text: str) -> str:
 def combined_where(search: str, advanced: str) -> str:
     """One `where` for the free-text search and the advanced ODSQL condition.
 
-    The condition is parsed on its own first: its mistakes are reported at their place in
-    the visitor's text, and a condition that parses is a whole expression, which the
-    parentheses keep whole next to the search.
+    The condition is parsed on its own first: its mistakes (and its numbers out of range)
+    are reported at their place in the visitor's text, and a condition that parses is a
+    whole expression, which the parentheses keep whole next to the search.
     """
     parts = []
     if search:
         parts.append(search_condition(search))
     if advanced:
         try:
-            odsql.parse_where(advanced)
+            odsql.check_numbers(odsql.parse_where(advanced))
         except odsql.ODSQLError as error:
             raise QueryError(str(error), "ODSQLError") from None
         parts.append(f"({advanced})" if search else advanced)
@@ -259,9 +259,11 @@ def dataset_page(request: HtmxHttpRequest, dataset_id: str) -> HttpResponse:
     fragment = bool(request.htmx and not request.htmx.history_restore_request)
     context["fragment"] = fragment
     template = "opendata/_dataset_body.html" if fragment else "opendata/dataset.html"
-    # A refused query is the visitor's to correct in the form: the page answers 200, which
-    # HTMX swaps in like any other result.
-    response = render(request, template, context)
+    # A refused query is the visitor's to correct in the form, which the page shows with the
+    # API's message: as a page, a 400 (the address names a query that cannot be run); as
+    # the fragment HTMX asked for, a 200, since HTMX swaps in only successful answers.
+    status = 400 if context["error"] and not fragment else 200
+    response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -127,7 +127,9 @@ def magnet_export(request: HttpRequest, slug: str) -> HttpResponse | StreamingHt
 
 
 def _csv_rows(container: containers.Container, records: Any) -> Iterator[str]:
-    writer = csv.writer(Echo(), lineterminator="\n")
+    # CRLF line ends (RFC 4180): with LF ends, Python leaves a field holding a bare CR
+    # unquoted, and the row would split there.
+    writer = csv.writer(Echo())
     columns = [*container.csv_columns, "concepts"]
     yield "\ufeff" + writer.writerow(columns)
     batch: list[Any] = []

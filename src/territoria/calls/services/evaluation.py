@@ -37,6 +37,7 @@ from territoria.calls.tasks import send_decision
 from territoria.core.i18n import translated
 from territoria.core.models import Role, User
 from territoria.core.services import record_audit
+from territoria.core.sqlite.base import writes
 
 Status = Application.Status
 
@@ -77,7 +78,8 @@ def conflicts_found(assignments: QuerySet[Assignment]) -> set[int]:
     found = set(linked(assignments).values_list("pk", flat=True))
     if not found:
         return found
-    with transaction.atomic():
+    # A write, even in a read-only request: it waits for SQLite's lock like one.
+    with writes(), transaction.atomic():
         live = Assignment.objects.select_for_update(of=("self",)).filter(
             pk__in=found, withdrawn=False, application__status=Status.UNDER_EVALUATION
         )

@@ -41,6 +41,24 @@ def reads_only() -> Iterator[None]:
         _reads_only.reset(token)
 
 
+def only_reading() -> bool:
+    """Whether this code runs inside `reads_only()` (a GET, HEAD or OPTIONS request)."""
+    return _reads_only.get()
+
+
+@contextmanager
+def writes() -> Iterator[None]:
+    """Within this block, transactions begin IMMEDIATE again, even inside `reads_only()`: for
+    a read that must write in a transaction that reads first (a review withdrawn when a
+    conflict is found). A DEFERRED transaction that has read cannot wait for the lock:
+    SQLite refuses its first write at once if another connection holds it."""
+    token = _reads_only.set(False)
+    try:
+        yield
+    finally:
+        _reads_only.reset(token)
+
+
 class DatabaseOperations(operations.DatabaseOperations):
     def sql_flush(
         self, style: Any, tables: Any, *, reset_sequences: bool = False, allow_cascade: bool = False

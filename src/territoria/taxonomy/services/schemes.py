@@ -86,7 +86,9 @@ def _cell(raw: dict[str, str | None], column: str) -> str:
 def export_scheme_csv(scheme: ConceptScheme, stream: "SupportsWrite[str]") -> None:
     """The scheme as CSV, for spreadsheets as much as for re-import: a text that a spreadsheet
     would run as a formula gets a leading apostrophe, which the import removes again."""
-    writer = csv.writer(stream, lineterminator="\n")
+    # CRLF line ends (RFC 4180): with LF ends, Python leaves a field holding a bare CR
+    # unquoted, and the row would split there.
+    writer = csv.writer(stream)
     writer.writerow(CSV_COLUMNS)
     for concept in _ordered_concepts(scheme):
         writer.writerow(
@@ -214,7 +216,7 @@ TEXT_FIELDS = [*(f"label_{lang}" for lang in LABEL_LANGUAGES), "definition"]
 def _apply(scheme: ConceptScheme, rows: list[ConceptRow], source: str) -> ImportReport:
     """Write checked rows in one transaction: new concepts in bulk, existing ones only where
     a field changed, so that the write lock is held briefly and a re-import writes nothing."""
-    problems = _check(rows)
+    problems = _check(rows, _left_out(scheme, rows))
     if problems:
         raise SchemeImportError(source, problems)
     with transaction.atomic():
@@ -280,7 +282,29 @@ def _too_long(row: ConceptRow) -> list[str]:
     ]
 
 
-def _check(rows: list[ConceptRow]) -> list[str]:
+def _unstorable(row: ConceptRow) -> list[str]:
+    """The row's texts holding a NUL, which PostgreSQL cannot store (Turtle escapes it as
+    \\u0000; the upload refuses the byte itself)."""
+    texts = dict(zip(TEXT_FIELDS, _texts(row), strict=True))
+    return [
+        _("%(where)s, field %(field)s: a character that cannot be stored (NUL)")
+        % {"where": row.where, "field": name}
+        for name, value in texts.items()
+        if "\x00" in value
+    ]
+
+
+def _left_out(scheme: ConceptScheme, rows: list[ConceptRow]) -> dict[str, str]:
+    """The scheme's concepts the file leaves out, which stay under their parent: notation →
+    the parent's notation ("" at the top)."""
+    if scheme.pk is None:
+        return {}
+    listed = {row.notation for row in rows}
+    pairs = scheme.concepts.values_list("notation", "parent__notation")
+    return {notation: parent or "" for notation, parent in pairs if notation not in listed}
+
+
+def _check(rows: list[ConceptRow], left_out: dict[str, str]) -> list[str]:
     problems = []
     seen: dict[str, str] = {}
     for row in rows:
@@ -301,6 +325,7 @@ def _check(rows: list[ConceptRow]) -> list[str]:
             )
         seen.setdefault(row.notation, row.where)
         problems.extend(_too_long(row))
+        problems.extend(_unstorable(row))
         if not any(row.labels.values()):
             problems.append(_("%s, field label_fr: no label in any language") % row.where)
     parents = {row.notation: row.parent for row in rows}
@@ -310,15 +335,19 @@ def _check(rows: list[ConceptRow]) -> list[str]:
                 _("%(where)s, field parent: unknown concept %(value)r")
                 % {"where": row.where, "value": row.parent}
             )
-    for row in rows:
+    # The concepts left out stay under their parent, which the file may move down.
+    parents = {**left_out, **parents}
+    kept = _("in the scheme, not in the file")
+    placed = [(row.where, row.notation, row.parent) for row in rows]
+    for where, notation, parent in [*placed, *((kept, n, p) for n, p in left_out.items())]:
         # At most MAX_DEPTH steps up: a hierarchy deeper than that is refused, which bounds
         # the closure's rows, the pages' trees and this check alike.
-        ancestor, steps = row.parent, 1
+        ancestor, steps = parent, 1
         while ancestor and steps < MAX_DEPTH:
-            if ancestor == row.notation:
+            if ancestor == notation:
                 problems.append(
                     _("%(where)s, field parent: %(value)r is its own ancestor")
-                    % {"where": row.where, "value": row.notation}
+                    % {"where": where, "value": notation}
                 )
                 break
             ancestor, steps = parents.get(ancestor, ""), steps + 1
@@ -326,6 +355,6 @@ def _check(rows: list[ConceptRow]) -> list[str]:
             if ancestor:
                 problems.append(
                     _("%(where)s, field parent: %(value)r is more than %(max)d levels deep")
-                    % {"where": row.where, "value": row.notation, "max": MAX_DEPTH}
+                    % {"where": where, "value": notation, "max": MAX_DEPTH}
                 )
     return problems
