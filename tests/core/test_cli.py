@@ -233,6 +233,9 @@ def test_serve_restarts_a_killed_task_worker_and_the_site_stays_up(production, t
             lambda: len(task_workers_of(server.pid)) == 2 and task_workers_of(server.pid)
         )
         assert workers, children_of(server.pid)
+        # Both started (under load a worker may still be loading Django when it is killed,
+        # and would never say it started).
+        assert wait_until(lambda: log.read_text().count("Starting worker worker_id=") == 2)
         killed = min(workers)
         gunicorn = {
             pid for pid, command in children_of(server.pid).items() if "gunicorn" in command
