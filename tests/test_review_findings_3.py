@@ -17,6 +17,7 @@ from territoria.taxonomy.services.schemes import (
     import_scheme_turtle,
 )
 from tests.accounts.conftest import deliver
+from tests.processes import run_script, site_env
 
 CSV_HEAD = "notation,parent,label_fr\n"
 
@@ -111,27 +112,8 @@ def test_a_read_that_withdraws_a_conflicted_review_waits_for_the_write_lock(tmp_
     """A GET's transactions begin DEFERRED on SQLite (core.sqlite.base.reads_only): the
     withdrawal's SELECT then UPDATE was refused at once ("database is locked", a 500) while
     any other connection held the write lock, instead of waiting for it as writes do."""
-    import os
-    import subprocess
-    import sys
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/site.sqlite3",
-        "TERRITORIA_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "territoria.settings",
-        "CACHE_URL": "db://",
-        "ALLOWED_HOSTS": "testserver",
-    }
     url = "/calls/reviews/1/" if page == "review" else page
-    done = subprocess.run(
-        [sys.executable, "-c", CONFLICT_SCRIPT, url],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=os.path.dirname(os.path.dirname(__file__)),
-    )
+    done = run_script(CONFLICT_SCRIPT, url, env=site_env(tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     expected = "403" if page == "review" else "200"
     answers = [line for line in done.stdout.splitlines() if line.startswith(("page", "with"))]
@@ -190,25 +172,7 @@ def test_a_sign_in_during_an_import_waits_for_it_rather_than_hear_too_many_reque
     """The database cache dropped its writes after 250 ms on SQLite, in every request:
     allauth's rate limits take a lock in the cache (cache.add) and, unable to, answered
     429 "Too many requests" to a correct sign-in while an import held the write lock."""
-    import os
-    import subprocess
-    import sys
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/site.sqlite3",
-        "TERRITORIA_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "territoria.settings",
-        "CACHE_URL": "db://",
-        "ALLOWED_HOSTS": "testserver",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", SIGN_IN_SCRIPT],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_script(SIGN_IN_SCRIPT, env=site_env(tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "sign-in 302" in done.stdout.splitlines()
 

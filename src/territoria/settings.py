@@ -235,8 +235,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Behind the reverse proxy (deploy/nginx): HTTPS and the client's address come from it.
-BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
-if BEHIND_PROXY:
+if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # The client's address (for sign-in limits) is the last one the proxy adds.
     ALLAUTH_TRUSTED_PROXY_COUNT = 1

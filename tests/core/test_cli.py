@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.processes import site_env
+
 
 def test_demo_prepares_a_fresh_database_and_serves_it(tmp_path):
     """`territoria demo` up to serving: migrate, reference data, fictitious ecosystem, accounts."""
@@ -100,17 +102,7 @@ def test_manage_runs_django_commands(tmp_path):
 
 def test_serve_runs_gunicorn_and_the_worker_and_stops_cleanly(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
-    env.update(
-        {
-            "TERRITORIA_DATA_DIR": str(tmp_path),
-            "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3",
-            "SECRET_KEY": "s" * 50,
-            "DEBUG": "false",
-            # Plain HTTP on localhost: no redirect to HTTPS (test_deploy_defaults checks it).
-            "TERRITORIA_HTTPS": "false",
-        }
-    )
+    env = site_env(tmp_path)
     migrate = subprocess.run(
         [sys.executable, "-m", "territoria", "manage", "migrate", "-v0"], env=env, timeout=120
     )
@@ -195,18 +187,7 @@ def is_running(pid: int) -> bool:
 @pytest.fixture
 def production(tmp_path):
     """The environment of `territoria serve` on a migrated SQLite database, and a free port."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
-    env.update(
-        {
-            "TERRITORIA_DATA_DIR": str(tmp_path),
-            "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3",
-            "SECRET_KEY": "s" * 50,
-            "DEBUG": "false",
-            # Plain HTTP on localhost: no redirection to HTTPS.
-            "TERRITORIA_HTTPS": "false",
-            "SECURE_SSL_REDIRECT": "false",
-        }
-    )
+    env = site_env(tmp_path)
     migrate = subprocess.run(
         [sys.executable, "-m", "territoria", "manage", "migrate", "-v0"], env=env, timeout=120
     )
@@ -294,7 +275,9 @@ def test_a_task_worker_outlasts_a_write_lock_held_past_sqlites_busy_timeout(prod
         )
     try:
         assert wait_until(lambda: "Starting worker" in log.read_text())
-        database = sqlite3.connect(tmp_path / "prod.sqlite3", isolation_level=None)
+        database = sqlite3.connect(
+            env["DATABASE_URL"].removeprefix("sqlite:///"), isolation_level=None
+        )
         database.execute("BEGIN IMMEDIATE")
         time.sleep(24)
         database.execute("COMMIT")

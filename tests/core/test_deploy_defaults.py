@@ -1,27 +1,19 @@
 """`territoria serve` is secure by default: HTTPS redirect and HSTS, with a switch for
 plain-HTTP intranets; `check --deploy` has nothing to say about its defaults."""
 
-import os
-import secrets
 import subprocess
 import sys
 
 import pytest
 
+from tests.processes import site_env
+
 
 def _env(tmp_path, **extra: str) -> dict[str, str]:
-    # The browser tests allow Django's async-unsafe calls in this process: not in production.
-    unwanted = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {k: v for k, v in os.environ.items() if k not in unwanted}
-    env.update(
-        {
-            "TERRITORIA_DATA_DIR": str(tmp_path),
-            "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "DEBUG": "false",
-            **extra,
-        }
-    )
+    """`serve`'s environment, with the HTTPS switch unset unless given."""
+    env = site_env(tmp_path, **extra)
+    if "TERRITORIA_HTTPS" not in extra:
+        env.pop("TERRITORIA_HTTPS")
     return env
 
 
@@ -73,7 +65,6 @@ def test_serve_redirects_plain_http_and_sends_hsts_by_default(tmp_path):
     from tests.core.test_cli import free_port, start_serve, wait_until
 
     env = _env(tmp_path)
-    env.pop("TERRITORIA_HTTPS", None)
     env.pop("SECURE_SSL_REDIRECT", None)
     env.pop("SECURE_HSTS_SECONDS", None)
     subprocess.run(

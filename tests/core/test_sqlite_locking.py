@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from territoria.core.sqlite.base import reads_only
+from tests.processes import run_script, site_env
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -94,25 +95,7 @@ def test_pages_answer_while_another_process_holds_the_write_lock(tmp_path, urls)
     """A real database file, its write lock held by another connection as an import would:
     public pages and anonymous Open Data requests (which count against the quota in the
     database cache) still answer, at once, rather than fail after the lock's timeout."""
-    import os
-    import subprocess
-    import sys
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/site.sqlite3",
-        "TERRITORIA_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "territoria.settings",
-        "CACHE_URL": "db://",
-        "ALLOWED_HOSTS": "testserver",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *urls],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_script(SCRIPT, *urls, env=site_env(tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     answers = [line.split() for line in done.stdout.splitlines() if line.startswith("/")]
     assert answers == [[url, "200"] for url in urls]

@@ -9,8 +9,7 @@ reset) take a lock in the cache, and answer 429 when they cannot. Elsewhere (Pos
 this is Django's database cache unchanged.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
@@ -23,31 +22,26 @@ SQLITE_CACHE_WAIT_MS = 250
 
 class DatabaseCache(DjangoDatabaseCache):
     def _base_set(self, mode: str, key: str, value: Any, timeout: Any = None) -> bool:
-        with self._brief_wait():
-            try:
-                return bool(super()._base_set(mode, key, value, timeout))  # type: ignore[misc]
-            except DatabaseError:  # the culling outside Django's own guard
-                return False
+        write = super()._base_set  # type: ignore[misc]
+        return self._briefly(write, mode, key, value, timeout)
 
     def _base_delete_many(self, keys: Any) -> bool:
-        with self._brief_wait():
-            try:
-                return bool(super()._base_delete_many(keys))  # type: ignore[misc]
-            except DatabaseError:
-                return False
+        return self._briefly(super()._base_delete_many, keys)  # type: ignore[misc]
 
-    @contextmanager
-    def _brief_wait(self) -> Iterator[None]:
+    def _briefly(self, write: Callable[..., Any], *args: Any) -> bool:
+        """`write(*args)`, waiting at most a moment for SQLite's write lock in a request that
+        only reads, and dropped if the lock stays taken; as Django does it everywhere else."""
         connection = connections[router.db_for_write(self.cache_model_class)]
         if connection.vendor != "sqlite" or not only_reading():
-            yield
-            return
+            return bool(write(*args))
+        # The usual wait, in milliseconds (Python's sqlite3 waits 5 s unless told).
+        usual = int(connection.settings_dict["OPTIONS"].get("timeout", 5) * 1000)
         with connection.cursor() as cursor:
-            cursor.execute("PRAGMA busy_timeout")
-            usual = int(cursor.fetchone()[0])
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_CACHE_WAIT_MS}")
         try:
-            yield
+            return bool(write(*args))
+        except DatabaseError:  # the culling, which Django's own guard leaves out
+            return False
         finally:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA busy_timeout = {usual}")

@@ -1,6 +1,5 @@
 """Request types for annotations: what the middleware and the access decorators guarantee."""
 
-from django.conf import settings
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -42,15 +41,10 @@ def from_spreadsheet_text(text: str) -> str:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address of the client, for per-client limits.
+    """The address of the client, for per-client limits: the rule of the sign-in limits
+    (django-allauth's), so that quotas and sign-ins count the same client. Behind the
+    reverse proxy (BEHIND_PROXY=true, hence ALLAUTH_TRUSTED_PROXY_COUNT=1) it is the last
+    address of X-Forwarded-For, the one the proxy wrote; otherwise the peer's."""
+    from allauth.account.adapter import get_adapter
 
-    Behind the reverse proxy (BEHIND_PROXY=true) every request comes from the proxy: the
-    client is the last address of X-Forwarded-For, the one the proxy itself wrote (any
-    earlier ones were sent by the client and prove nothing). Otherwise, the peer's.
-    """
-    if settings.BEHIND_PROXY:
-        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
-        last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            return last
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return str(get_adapter(request).get_client_ip(request))

@@ -15,7 +15,7 @@ migration `core.0005` creates it). Django's test flush empties tables with DELET
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -32,13 +32,17 @@ AUDIT_NO_DELETE_DROP = "DROP TRIGGER IF EXISTS core_auditentry_no_delete"
 
 
 @contextmanager
-def reads_only() -> Iterator[None]:
-    """Within this block, transactions on SQLite begin without taking the write lock."""
-    token = _reads_only.set(True)
+def _reading(only: bool) -> Iterator[None]:
+    token = _reads_only.set(only)
     try:
         yield
     finally:
         _reads_only.reset(token)
+
+
+def reads_only() -> AbstractContextManager[None]:
+    """Within this block, transactions on SQLite begin without taking the write lock."""
+    return _reading(True)
 
 
 def only_reading() -> bool:
@@ -46,17 +50,12 @@ def only_reading() -> bool:
     return _reads_only.get()
 
 
-@contextmanager
-def writes() -> Iterator[None]:
+def writes() -> AbstractContextManager[None]:
     """Within this block, transactions begin IMMEDIATE again, even inside `reads_only()`: for
     a read that must write in a transaction that reads first (a review withdrawn when a
     conflict is found). A DEFERRED transaction that has read cannot wait for the lock:
     SQLite refuses its first write at once if another connection holds it."""
-    token = _reads_only.set(False)
-    try:
-        yield
-    finally:
-        _reads_only.reset(token)
+    return _reading(False)
 
 
 class DatabaseOperations(operations.DatabaseOperations):

@@ -1,0 +1,41 @@
+"""Territoria run in a process of its own (a script, `manage`, `serve`), as in production."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+# Set for this test process only: the settings module, and the browser tests' permission
+# for Django's async-unsafe calls (which `check --deploy` refuses).
+NOT_INHERITED = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def site_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Production settings on a SQLite file of `tmp_path`, plain HTTP on localhost."""
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env.update(
+        {
+            "TERRITORIA_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/site.sqlite3",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "DEBUG": "false",
+            "TERRITORIA_HTTPS": "false",
+            "CACHE_URL": "db://",
+            "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+            **extra,
+        }
+    )
+    return env
+
+
+def run_script(script: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Python code run with Django's settings from `env`; its output kept."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env={**env, "DJANGO_SETTINGS_MODULE": "territoria.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],  # the repository: `tests` imports
+    )
