@@ -4,6 +4,8 @@ Targets (issue "Foundation"): directory page with facets p95 < 100 ms server tim
 magnet evaluation p95 < 10 ms. "Server time" is measured in-process through the
 whole Django stack (middleware, view, template) with the test client, so network
 and browser time are left out. Each figure is printed with its ratio to the target.
+The directory requests are measured again without the map and composition pictures
+(issue 12, "[no pictures]"), to show what they cost.
 
     .venv/bin/python bench/bench_directory.py [--organisations 3000] [--runs 60]
 """
@@ -121,20 +123,30 @@ def main() -> int:
         tree = parse(expression)
         return lambda: engine.select(container, tree).count()
 
-    results = [
-        measure("directory page, all facets, no filter", page("/ecosystem/"), args.runs, 100),
-        measure(
+    directory_requests = [
+        ("directory page, all facets, no filter", page("/ecosystem/")),
+        (
             "directory page, search + two facets",
             page("/ecosystem/", {"q": "srl", "c": ["technology:ai", "territory:BE-WLG"]}),
-            args.runs,
-            100,
         ),
-        measure(
+        (
             "directory fragment (HTMX), three facets",
             page("/ecosystem/", {"c": ["technology:ai", "org-type:startup", "nace:K"]}, htmx=True),
-            args.runs,
-            100,
         ),
+    ]
+    results = [measure(label, call, args.runs, 100) for label, call in directory_requests]
+    # The same requests without the map and the composition (issue 12), for comparison:
+    # the view's pictures are left out for these runs only.
+    from territoria.ecosystem import views
+
+    with_pictures = views._pictures
+    views._pictures = lambda *args, **kwargs: None  # type: ignore[assignment]
+    try:
+        for label, call in directory_requests:
+            measure(f"{label} [no pictures]", call, args.runs, 100)
+    finally:
+        views._pictures = with_pictures  # type: ignore[assignment]
+    results += [
         measure(
             "magnet 1 via API (count, 50 results, 2 facets)", api(first.expression), args.runs, 10
         ),

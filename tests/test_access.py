@@ -62,6 +62,11 @@ OWNER_ACTS = {**OWNER_OR_STAFF, "applicant": 302, "staff": 403}
 # route name → (method, path, expected status per role)
 MATRIX = {
     "home": ("get", "/", PUBLIC),
+    "core:territory-logo": ("get", "/territory/logo.svg", PUBLIC),
+    "core:territory-theme": ("get", "/territory/theme.css", PUBLIC),
+    "core:territory-outline": ("get", "/territory/outline.svg", PUBLIC),
+    "core:legal-notice": ("get", "/legal-notice/", PUBLIC),
+    "core:accessibility": ("get", "/accessibility/", PUBLIC),
     "ecosystem:directory": ("get", "/ecosystem/", PUBLIC),
     "ecosystem:organisation": ("get", "/ecosystem/organisations/{org}/", PUBLIC),
     # A natural person (self-employed) is personal data: staff alone open its page.

@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser.add_argument(
         "--no-serve", action="store_true", help="prepare the database and stop"
     )
+    demo_parser.add_argument(
+        "--territory",
+        metavar="PATH",
+        help="a territory profile (territory.toml or its folder); default: TERRITORIA_TERRITORY's",
+    )
     serve_parser = commands.add_parser(
         "serve", help="the production server on the configured database"
     )
@@ -71,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return demo(args.port, args.organisations, serve_after=not args.no_serve)
+        return demo(
+            args.port, args.organisations, serve_after=not args.no_serve, territory=args.territory
+        )
     return serve(args.bind, args.workers, task_workers=0 if args.no_worker else args.task_workers)
 
 
@@ -83,7 +90,9 @@ def manage(args: list[str]) -> int:
     return 0
 
 
-def demo(port: int, organisations: int, serve_after: bool = True) -> int:
+def demo(
+    port: int, organisations: int, serve_after: bool = True, territory: str | None = None
+) -> int:
     data_dir = Path(os.environ.get("TERRITORIA_DATA_DIR") or "./var").resolve()
     database = data_dir / "demo.sqlite3"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -95,6 +104,20 @@ def demo(port: int, organisations: int, serve_after: bool = True) -> int:
     except DemoRefused as refusal:
         print(f"territoria demo refuses to start: {refusal}", file=sys.stderr)
         return 2
+    if territory:
+        profile = Path(territory).expanduser().resolve()
+        if profile.is_dir():
+            profile = profile / "territory.toml"
+        if not profile.is_file():
+            print(f"territoria demo: no territory profile at {territory}", file=sys.stderr)
+            return 2
+        os.environ["TERRITORIA_TERRITORY"] = str(profile)
+    if os.environ.get("TERRITORIA_TERRITORY"):
+        # Checked before anything is touched, told in a line rather than a traceback.
+        problem = profile_problem(Path(os.environ["TERRITORIA_TERRITORY"]).expanduser())
+        if problem:
+            print(f"territoria demo refuses to start: {problem}", file=sys.stderr)
+            return 2
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     os.environ.update(
@@ -116,11 +139,13 @@ def demo(port: int, organisations: int, serve_after: bool = True) -> int:
 
     print(f"Territoria demo: fresh database {database}")
     call_command("migrate", verbosity=0)
+    call_command("load_territory")
     call_command("load_reference")
     call_command("load_strategy")
     call_command("load_demo", organisations=organisations)
     accounts = _demo_accounts()
     call_command("load_demo_calls", applicant="applicant", expert="expert", laureate="laureate")
+    _collect_static()
     if not serve_after:
         return 0
     url = f"http://localhost:{port}/"
@@ -201,10 +226,36 @@ def serve(bind: str, workers: int, task_workers: int = 1) -> int:
             "SECRET_KEY is not set (or shorter than 32 characters): generate one, "
             "e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'."
         )
+    problem = profile_problem(Path(settings.TERRITORY_FILE))
+    if problem:
+        problems.append(f"TERRITORIA_TERRITORY: {problem}")
     if problems:
         print("territoria serve refuses to start:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 2
+    _collect_static()
     return _run_servers(bind, workers, task_workers)
+
+
+def profile_problem(path: Path) -> str:
+    """What is wrong with the territory profile file at `path` ("" if nothing): every page
+    shows the profile, so a site must not start with one it cannot read."""
+    from territoria.core import territory
+    from territoria.core.env import ConfigurationError, profile_languages
+
+    try:
+        profile_languages(path.resolve())
+        territory.read(path.resolve())
+    except (ConfigurationError, territory.ProfileError) as error:
+        return str(error)
+    return ""
+
+
+def _collect_static() -> None:
+    """Static files under hashed names, compressed, in the data folder: what the site serves.
+    Skipped in a moment when nothing changed since the last start."""
+    from territoria.core.staticfiles import collect_static
+
+    collect_static()
 
 
 def _gunicorn_command(bind: str, workers: int) -> list[str]:

@@ -12,8 +12,10 @@ from territoria.core.env import (
     env_list,
     env_path,
     env_str,
+    profile_languages,
     storage_settings,
 )
+from territoria.core.staticfiles import cache_a_year
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("TERRITORIA_DATA_DIR", "./var")
@@ -176,8 +178,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Languages: French first, then the other languages of Belgium and English.
-LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", "Français"), ("nl", "Nederlands"), ("de", "Deutsch"), ("en", "English")]
+# The territory profile (core/territory.py): the region this platform serves. Its file
+# also sets the languages offered and the default one.
+TERRITORY_FILE = env_path(
+    "TERRITORIA_TERRITORY",
+    str(Path(__file__).resolve().parent / "territories/wallonia/territory.toml"),
+)
+_LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
+_PROFILE_LANGUAGES = profile_languages(TERRITORY_FILE)
+LANGUAGE_CODE = _PROFILE_LANGUAGES[0]  # "fr": texts are written in French first
+LANGUAGES = [(code, _LANGUAGE_NAMES[code]) for code in _PROFILE_LANGUAGES[1]]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
@@ -196,15 +206,18 @@ STORAGES = {
     # Uploads ("default", and "private" for applicants' documents): the data folder, or an
     # S3-compatible object store with STORAGE_URL=s3://… (see core/env.py).
     **storage_settings(env_str("STORAGE_URL")),
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Hashed names, with gzip and brotli copies: collected into STATIC_ROOT by `territoria
+    # demo` and `serve` before they start (core/staticfiles.py).
+    "staticfiles": {"BACKEND": "territoria.core.staticfiles.CompressedStaticStorage"},
 }
-# Static files are served straight from the installed package: no collectstatic step.
-WHITENOISE_USE_FINDERS = True
-STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "territoria.core.staticfiles.PackagedFileFinder",
-]
+STATIC_ROOT = env_path("TERRITORIA_STATIC_ROOT", str(DATA_DIR / "static"))
+# Only the hashed names are kept: a name is then always its content, even across upgrades.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+# Hashed files are cached a year; the rest (the manifest itself) a minute.
+WHITENOISE_ADD_HEADERS_FUNCTION = cache_a_year
+# Development (DEBUG=true): the apps' files as they are edited, under their plain names,
+# with no collection.
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 CACHES = {"default": cache_settings(env_str("CACHE_URL"))}
@@ -277,9 +290,7 @@ SILENCED_SYSTEM_CHECKS: list[str] = [] if SECURE_HSTS_PRELOAD else ["security.W0
 # Concept schemes exported as SKOS get URIs under this base.
 CONCEPT_URI_BASE = env_str("TERRITORIA_CONCEPT_URI_BASE", "https://territoria.example/id/scheme/")
 
-# Open Data: who publishes the datasets, and how anonymous API clients are limited.
-OPENDATA_PUBLISHER_NAME = env_str("OPENDATA_PUBLISHER_NAME", "Agence du Numérique")
-OPENDATA_CONTACT_EMAIL = env_str("OPENDATA_CONTACT_EMAIL", "opendata@territoria.example")
+# Open Data (its publisher is the territory profile's): how anonymous API clients are limited.
 # The date the catalogue was first published (ISO), for the DCAT-AP catalogue's dct:issued.
 OPENDATA_CATALOGUE_ISSUED = env_str("OPENDATA_CATALOGUE_ISSUED", "2026-11-23")
 OPENDATA_RATE_LIMIT = env_int("OPENDATA_RATE_LIMIT", 1000)

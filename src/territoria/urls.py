@@ -29,6 +29,7 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 
 urlpatterns = [
     path("", ecosystem_views.home, name="home"),
+    path("", include("territoria.core.urls")),
     path("ecosystem/", include("territoria.ecosystem.urls")),
     path("dashboard/", include("territoria.strategy.urls")),
     path("calls/", include("territoria.calls.urls")),

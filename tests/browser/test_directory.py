@@ -106,3 +106,52 @@ def test_a_visitor_downloads_the_refined_directory_as_the_api_gives_it(page, eco
     cells = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert cells[0] == list(rows[0])
     assert [row[0] for row in cells[1:]] == [int(row["id"]) for row in rows]  # integers, no ".0"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_map_and_composition_fit_the_screen_and_follow_the_facets(page, ecosystem, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/ecosystem/")
+    expect(page.locator("#results-heading")).to_contain_text("5 organisations")
+    svg = page.locator("svg.map")
+    expect(svg).to_be_visible()
+    box = svg.bounding_box()
+    assert box is not None and box["width"] > 0.6 * min(width, 560) and box["height"] > 100
+    circles = page.locator("svg.map a")
+    expect(circles).to_have_count(2)
+    expect(page.locator('svg.map a[aria-label^="Namur"]')).to_have_attribute(
+        "aria-label", re.compile(r"^Namur\W+3 organisations$")
+    )
+    expect(page.locator("#composition-org-type")).to_contain_text("Start-up")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    if width >= 1280:
+        # The map and its table side by side; type and size side by side, sectors below.
+        table = page.locator(".directory-map .table-scroll").first.bounding_box()
+        assert table is not None and table["x"] > box["x"] + box["width"] - 1
+        kind, size, sector = (
+            page.locator(f"#composition-{s}").bounding_box() for s in ("org-type", "size", "nace")
+        )
+        assert kind and size and sector
+        assert round(kind["y"]) == round(size["y"]) and size["x"] > kind["x"] + kind["width"]
+        assert sector["y"] >= kind["y"] + kind["height"]
+    assert_accessible(page)
+
+    # Ticking a facet swaps the pictures with the results.
+    if width < 800:
+        page.locator("#facet-org-type").scroll_into_view_if_needed()
+    page.check('input[value="nace:C"]')
+    expect(page.locator("#results-heading")).to_contain_text("1 organisation")
+    expect(circles).to_have_count(1)
+    expect(page.locator('svg.map a[aria-label^="Namur"]')).to_have_attribute(
+        "aria-label", re.compile(r"^Namur\W+1 organisation$")
+    )
+    expect(page.locator("#composition-org-type")).not_to_contain_text("Start-up")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_accessible(page)
+
+    # A circle narrows the directory to its municipality.
+    page.uncheck('input[value="nace:C"]')
+    expect(circles).to_have_count(2)
+    page.locator('svg.map a[aria-label^="Liège"]').click()
+    expect(page.locator("#results-heading")).to_contain_text("2 organisations")
+    expect(page.locator('input[value="territory:liege"]')).to_be_checked()

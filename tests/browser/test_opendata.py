@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DATASET = "Organisations de l'écosystème numérique"
 MACHINE_LEARNING = 'input[value="technology:Intelligence artificielle/Apprentissage automatique"]'
+NAMUR_TOWN = 'input[value="territory:Wallonie/Namur/Namur"]'
 
 
 @pytest.fixture
@@ -167,5 +168,52 @@ def test_the_page_works_without_javascript(browser, live_server, organisations):
         expect(page).to_have_url(re.compile(r"/data/organisations/\?.*refine="))
         page.get_by_role("link", name=re.compile("Retirer le filtre")).click()
         expect(page.locator("#records-count")).to_have_text("5 fiches")
+    finally:
+        context.close()
+
+
+def test_the_dataset_page_fits_a_phone_and_its_preview_scrolls_inside(
+    browser, live_server, organisations
+):
+    organisation(
+        "Nexalis Conseil SRL",
+        "territory:namur",
+        city="Namur",
+        source="demo",
+        website="https://nexalis-conseil.example/une/adresse/assez/longue/pour/un/telephone",
+        description_fr="Accompagnement des PME wallonnes dans leurs projets d'intelligence "
+        "artificielle, de l'audit des données jusqu'à la mise en production des modèles, avec "
+        "une attention particulière à la sobriété énergétique et à l'explicabilité.",
+    )
+    index.bump()
+    context = browser.new_context(
+        locale="fr-BE", viewport={"width": 390, "height": 844}, base_url=live_server.url
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors = watch_errors(page)
+    try:
+        page.goto("/data/organisations/")
+        expect(page.locator("#records-count")).to_have_text("6 fiches")
+        # The page is never wider than the window: the preview scrolls in its own region.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        region = page.locator(".table-scroll:has(#records-table)")
+        assert region.evaluate("r => r.scrollWidth > r.clientWidth")
+        # A long text opens in place, and the page still fits.
+        long_text = page.locator("#records-table details.long-text")
+        expect(long_text.locator(".long-full")).to_be_hidden()
+        long_text.locator("summary").click()
+        expect(long_text.locator(".long-full")).to_contain_text("l'explicabilité.")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        # The territory facet is a tree: Namur (the town) sits under Namur (the province).
+        town = page.locator(NAMUR_TOWN)
+        expect(page.locator(f"#facet-territory ul ul ul li:has({NAMUR_TOWN})")).to_have_count(1)
+        expect(town).to_be_visible()
+        town.check()
+        expect(page.locator("#records-count")).to_have_text("1 fiche")
+        expect(town).to_be_checked()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert_accessible(page)
+        assert errors == []
     finally:
         context.close()

@@ -36,7 +36,7 @@ def test_an_english_visitor_sees_the_translation_and_a_marked_untranslated_crite
 
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("AI call 2026")
-    expect(page).to_have_title("AI call 2026 · Territoria")
+    expect(page).to_have_title("AI call 2026 · Territoria · Wallonia")
     grid = page.get_by_role("table", name="Criteria grid")
     expect(grid.get_by_role("cell", name="Relevance")).to_be_visible()
 

@@ -206,7 +206,7 @@ def test_the_sheet_shows_the_weighted_score_the_server_computes(sheet, client_fo
     assert 'data-weight="2.00"' in page and 'data-weight="3.00"' in page
     assert re.search(r'id="weighted-score"[^>]*aria-live="polite"', page)
     assert "<strong data-weighted-value>3.25</strong>" in page
-    assert '<script src="/static/calls/calls.js' in page
+    assert '<script src="/static/calls/calls.' in page
 
 
 def test_evaluators_filter_their_list_by_call_and_stage_with_counts(sheet, users, client_for):

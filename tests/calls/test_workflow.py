@@ -20,7 +20,7 @@ from territoria.calls.services.applications import (
 )
 from territoria.core.models import AuditEntry
 from tests.calls.conftest import PDF, brussels, make_call
-from tests.factories import organisation
+from tests.factories import concept, organisation
 
 
 @pytest.fixture(autouse=True)
@@ -145,13 +145,16 @@ def test_before_the_call_opens(setup):
 def test_eligibility_pre_check_gives_reasons(setup, applicant_org):
     call = setup["call"]
     call.laureate_exclusion_years = 2
+    call.seat_in = concept("territory:BE-WAL")
     call.save()
     application = start(call, applicant_org, setup["user"])
     checks = {c.rule: c for c in eligibility(application)}
     assert all(c.ok for c in checks.values()), checks
+    assert checks["Seat in Wallonia"].detail == "Namur (postcode 5000)"  # from the postcode
     applicant_org.postcode = "1000"  # Brussels
     applicant_org.save()
-    assert not next(c for c in eligibility(application) if "Wallonia" in c.rule).ok
+    seat = next(c for c in eligibility(application) if c.rule == "Seat in Wallonia")
+    assert not seat.ok and "1000" in seat.detail
     earlier = make_call("earlier", opens=timezone.now() - datetime.timedelta(days=300),
                         closes=timezone.now() - datetime.timedelta(days=200))  # fmt: skip
     Application.objects.create(call=earlier, organisation=applicant_org, created_by=setup["user"],

@@ -47,7 +47,7 @@ def test_the_api_answers_json(db):
     assert json.loads(response.content)["error_code"] == "RequestEntityTooLarge"
 
 
-def test_through_the_whole_stack(client):
+def test_through_the_whole_stack(client, db):
     response = client.post(
         "/accounts/login/", data=b"x", content_type="text/plain", CONTENT_LENGTH=str(GIB)
     )

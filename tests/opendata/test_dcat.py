@@ -14,6 +14,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, RDF, SH
 from rdflib.term import Node
 
+from territoria.core import territory
+from territoria.core.models import TerritoryProfile
 from territoria.opendata import registry
 from territoria.opendata.dcat import EXPORT_FORMATS, VCARD, catalogue_graph, serialise
 from territoria.opendata.registry import Dataset, Field, Keywords, Translated
@@ -252,6 +254,7 @@ def test_it_types_dates_and_periods(graph):
     assert graph.value(organisations, DCTERMS.spatial) == WALLONIA
 
 
+@pytest.mark.django_db  # the territory profile may be in the database
 def test_it_leaves_out_what_the_registry_does_not_know():
     graph = catalogue_graph(BASE, [BARE])
     bare = dataset_iri(BARE.id)
@@ -280,12 +283,16 @@ def test_it_serialises_to_rdf_that_parses_back_to_the_same_graph(graph, fmt, med
     assert isomorphic(parsed, graph)
 
 
-def test_it_takes_the_publisher_and_the_contact_from_the_settings(settings):
-    settings.OPENDATA_PUBLISHER_NAME = "Agence wallonne du numérique"
-    settings.OPENDATA_CONTACT_EMAIL = "donnees@example.be"
+@pytest.mark.django_db
+def test_it_takes_the_publisher_and_the_contact_from_the_territory_profile():
+    profile = TerritoryProfile.from_territory(territory.configured(), "territory.toml")
+    profile.publisher, profile.publisher_en = "Agence régionale", "Regional agency"
+    profile.publisher_email = "donnees@example.be"
+    profile.save()  # as staff do in the back office: the next graph has it
     graph = catalogue_graph(BASE, [BARE])
     publisher = graph.value(dataset_iri(BARE.id), DCTERMS.publisher)
-    assert graph.value(publisher, FOAF.name) == Literal("Agence wallonne du numérique")
+    assert (publisher, FOAF.name, Literal("Agence régionale", lang="fr")) in graph
+    assert (publisher, FOAF.name, Literal("Regional agency", lang="en")) in graph
     contact = graph.value(dataset_iri(BARE.id), DCAT.contactPoint)
     assert graph.value(contact, VCARD.hasEmail) == URIRef("mailto:donnees@example.be")
 

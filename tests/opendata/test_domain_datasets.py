@@ -309,8 +309,9 @@ def apply(call: Call, user: Any, status: str, name: str, **fields: Any) -> Appli
 def calls(users):
     """A published call with applications at every step, and an unpublished one."""
     call = make_call(
-        "ia-2024", opens=brussels(2024, 2, 1, 9, 0), closes=brussels(2024, 4, 1, 12, 0)
-    )
+        "ia-2024", opens=brussels(2024, 2, 1, 9, 0), closes=brussels(2024, 4, 1, 12, 0),
+        seat_in=concept("territory:BE-WAL"),
+    )  # fmt: skip
     call.eligible_sizes.set([concept("size:small"), concept("size:micro")])
     hidden = make_call("hidden")
     Call.objects.filter(pk=hidden.pk).update(is_published=False, title="Appel caché")
@@ -351,7 +352,7 @@ def test_it_publishes_published_calls_with_their_counts(calls):
         "is_open": False,
         "budget": 100000.0,
         "max_amount": 50000.0,
-        "requires_walloon_seat": True,
+        "seat_required_in": "Wallonie",
         "eligible_types": [],
         "eligible_sizes": ["Micro-entreprise", "Petite entreprise"],
         # Every application but the draft was submitted, the withdrawn one included.

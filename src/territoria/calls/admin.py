@@ -15,7 +15,9 @@ from territoria.calls.models import (
     SurveyAnswer,
 )
 from territoria.calls.services.experts import recognise, refuse_recognition
+from territoria.core import territory
 from territoria.core.admin import AuditedAdmin, TranslatedFields
+from territoria.taxonomy.models import Concept
 
 
 @admin.register(Instrument)
@@ -46,7 +48,7 @@ class CallAdmin(TranslatedFields, AuditedAdmin):
     list_display = ("title", "instrument", "opens_at", "closes_at", "is_published", "budget")
     list_filter = ("instrument", "is_published")
     search_fields = ("title", "code", "summary")
-    autocomplete_fields = ("eligible_types", "eligible_sizes")
+    autocomplete_fields = ("eligible_types", "eligible_sizes", "seat_in")
     inlines = [CriterionInline, DocumentRequirementInline]
     fieldsets = (
         (None, {"fields": ("instrument", "code", "title", "summary", "description", "is_published")}),
@@ -54,9 +56,20 @@ class CallAdmin(TranslatedFields, AuditedAdmin):
         ("Budget", {"fields": (("budget", "max_amount"), "evaluators_per_application", "overall_threshold")}),
         (
             "Éligibilité",
-            {"fields": ("eligible_types", "eligible_sizes", "requires_walloon_seat", "laureate_exclusion_years")},
+            {"fields": ("eligible_types", "eligible_sizes", "seat_in", "laureate_exclusion_years")},
         ),
     )  # fmt: skip
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """A new call asks for a seat in the region, as the programme's calls do; staff may
+        widen it (empty) or narrow it (a province, a municipality)."""
+        initial = super().get_changeform_initial_data(request)
+        region = Concept.objects.filter(
+            scheme__code="territory", notation=territory.current().region_concept
+        ).first()
+        if region is not None:
+            initial.setdefault("seat_in", str(region.pk))
+        return initial
 
 
 class DocumentInline(admin.TabularInline):

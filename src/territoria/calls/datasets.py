@@ -33,10 +33,10 @@ from django.utils import timezone
 from territoria.calls.models import Application, Call, Instrument, SurveyAnswer
 from territoria.calls.services.impact import MIN_RESPONDENTS, SUPPORTED
 from territoria.ecosystem.services import withheld_person
+from territoria.opendata.keywords import TerritoryKeywords
 from territoria.opendata.registry import (
     Dataset,
     Field,
-    Keywords,
     Translated,
     as_double,
     latest,
@@ -56,10 +56,23 @@ def in_brussels(moment: datetime.datetime | None) -> datetime.date | None:
     return None if moment is None else timezone.localtime(moment).date()
 
 
+def instrument_names(key: str) -> Any:
+    """Each instrument's name in the page's language, by its `key` (code, or French name)."""
+
+    def labels(lang: str) -> dict[str, str]:
+        column = "name" if lang == "fr" else f"name_{lang}"
+        return {
+            str(row[key]): row[column] or row["name"]
+            for row in Instrument.objects.values("code", "name", column)
+        }
+
+    return labels
+
+
 def instrument_fields(path: str) -> list[Field]:
     return [
-        Field("instrument_code", Translated("Dispositif (code)", "Instrument (code)", "Instrument (code)", "Instrument (Code)"), "text", f"{path}__code", facet=True),
-        Field("instrument", Translated("Dispositif", "Instrument", "Instrument", "Instrument"), "text", f"{path}__name", facet=True),
+        Field("instrument_code", Translated("Dispositif (code)", "Instrument (code)", "Instrument (code)", "Instrument (Code)"), "text", f"{path}__code", facet=True, value_labels=instrument_names("code")),
+        Field("instrument", Translated("Dispositif", "Instrument", "Instrument", "Instrument"), "text", f"{path}__name", facet=True, value_labels=instrument_names("name")),
     ]  # fmt: skip
 
 
@@ -124,7 +137,19 @@ def call_fields() -> list[Field]:
         ),
         Field("budget", Translated("Budget (€)", "Budget (€)", "Budget (€)", "Budget (€)"), "double", as_double("budget")),
         Field("max_amount", Translated("Montant maximal par projet (€)", "Maximum per project (€)", "Maximumbedrag per project (€)", "Höchstbetrag je Projekt (€)"), "double", as_double("max_amount")),
-        Field("requires_walloon_seat", Translated("Siège en Wallonie requis", "Seat in Wallonia required", "Zetel in Wallonië vereist", "Sitz in der Wallonie erforderlich"), "boolean", "requires_walloon_seat", facet=True),
+        Field(
+            "seat_required_in",
+            Translated("Lieu du siège requis", "Seat required in", "Zetel vereist in", "Sitz erforderlich in"),
+            "text",
+            lambda lang: localized("seat_in__label", lang),
+            description=Translated(
+                "Le lieu (région, province, commune) où le siège du candidat doit se trouver ; vide : partout.",
+                "The place (region, province, municipality) where the applicant's seat must be; empty: anywhere.",
+                "De plaats (gewest, provincie, gemeente) waar de zetel van de kandidaat moet liggen; leeg: overal.",
+                "Der Ort (Region, Provinz, Gemeinde), an dem der Sitz des Bewerbers liegen muss; leer: überall.",
+            ),
+            facet=True,
+        ),
         Field("eligible_types", Translated("Types d'organisation éligibles", "Eligible organisation types", "In aanmerking komende soorten organisaties", "Förderfähige Organisationstypen"), "text", multivalued=True, facet=True, values=eligibility_values("eligible_types")),
         Field("eligible_sizes", Translated("Tailles éligibles", "Eligible sizes", "In aanmerking komende groottes", "Förderfähige Größen"), "text", multivalued=True, facet=True, values=eligibility_values("eligible_sizes")),
         Field("submitted_applications", Translated("Candidatures déposées", "Applications submitted", "Ingediende kandidaturen", "Eingereichte Bewerbungen"), "int", "submitted_count", aggregated=True),
@@ -173,29 +198,29 @@ CALLS = register(
             "bewilligter Betrag.",
         ),
         theme="ECON",
-        keywords=Keywords(
+        keywords=TerritoryKeywords(
             fr=(
                 "appels à projets",
                 "intelligence artificielle",
-                "DigitalWallonia4.ai",
+                "{programme}",
                 "aides aux entreprises",
             ),
             en=(
                 "calls for projects",
                 "artificial intelligence",
-                "DigitalWallonia4.ai",
+                "{programme}",
                 "business support",
             ),
             nl=(
                 "projectoproepen",
                 "artificiële intelligentie",
-                "DigitalWallonia4.ai",
+                "{programme}",
                 "steun aan bedrijven",
             ),
             de=(
                 "Projektaufrufe",
                 "künstliche Intelligenz",
-                "DigitalWallonia4.ai",
+                "{programme}",
                 "Unternehmensförderung",
             ),
         ),
@@ -313,33 +338,33 @@ LAUREATES = register(
             "veröffentlicht.",
         ),
         theme="ECON",
-        keywords=Keywords(
+        keywords=TerritoryKeywords(
             fr=(
                 "lauréats",
                 "appels à projets",
                 "intelligence artificielle",
-                "DigitalWallonia4.ai",
+                "{programme}",
                 "subventions",
             ),
             en=(
                 "laureates",
                 "calls for projects",
                 "artificial intelligence",
-                "DigitalWallonia4.ai",
+                "{programme}",
                 "grants",
             ),
             nl=(
                 "laureaten",
                 "projectoproepen",
                 "artificiële intelligentie",
-                "DigitalWallonia4.ai",
+                "{programme}",
                 "subsidies",
             ),
             de=(
                 "Preisträger",
                 "Projektaufrufe",
                 "künstliche Intelligenz",
-                "DigitalWallonia4.ai",
+                "{programme}",
                 "Zuschüsse",
             ),
         ),
@@ -512,15 +537,15 @@ IMPACT = register(
             "werden kann.",
         ),
         theme="ECON",
-        keywords=Keywords(
-            fr=("impact", "enquête", "intelligence artificielle", "DigitalWallonia4.ai", "emplois"),
-            en=("impact", "survey", "artificial intelligence", "DigitalWallonia4.ai", "jobs"),
-            nl=("impact", "enquête", "artificiële intelligentie", "DigitalWallonia4.ai", "banen"),
+        keywords=TerritoryKeywords(
+            fr=("impact", "enquête", "intelligence artificielle", "{programme}", "emplois"),
+            en=("impact", "survey", "artificial intelligence", "{programme}", "jobs"),
+            nl=("impact", "enquête", "artificiële intelligentie", "{programme}", "banen"),
             de=(
                 "Wirkung",
                 "Umfrage",
                 "künstliche Intelligenz",
-                "DigitalWallonia4.ai",
+                "{programme}",
                 "Arbeitsplätze",
             ),
         ),

@@ -22,6 +22,7 @@ from territoria.calls.models import (
     Instrument,
 )
 from territoria.calls.programme import CRITERIA, CRITERIA_TRANSLATIONS, load_instruments
+from territoria.core import territory
 from territoria.core.i18n import translation_values
 from territoria.core.models import User
 from territoria.ecosystem.models import Organisation
@@ -99,6 +100,11 @@ def load_demo_calls(
         DocumentRequirement.objects.update_or_create(
             call=call, code=code, defaults={"label": label, "help_text": help_text, **translations}
         )
+    # Its applicants must have their seat in the region, as the programme's calls require.
+    call.seat_in = Concept.objects.filter(
+        scheme__code="territory", notation=territory.current().region_concept
+    ).first()
+    call.save(update_fields=["seat_in"])
     call.eligible_types.set(
         Concept.objects.filter(scheme__code="org-type", notation__in=["sme", "startup"])
     )
@@ -110,7 +116,7 @@ def load_demo_calls(
     if applicant is not None:
         organisation = (
             Organisation.objects.filter(
-                source="demo", size_class__notation="small", postcode__gte="4000", postcode__lt="8000",
+                source="demo", size_class__notation="small", municipality__ancestry__ancestor=call.seat_in,
                 tags__concept__notation="sme", tags__concept__scheme__code="org-type",
             )
             .order_by("pk")

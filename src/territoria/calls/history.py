@@ -15,6 +15,10 @@ up to the published figures (seeds 000-002, FACTS.md):
 Tremplin IA pilot. The six projects of the press release (seed 000) are among the
 laureates. Everything else (names, amounts, dates within a call, scores) is drawn
 from a fixed seed and is fictitious.
+
+Under another territory profile the same plan is drawn from that region's organisations,
+so that every page of the demo (impact, jury, coaching) has something to show; its calls
+then say that their totals are fictitious too.
 """
 
 import datetime
@@ -38,10 +42,10 @@ from territoria.calls.models import (
     SurveyAnswer,
 )
 from territoria.calls.programme import CRITERIA, load_instruments
-from territoria.calls.services.applications import in_wallonia
+from territoria.core import territory
 from territoria.core.models import Role, User
 from territoria.ecosystem.models import Organisation, Source
-from territoria.taxonomy.models import Tag
+from territoria.taxonomy.models import Concept, Tag
 
 SEED = 20200701
 Status = Application.Status
@@ -84,6 +88,8 @@ SECOND_LAUREATES = 14  # Start IA laureates funded again by Tremplin IA
 SME_LAUREATE_SHARE = 0.84
 EVALUATORS = 24
 PUBLISHED_PROJECT_CALLS = {"Commune de Sambreville": ("start-ia-public", 2021)}
+# The region (its concept in the territory scheme) whose programme published these totals.
+PUBLISHED_REGION = "BE-WAL"
 
 
 def _moment(year: int, month_day: tuple[int, int], hour: int = 12) -> datetime.datetime:
@@ -105,11 +111,23 @@ class _History:
                 "pk", "size_class__notation", "postcode", "name", "source"
             )
         )
-        walloon = {pk for pk, _s, postcode, _n, _src in organisations if in_wallonia(postcode)}
-        self.smes = [pk for pk, size, *_ in organisations if pk in walloon and kinds.get(pk) in ("sme", "startup") and size in ("micro", "small", "medium")]  # fmt: skip
-        self.others = [pk for pk, size, *_ in organisations if pk in walloon and kinds.get(pk) in ("large-company", "non-profit", "research-centre") ]  # fmt: skip
+        profile = territory.current()
+        self.published_totals = profile.region_concept == PUBLISHED_REGION
+        self.region = Concept.objects.filter(
+            scheme__code="territory", notation=profile.region_concept
+        ).first()
+        # The calls require a seat in the region: their applicants have it.
+        inside = set(
+            Organisation.objects.filter(municipality__ancestry__ancestor=self.region).values_list(
+                "pk", flat=True
+            )
+        )
+        self.smes = [pk for pk, size, *_ in organisations if pk in inside and kinds.get(pk) in ("sme", "startup") and size in ("micro", "small", "medium")]  # fmt: skip
+        self.others = [pk for pk, size, *_ in organisations if pk in inside and kinds.get(pk) in ("large-company", "non-profit", "research-centre") ]  # fmt: skip
         self.public = [
-            pk for pk, *_ in organisations if kinds.get(pk) in ("local-authority", "public-body")
+            pk
+            for pk, *_ in organisations
+            if pk in inside and kinds.get(pk) in ("local-authority", "public-body")
         ]
         self.published = {
             name: pk for pk, _s, _p, name, source in organisations if source == Source.PUBLISHED
@@ -163,13 +181,18 @@ def load_programme_history(seed: int = SEED) -> dict[str, int]:
             title=f"{instrument.name} {plan.year}"
             + (f" (vague {plan.round})" if plan.round else ""),
             summary=f"{instrument.summary} Appel passé reconstitué pour la démonstration : "
-            "organisations et montants fictifs, totaux publiés.",
+            + (
+                "organisations et montants fictifs, totaux publiés."
+                if history.published_totals
+                else "organisations, montants et totaux fictifs."
+            ),
             opens_at=_moment(plan.year, plan.opens, 9),
             closes_at=_moment(plan.year, plan.closes, 12),
             is_published=True,
             budget=Decimal(plan.max_amount) * max(plan.laureates, 1) * Decimal("1.1"),
             max_amount=Decimal(plan.max_amount),
             laureate_exclusion_years=2 if plan.instrument == "start-ia" else None,
+            seat_in=history.region,
         )
         Criterion.objects.bulk_create(
             Criterion(call=call, order=i, title=t, description=d, weight=Decimal(w), threshold=Decimal(th))
@@ -257,7 +280,7 @@ def _save(applications: list[Application]) -> list[Application]:
                 "Le projet n'atteint pas le seuil sur la pertinence du besoin."
             )
         elif application.status == Status.INELIGIBLE:
-            application.status_reason = "Siège d'exploitation hors de Wallonie."
+            application.status_reason = "Siège d'exploitation hors de la région."
     Application.objects.bulk_update(created, ["reference", "status_reason"], batch_size=500)
     return created
 
@@ -307,11 +330,13 @@ def _surveys(applications: list[Application], rng: random.Random) -> int:
     rng.shuffle(completed)
     answered = completed[:SURVEY_ANSWERS]
     befores = [Decimal(rng.randrange(2, 40) * 1000) for _ in answered]
-    # After: around ×2.4 each, the total exactly ×2.4.
+    # After: around ×2.4 each, scaled so that the total is exactly ×2.4 whatever the draws
+    # (correcting the last answer alone could make it negative).
     afters = [b * Decimal(rng.choice(["1.5", "2", "2.4", "3", "3.3"])) for b in befores]
     if afters:
+        scale = INVESTMENT_MULTIPLIER * sum(befores) / sum(afters)
+        afters = [(a * scale).quantize(Decimal("1")) for a in afters]
         afters[-1] += INVESTMENT_MULTIPLIER * sum(befores) - sum(afters)
-        afters[-1] = max(afters[-1], Decimal(0))
     answers = [
         SurveyAnswer(
             application=application,

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from territoria.core.i18n import translations
 from territoria.core.storage import ConfiguredStorage
 from territoria.ecosystem.models import Organisation
-from territoria.taxonomy.models import concept_set
+from territoria.taxonomy.models import Concept, concept_set
 
 
 class PrivateStorage(ConfiguredStorage):
@@ -141,10 +141,20 @@ class Call(models.Model):
     # Eligibility rules: data that staff edit. Empty choices mean "any".
     eligible_types = concept_set("org-type", _("eligible organisation types"))
     eligible_sizes = concept_set("size", _("eligible size classes"))
-    requires_walloon_seat = models.BooleanField(
-        _("seat in Wallonia required"),
-        default=True,
-        help_text=_("Checked on the postcode of the organisation's address."),
+    # A place of the territory scheme (the region, a province, a municipality): the
+    # organisation's municipality must be it or lie within it. Empty: any seat.
+    seat_in = models.ForeignKey(
+        Concept,
+        verbose_name=_("seat required in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"scheme__code": "territory"},
+        help_text=_(
+            "Checked on the organisation's municipality (or the municipality of its postcode). "
+            "Empty: an organisation may apply wherever its seat is."
+        ),
     )
     laureate_exclusion_years = models.PositiveSmallIntegerField(
         _("not a laureate of this instrument within (years)"),

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from territoria.core.i18n import TRANSLATED_LANGUAGES
-from territoria.core.models import AuditEntry, User
+from territoria.core.models import AuditEntry, TerritoryProfile, User
 from territoria.core.services import record_audit, snapshot
 
 admin.site.site_header = _("Territoria back office")
@@ -120,3 +120,66 @@ class TranslatedFields(admin.options.BaseModelAdmin):
         after = french[0] + 1 if french else len(fieldsets)
         translations = (_("Translations"), {"classes": ["collapse"], "fields": siblings})
         return [*fieldsets[:after], translations, *fieldsets[after:]]
+
+
+@admin.register(TerritoryProfile)
+class TerritoryProfileAdmin(AuditedAdmin):
+    """The region's profile, one row: loaded from its file (`load_territory`), edited here."""
+
+    list_display = ("name", "code", "nuts", "updated_at")
+    readonly_fields = ("code", "source", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("code", "source", "updated_at")}),
+        (
+            _("Region"),
+            {"fields": ("name", "name_nl", "name_de", "name_en", "nuts", "region_concept")},
+        ),
+        (
+            _("Map"),
+            {
+                "fields": (
+                    ("west", "south", "east", "north"),
+                    ("centroid_longitude", "centroid_latitude"),
+                    "tiles_url",
+                    "tiles_attribution",
+                    "credits",
+                )
+            },
+        ),
+        (
+            _("Publisher"),
+            {
+                "fields": (
+                    "publisher",
+                    "publisher_nl",
+                    "publisher_de",
+                    "publisher_en",
+                    "publisher_url",
+                    "publisher_email",
+                    "publisher_address",
+                )
+            },
+        ),
+        (
+            _("Programme and strategy"),
+            {
+                "fields": (
+                    "programme",
+                    "programme_nl",
+                    "programme_de",
+                    "programme_en",
+                    "strategy",
+                    "strategy_nl",
+                    "strategy_de",
+                    "strategy_en",
+                )
+            },
+        ),
+        (_("Look"), {"fields": ("colour_primary", "colour_accent", "logo_svg")}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # loaded from its file: `territoria manage load_territory PATH`
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

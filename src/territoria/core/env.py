@@ -52,6 +52,27 @@ def env_path(name: str, default: str) -> Path:
     return Path(os.environ.get(name) or default).expanduser().resolve()
 
 
+def profile_languages(path: Path) -> tuple[str, list[str]]:
+    """The default language and the languages a territory profile offers (settings need
+    them before Django starts; `core.territory.read` checks the rest of the file)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigurationError(f"TERRITORIA_TERRITORY={path}: {error}") from None
+    languages = data.get("languages", ["fr", "nl", "de", "en"])
+    default = data.get("default_language", "fr")
+    if not isinstance(languages, list) or set(languages) - {"fr", "nl", "de", "en"}:
+        raise ConfigurationError(f"{path}: `languages` must be among fr, nl, de, en")
+    # Content is written in French first, its translations beside it (core/i18n.py).
+    if default != "fr" or "fr" not in languages:
+        raise ConfigurationError(
+            f"{path}: `default_language` must be fr (content is written in French first)"
+        )
+    return default, languages
+
+
 CACHE_TABLE = "territoria_cache"
 
 

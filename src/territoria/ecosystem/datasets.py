@@ -14,17 +14,17 @@ from django.db.models import Case, F, Max, Min, QuerySet, TextField, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
 from territoria.ecosystem.legal_forms import legal_form_column
-from territoria.ecosystem.models import Event, Organisation, Publication
+from territoria.ecosystem.models import Event, Organisation, Publication, Source
 from territoria.ecosystem.services import (
     public_organisations,
     search_condition,
     with_public_address,
     withheld_person_condition,
 )
+from territoria.opendata.keywords import TerritoryKeywords
 from territoria.opendata.registry import (
     Dataset,
     Field,
-    Keywords,
     Translated,
     localized,
     register,
@@ -134,7 +134,14 @@ def organisation_fields() -> list[Field]:
             "is_active",
             facet=True,
         ),
-        Field("source", T("Source", "Source", "Bron", "Quelle"), "text", "source", facet=True),
+        Field(
+            "source",
+            T("Source", "Source", "Bron", "Quelle"),
+            "text",
+            "source",
+            facet=True,
+            value_labels=dict(Source.choices),
+        ),
         *scheme_fields(
             Organisation,
             ORGANISATION_SCHEMES,
@@ -200,11 +207,11 @@ register(
             "(Technologien, Labels, Branche, Größe, Gebiet).",
         ),
         theme="ECON",
-        keywords=Keywords(
-            fr=("entreprises", "numérique", "écosystème", "BCE", "KBO", "Wallonie"),
-            en=("companies", "digital", "ecosystem", "KBO", "BCE", "Wallonia"),
-            nl=("bedrijven", "digitaal", "ecosysteem", "KBO", "Wallonië"),
-            de=("Unternehmen", "Digitalisierung", "Ökosystem", "ZDU", "Wallonien"),
+        keywords=TerritoryKeywords(
+            fr=("entreprises", "numérique", "écosystème", "BCE", "KBO", "{region}"),
+            en=("companies", "digital", "ecosystem", "KBO", "BCE", "{region}"),
+            nl=("bedrijven", "digitaal", "ecosysteem", "KBO", "{region}"),
+            de=("Unternehmen", "Digitalisierung", "Ökosystem", "ZDU", "{region}"),
         ),
         queryset=public_organisation_rows,
         fields=organisation_fields,
@@ -268,11 +275,11 @@ register(
             "Konferenzen, Messen, Workshops und Aufrufe im digitalen Ökosystem.",
         ),
         theme="TECH",
-        keywords=Keywords(
-            fr=("événements", "numérique", "écosystème", "Wallonie"),
-            en=("events", "digital", "ecosystem", "Wallonia"),
-            nl=("evenementen", "digitaal", "ecosysteem", "Wallonië"),
-            de=("Veranstaltungen", "Digitalisierung", "Ökosystem", "Wallonien"),
+        keywords=TerritoryKeywords(
+            fr=("événements", "numérique", "écosystème", "{region}"),
+            en=("events", "digital", "ecosystem", "{region}"),
+            nl=("evenementen", "digitaal", "ecosysteem", "{region}"),
+            de=("Veranstaltungen", "Digitalisierung", "Ökosystem", "{region}"),
         ),
         queryset=lambda: Event.objects.all(),
         fields=event_fields,
@@ -321,11 +328,11 @@ register(
             "Studien, Barometer, Artikel und Pressemitteilungen zum digitalen Ökosystem.",
         ),
         theme="TECH",
-        keywords=Keywords(
-            fr=("publications", "études", "numérique", "Wallonie"),
-            en=("publications", "studies", "digital", "Wallonia"),
-            nl=("publicaties", "studies", "digitaal", "Wallonië"),
-            de=("Veröffentlichungen", "Studien", "Digitalisierung", "Wallonien"),
+        keywords=TerritoryKeywords(
+            fr=("publications", "études", "numérique", "{region}"),
+            en=("publications", "studies", "digital", "{region}"),
+            nl=("publicaties", "studies", "digitaal", "{region}"),
+            de=("Veröffentlichungen", "Studien", "Digitalisierung", "{region}"),
         ),
         queryset=lambda: Publication.objects.all(),
         fields=publication_fields,

@@ -1,5 +1,7 @@
 """Services of the ecosystem app."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
@@ -15,6 +17,7 @@ from django.db.models import (
     When,
 )
 
+from territoria.core.i18n import current_language, localized_value
 from territoria.ecosystem.models import Organisation, normalise_for_search
 
 
@@ -128,3 +131,112 @@ def natural_person_condition(prefix: str = "") -> Q:
         concept__notation="self-employed",
     ).values("object_id")
     return Q(**{f"{prefix}pk__in": self_employed}) | Q(**{f"{prefix}natural_person_form": True})
+
+
+# --- The directory's pictures: composition of the selection, organisations per place ----
+
+# The schemes the directory describes its selection by (org type, size class, NACE section),
+# and the one it maps.
+COMPOSITION_SCHEMES = ("org-type", "size", "nace")
+MAP_SCHEME = "territory"
+
+
+def selection_counts(
+    query: str, selected: list[Any], scheme_codes: Sequence[str]
+) -> dict[int, int]:
+    """For each concept of the schemes, how many organisations of the directory's selection
+    (search text and concepts, as `refine` narrows them) it tags, descendants included.
+
+    The directory's own facet counts cannot serve as they are: a scheme with a ticked value
+    counts its alternatives (disjunctive facets), and the facet tree keeps municipalities
+    folded. So the same bitmap index answers again, for the selection alone: one bitmap
+    intersection per concept, in memory; the search text alone costs its query again.
+    """
+    from territoria.taxonomy import containers, index
+    from territoria.taxonomy.engine import engine
+    from territoria.taxonomy.services import selection_expression
+
+    container = containers.get("organisation")
+    with index.pinned():
+        ids = engine.matching(container, selection_expression(selected))
+        if query:
+            ids = ids & index.ids_of(search_organisations(query))
+        return engine.facet_counts_of(container, ids, list(scheme_codes))
+
+
+@dataclass(frozen=True)
+class Share:
+    """One value of a composition: a concept, its count in the selection, its bar."""
+
+    code: str
+    label: str
+    count: int
+    percent: int  # of the largest count, for the bar's length (the figure is `count`)
+
+
+@dataclass(frozen=True)
+class Composition:
+    scheme: str
+    title: str
+    shares: list[Share]
+
+    SHOWN = 6
+
+    @property
+    def shown(self) -> list[Share]:
+        return self.shares[: self.SHOWN]
+
+    @property
+    def more(self) -> list[Share]:
+        return self.shares[self.SHOWN :]
+
+
+def compositions(counts: dict[int, int], schemes: Sequence[Any]) -> list[Composition]:
+    """Each scheme's top-level values (type, size class, NACE section) with their counts,
+    largest first; labels come from the index's catalogue, so this makes no query."""
+    from territoria.taxonomy import index
+
+    catalog = index.catalog()
+    found = []
+    for scheme in schemes:
+        rows = [
+            (catalog.code(pk), localized_value(row, "label") or row["notation"], counts[pk])
+            for pk, row in catalog.rows.items()
+            if row["scheme__code"] == scheme.code and row["parent_id"] is None and counts.get(pk)
+        ]
+        rows.sort(key=lambda r: (-r[2], r[1]))
+        largest = rows[0][2] if rows else 0
+        shares = [
+            Share(code, label, count, max(1, round(100 * count / largest)))
+            for code, label, count in rows
+        ]
+        found.append(Composition(scheme.code, scheme.title, shares))
+    return found
+
+
+@dataclass(frozen=True)
+class PlaceCount:
+    """A municipality of the territory scheme and its organisations in the selection."""
+
+    notation: str
+    code: str
+    label: str
+    count: int
+
+
+def place_counts(counts: dict[int, int]) -> list[PlaceCount]:
+    """The profile's municipalities that hold organisations of the selection, most first."""
+    from territoria.core import territory
+    from territoria.taxonomy import index
+
+    catalog = index.catalog()
+    language = current_language()
+    found = []
+    for notation in territory.current().places():
+        code = f"{MAP_SCHEME}:{notation}"
+        pk = catalog.ids_by_code.get(code)
+        if pk is not None and counts.get(pk):
+            label = localized_value(catalog.rows[pk], "label", language) or notation
+            found.append(PlaceCount(notation, code, label, counts[pk]))
+    found.sort(key=lambda p: (-p.count, p.label))
+    return found

@@ -1,9 +1,12 @@
 """Public pages of the ecosystem: home, directory with facets, organisation, events, publications."""
 
 import json
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,14 +14,22 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from territoria.core import territory
 from territoria.core.http import HtmxHttpRequest
+from territoria.core.maps import Mark, allow_map_tiles, proportional_circles
 from territoria.ecosystem.models import Event, Membership, Publication
 from territoria.ecosystem.services import (
+    COMPOSITION_SCHEMES,
+    MAP_SCHEME,
+    compositions,
     is_public,
+    place_counts,
     public_organisations,
     search_organisations,
+    selection_counts,
     visible_organisations,
     with_public_address,
     withheld_person,
@@ -80,6 +91,7 @@ def _selection(request: HttpRequest) -> tuple[str, list[Concept], list[str]]:
     return query, selected, [code for code in codes if code not in found]
 
 
+@allow_map_tiles
 def directory(request: HtmxHttpRequest) -> HttpResponse:
     query, selected, unknown = _selection(request)
     schemes = schemes_by_code(DIRECTORY_FACETS)
@@ -105,6 +117,7 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
         "facet_url": reverse("ecosystem:directory"),
         "facet_form": "directory-form",
         "downloads": _downloads(query, selected),
+        "pictures": _pictures(request, query, selected, schemes) if page.paginator.count else None,
     }
     fragment = request.htmx and not request.htmx.history_restore_request
     template = "ecosystem/_directory_body.html" if fragment else "ecosystem/directory.html"
@@ -112,6 +125,91 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
     # The same URL answers a fragment or a page: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+# Municipalities listed beside the map before "all of them".
+MAP_TABLE_ROWS = 8
+
+
+def _pictures(
+    request: HttpRequest, query: str, selected: list[Concept], schemes: list[ConceptScheme]
+) -> dict[str, Any]:
+    """The selection's composition (type, size, sector) and its map of organisations per
+    municipality, each circle and row a link that narrows the directory to its place.
+
+    Server-rendered markup rather than Plotly (which draws the dashboard's time series):
+    these pictures are swapped with the results on every facet click, so they come in the
+    same HTMX fragment, need no script to draw, and work offline under the strict CSP.
+    """
+    with index.pinned():  # one reading of the index for the counts and their labels
+        counts = selection_counts(query, selected, [*COMPOSITION_SCHEMES, MAP_SCHEME])
+        places = place_counts(counts)
+        by_code = {scheme.code: scheme for scheme in schemes}
+        shares = compositions(
+            counts, [by_code[code] for code in COMPOSITION_SCHEMES if code in by_code]
+        )
+    link = _place_links(request)
+    marks = [
+        Mark(
+            place.notation,
+            place.count,
+            link(place.code),
+            _organisations_in(place.count) % {"place": place.label, "count": _figure(place.count)},
+        )
+        for place in places
+    ]
+    rows = [
+        {
+            "notation": place.notation,
+            "label": place.label,
+            "count": place.count,
+            "figure": _figure(place.count),
+            "href": mark.href,
+        }
+        for place, mark in zip(places, marks, strict=True)
+    ]
+    area = proportional_circles(territory.current(), marks)
+    return {
+        "compositions": shares,
+        "places": rows,
+        "top_places": rows[:MAP_TABLE_ROWS],
+        "map": area,
+        "map_svg": area.svg("map-heading", "map-description", number=intcomma),
+    }
+
+
+@lru_cache(maxsize=1024)
+def _organisations_in_language(language: str, count: int) -> str:
+    return ngettext(
+        "%(place)s: %(count)s organisation", "%(place)s: %(count)s organisations", count
+    )
+
+
+def _organisations_in(count: int) -> str:
+    """ "Namur: 42 organisations", to fill in: the plural rule is worked out once per count
+    and language rather than for each of a few hundred circles."""
+    return _organisations_in_language(get_language() or "", count)
+
+
+def _figure(count: int) -> str:
+    """A count as the page's language writes it (grouped thousands); a few hundred per page,
+    so the common small ones skip the formatting machinery."""
+    return str(count) if count < 1000 else intcomma(count)
+
+
+def _place_links(request: HttpRequest) -> Callable[[str], str]:
+    """The directory's address with a given place as its only one: the search and the other
+    concepts stay. Places are alternatives (any of them), so ticking one more would widen
+    the selection; a circle narrows it to its municipality instead."""
+    kept = [
+        (key, value)
+        for key, values in request.GET.lists()
+        if key != "page"
+        for value in values
+        if not (key == "c" and value.startswith(f"{MAP_SCHEME}:"))
+    ]
+    prefix = f"{reverse('ecosystem:directory')}?{urlencode(kept)}{'&' if kept else ''}"
+    return lambda code: f"{prefix}c={quote_plus(code)}"
 
 
 def _downloads(query: str, selected: list[Concept]) -> list[dict[str, str]]:

@@ -18,6 +18,7 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from territoria.core import territory
 from territoria.core.routers import replica_reads, replica_stream
 from territoria.opendata import dcat, exports, pgcopy, registry
 from territoria.opendata.facets import FacetSpec, default_facets, parse_facets
@@ -124,7 +125,7 @@ def describe_dataset(dataset: Dataset, lang: str, request: HttpRequest) -> dict[
                 "publisher": registry.publisher_name(),
                 "modified": modified_text,
                 "records_count": count,
-                "territory": ["Wallonie"] if dataset.spatial else [],
+                "territory": [territory.current().name(lang)] if dataset.spatial else [],
             },
         },
         "fields": [

@@ -25,13 +25,13 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, GEO, RDF, SKOS, XSD
 from rdflib.term import Node
 
+from territoria.core import territory
 from territoria.opendata.registry import (
     LANGUAGES,
     THEMES,
     Dataset,
     Translated,
     all_datasets,
-    publisher_name,
 )
 
 DCATAP = Namespace("http://data.europa.eu/r5r/")
@@ -99,17 +99,9 @@ _LICENCE_TYPE_LABELS = {
 # The catalogue's own metadata and the API are published under the registry's default.
 CATALOGUE_LICENCE = "CC-BY-4.0"
 
-# The Agence du Numérique is a public body of the Walloon Region.
+# The publisher is a regional agency: a public body of the region the profile describes.
 _PUBLISHER_TYPE = "RegionalAuthority"
 _PUBLISHER_TYPE_LABELS = {"en": "Regional authority", "fr": "Autorité régionale"}
-
-# Wallonia as NUTS region BE3. The box is rounded outwards from the region's extreme
-# points (Comines-Warneton west, Manderfeld east, Torgny south); the centroid is Spontin,
-# which the Region gives as its geographical centre.
-WALLONIA = "http://data.europa.eu/nuts/code/BE3"
-_WALLONIA_LABELS = {"fr": "Wallonie", "nl": "Wallonië", "de": "Wallonien", "en": "Wallonia"}
-_WALLONIA_BBOX = "POLYGON((2.84 49.49, 6.41 49.49, 6.41 50.82, 2.84 50.82, 2.84 49.49))"
-_WALLONIA_CENTROID = "POINT(5.01 50.32)"
 
 _DISTRIBUTION_DESCRIPTIONS = {
     "fr": "Export complet du jeu de données au format {label}.",
@@ -154,7 +146,8 @@ class _CatalogueBuilder:
         for prefix, namespace in _PREFIXES.items():
             self.graph.bind(prefix, namespace)
         self.site = getattr(settings, "SITE_NAME", "Territoria")
-        self.publisher_name = publisher_name()
+        # The region, its publisher and their names: the territory profile, read once.
+        self.territory = territory.current()
         self.catalogue = URIRef(f"{base}{EXPLORE}catalog/exports/dcat#catalog")
         self.service = URIRef(f"{base}{EXPLORE}#service")
         self.modified: dict[str, datetime.date | None] = {}
@@ -179,7 +172,8 @@ class _CatalogueBuilder:
     # --- The catalogue and the API ----------------------------------------------------
 
     def add_catalogue(self, datasets: list[Dataset]) -> None:
-        catalogue, site, publisher = self.catalogue, self.site, self.publisher_name
+        catalogue, site = self.catalogue, self.site
+        publisher = self.territory.publisher
         self.add(catalogue, RDF.type, DCAT.Catalog)
         title = Translated(
             fr=f"{site} — données ouvertes",
@@ -188,13 +182,13 @@ class _CatalogueBuilder:
             de=f"{site} — offene Daten",
         )
         description = Translated(
-            fr=f"Les jeux de données ouverts publiés par {publisher} sur {site}, "
+            fr=f"Les jeux de données ouverts publiés par {publisher('fr')} sur {site}, "
             "la plateforme d’intelligence territoriale.",
-            en=f"The open datasets published by {publisher} on {site}, "
+            en=f"The open datasets published by {publisher('en')} on {site}, "
             "the territorial intelligence platform.",
-            nl=f"De open datasets die {publisher} publiceert op {site}, "
+            nl=f"De open datasets die {publisher('nl')} publiceert op {site}, "
             "het platform voor territoriale intelligentie.",
-            de=f"Die offenen Datensätze, die {publisher} auf {site}, "
+            de=f"Die offenen Datensätze, die {publisher('de')} auf {site}, "
             "der Plattform für territoriale Intelligenz, veröffentlicht.",
         )
         self.add_texts(catalogue, DCTERMS.title, title)
@@ -204,7 +198,7 @@ class _CatalogueBuilder:
         for code in LANGUAGES:
             self.add(catalogue, DCTERMS.language, self.language(code))
         self.add(catalogue, DCTERMS.license, self.licence(CATALOGUE_LICENCE))
-        self.add(catalogue, DCTERMS.spatial, self.wallonia())
+        self.add(catalogue, DCTERMS.spatial, self.region())
         self.add(catalogue, DCAT.themeTaxonomy, self.theme_scheme())
         if issued := _as_date(getattr(settings, "OPENDATA_CATALOGUE_ISSUED", None)):
             self.add(catalogue, DCTERMS.issued, _date_literal(issued))
@@ -291,7 +285,7 @@ class _CatalogueBuilder:
         if (modified := self.modified[dataset.id]) is not None:
             self.add(node, DCTERMS.modified, _date_literal(modified))
         if dataset.spatial:
-            self.add(node, DCTERMS.spatial, self.wallonia())
+            self.add(node, DCTERMS.spatial, self.region())
         if dataset.temporal is not None:
             start, end = dataset.temporal()
             if start is not None or end is not None:
@@ -352,7 +346,7 @@ class _CatalogueBuilder:
     def publisher(self) -> URIRef:
         node = URIRef(f"{self.base}/#publisher")
         self.add(node, RDF.type, FOAF.Agent)
-        self.add(node, FOAF.name, Literal(self.publisher_name))
+        self.add_names(node, FOAF.name)
         publisher_type = self.concept(
             URIRef(f"http://purl.org/adms/publishertype/{_PUBLISHER_TYPE}"),
             URIRef("http://purl.org/adms/publishertype/1.0"),
@@ -363,11 +357,23 @@ class _CatalogueBuilder:
 
     def contact_point(self) -> URIRef:
         node = URIRef(f"{self.base}/#contact-point")
-        email = getattr(settings, "OPENDATA_CONTACT_EMAIL", "opendata@territoria.example")
         self.add(node, RDF.type, VCARD.Kind)
-        self.add(node, VCARD.fn, Literal(self.publisher_name))
-        self.add(node, VCARD.hasEmail, URIRef(f"mailto:{email}"))
+        self.add_names(node, VCARD.fn)
+        self.add(node, VCARD.hasEmail, URIRef(f"mailto:{self.territory.publisher_email}"))
+        if url := self.territory.publisher_url:
+            self.add(node, VCARD.hasURL, URIRef(url))
         return node
+
+    def add_names(self, node: Node, predicate: URIRef) -> None:
+        """The publisher's name in each language the profile gives it, once where they agree
+        (an agency's name is often the same in every language)."""
+        names = self.territory.publisher_names
+        if len({name for name in names.values() if name}) == 1:
+            self.add(node, predicate, Literal(names["fr"]))
+            return
+        for code, name in names.items():
+            if name:
+                self.add(node, predicate, Literal(name, lang=code))
 
     def licence(self, licence: str, dataset_id: str | None = None) -> URIRef:
         try:
@@ -419,13 +425,17 @@ class _CatalogueBuilder:
             URIRef(f"{AUTHORITY}data-theme/{code}"), self.theme_scheme(), THEMES[code]
         )
 
-    def wallonia(self) -> URIRef:
-        node = URIRef(WALLONIA)
+    def region(self) -> URIRef:
+        """The region the data cover: its NUTS region, names, bounding box and centroid,
+        from the territory profile."""
+        region = self.territory
+        node = URIRef(region.nuts_uri)
         self.add(node, RDF.type, DCTERMS.Location)
-        for code, label in _WALLONIA_LABELS.items():
-            self.add(node, SKOS.prefLabel, Literal(label, lang=code))
-        self.add(node, DCAT.bbox, Literal(_WALLONIA_BBOX, datatype=GEO.wktLiteral))
-        self.add(node, DCAT.centroid, Literal(_WALLONIA_CENTROID, datatype=GEO.wktLiteral))
+        for code, label in region.names.items():
+            if label:
+                self.add(node, SKOS.prefLabel, Literal(label, lang=code))
+        self.add(node, DCAT.bbox, Literal(region.bbox_wkt, datatype=GEO.wktLiteral))
+        self.add(node, DCAT.centroid, Literal(region.centroid_wkt, datatype=GEO.wktLiteral))
         return node
 
 

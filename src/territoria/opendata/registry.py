@@ -8,17 +8,18 @@ work from this declaration alone.
 """
 
 import datetime
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Max, Q, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
+from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 
 from territoria.core.i18n import InLanguage, current_language
@@ -141,6 +142,11 @@ class Field:
     `value`, one per value. `scheme` names the taxonomy scheme behind a multivalued facet,
     whose refinements then go through the magnet engine. A geo_point_2d field's column is
     a pair of paths (latitude, longitude).
+
+    `value_labels` says what a coded value means ("demo", "planned"), for the pages only:
+    the API and the exports keep the value. Either a mapping value → label (a `Translated`,
+    or a lazy gettext label such as a model's `choices`), or a function of the language
+    giving value → label (labels kept in the database).
     """
 
     name: str
@@ -154,6 +160,24 @@ class Field:
     scheme: str | None = None
     # Computed per group by the dataset itself (an aggregate): it cannot be aggregated again.
     aggregated: bool = False
+    value_labels: Mapping[str, Any] | Callable[[str], Mapping[str, str]] | None = field(
+        default=None, compare=False
+    )
+
+    def labels_for(self, lang: str) -> dict[str, str]:
+        """Each coded value's label in `lang` (a value without one is shown as it is)."""
+        labels = self.value_labels
+        if labels is None:
+            return {}
+        if callable(labels):
+            return {str(value): str(label) for value, label in labels(lang).items()}
+        with translation.override(lang):
+            return {
+                str(value): label.get(lang)
+                if isinstance(label, Translated)
+                else capfirst(str(label))
+                for value, label in labels.items()
+            }
 
     def column_for(self, lang: str) -> Any:
         """The ORM path or expression of this field's value in `lang`."""
@@ -341,5 +365,7 @@ def field_name(code: str) -> str:
 
 
 def publisher_name() -> str:
-    """Who publishes the datasets (setting OPENDATA_PUBLISHER_NAME)."""
-    return str(getattr(settings, "OPENDATA_PUBLISHER_NAME", "Agence du Numérique"))
+    """Who publishes the datasets: the territory profile's publisher, in the active language."""
+    from territoria.core import territory
+
+    return territory.current().publisher()

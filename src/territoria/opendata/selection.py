@@ -154,7 +154,7 @@ class Selection:
 
     def _concepts(self, spec: Field, value: str) -> list[ConceptRef]:
         """The concepts a refinement names: by code, by path of labels from the top
-        ("Wallonie/Namur/Namur", as the facets give it), or by label (all that bear it)."""
+        ("Région/Province/Commune", as the facets give it), or by label (all that bear it)."""
         assert spec.scheme is not None
         paths = concept_paths(spec.scheme, self.compiler.lang)
         rows = index.catalog().rows

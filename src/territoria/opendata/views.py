@@ -7,8 +7,6 @@ downloads always select the same records.
 
 import datetime
 import hashlib
-from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,6 +24,13 @@ from territoria.core.http import HtmxHttpRequest
 from territoria.opendata import exports, odsql, registry
 from territoria.opendata.facets import default_facets
 from territoria.opendata.params import MAX_WINDOW, QueryError, Refinement, parse_request
+from territoria.opendata.preview import (
+    FacetNode,
+    display,
+    facet_tree,
+    folded_columns,
+    value_label,
+)
 from territoria.opendata.registry import Dataset, Field
 from territoria.opendata.services import Query, run
 
@@ -33,8 +38,6 @@ PAGE_SIZE = 20
 MAX_PAGES = MAX_WINDOW // PAGE_SIZE
 MAX_REFINEMENTS = 40
 MAX_SEARCH = 200
-# Long texts are cut in the preview; the exports and the API give them whole.
-PREVIEW_CHARS = 160
 FORMAT_NAMES = {
     "csv": "CSV",
     "json": "JSON",
@@ -81,52 +84,6 @@ def combined_where(search: str, advanced: str) -> str:
             raise QueryError(str(error), "ODSQLError") from None
         parts.append(f"({advanced})" if search else advanced)
     return " AND ".join(parts)
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    href: str = ""
-
-
-def display(value: Any, kind: str) -> Cell:
-    """A value as the preview shows it, in the page's language."""
-    if value is None or value == "" or value == []:
-        return Cell("—")
-    if isinstance(value, list):
-        return Cell(", ".join(str(v) for v in value))
-    if kind == "boolean":
-        return Cell(_("Yes") if value else _("No"))
-    if kind == "geo_point_2d" and isinstance(value, dict):
-        return Cell(coordinates(value["lat"], value["lon"]))
-    if isinstance(value, datetime.datetime):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
-        return Cell(formats.date_format(local, "SHORT_DATETIME_FORMAT"))
-    if isinstance(value, datetime.date):
-        return Cell(formats.date_format(value, "SHORT_DATE_FORMAT"))
-    if kind == "double" and isinstance(value, float):
-        return Cell(formats.number_format(round(value, 6), use_l10n=True))
-    text = str(value)
-    if text.startswith(("https://", "http://")):
-        return Cell(text, href=text)
-    if len(text) > PREVIEW_CHARS:
-        return Cell(text[: PREVIEW_CHARS - 1].rstrip() + "…")
-    return Cell(text)
-
-
-def coordinates(latitude: float, longitude: float) -> str:
-    """A point in the page's language: "50.4674, 4.8719", or "50,4674; 4,8719" where the
-    comma is the decimal separator."""
-    pair = "; " if formats.get_format("DECIMAL_SEPARATOR") == "," else ", "
-    return pair.join(
-        formats.number_format(number, use_l10n=True) for number in (latitude, longitude)
-    )
-
-
-def facet_value_label(value: str, kind: str) -> str:
-    if kind == "boolean":
-        return _("Yes") if value == "true" else _("No") if value == "false" else value
-    return value
 
 
 def _dataset(dataset_id: str) -> Dataset:
@@ -245,12 +202,23 @@ def dataset_page(request: HtmxHttpRequest, dataset_id: str) -> HttpResponse:
     else:
         records_url = reverse("opendata:records", args=[dataset.id])
         paging = [("limit", str(PAGE_SIZE)), ("offset", str((number - 1) * PAGE_SIZE))]
+        columns = [_column(o.name, o.type, o.field, lang) for o in query.outputs]
+        # A column computed from a field (none on this page) keeps its values as they are.
+        labels = {
+            o.name: o.field.labels_for(lang) if o.field and o.field.name == o.name else {}
+            for o in query.outputs
+        }
+        rows = [
+            [display(r.get(o.name), o.type, labels[o.name]) for o in query.outputs] for r in records
+        ]
+        kept, folded = folded_columns(columns, rows)
         context.update(
             total=total,
             page=Paginator(range(min(total, MAX_WINDOW)), PAGE_SIZE).get_page(number),
             truncated=total > MAX_WINDOW,
-            columns=[_column(o.name, o.type, o.field, lang) for o in query.outputs],
-            rows=[[display(r.get(o.name), o.type) for o in query.outputs] for r in records],
+            columns=[columns[i] for i in kept],
+            rows=[[row[i] for i in kept] for row in rows],
+            folded=folded,
             facets=_facets(facets, by_name, query.request.refinements, lang),
             api_url=request.build_absolute_uri(f"{records_url}?{urlencode(api_params + paging)}"),
             downloads=_downloads(dataset, fields, api_params),
@@ -299,7 +267,9 @@ def _chips(
             field_name, _colon, refined = value.partition(":")
             spec = by_name.get(field_name.strip())
             title = spec.label.get(lang) if spec else field_name
-            shown = facet_value_label(refined.strip(), spec.type) if spec else refined
+            shown = (
+                value_label(refined.strip(), spec.type, spec.labels_for(lang)) if spec else refined
+            )
             label = f"{title} : {shown}"
         chips.append({"label": label, "query": _without(form_params, param), "param": name})
     return chips
@@ -315,6 +285,7 @@ def _facets(
     shown = getattr(settings, "FACET_LIMIT", 12)
     for result in results:
         spec = by_name[result["name"]]
+        labels = spec.labels_for(lang)
         counted = {str(value["value"]) for value in result["facets"]}
         # A refined value the selection no longer holds stays listed, to be unticked.
         lost = [
@@ -322,32 +293,45 @@ def _facets(
             for r in refinements
             if r.field == spec.name and not r.excluded and r.value not in counted
         ]
-        values = [_facet_value(spec, value, value, 0, True) for value in dict.fromkeys(lost)]
-        names = Counter(value["name"] for value in result["facets"])
+        values = [_facet_value(spec, value, 0, True, labels) for value in dict.fromkeys(lost)]
         values += [
             _facet_value(
-                spec,
-                str(value["value"]),
-                # Two concepts may share a label (the province and the town of Namur).
-                value["name"] if names[value["name"]] == 1 else str(value["value"]),
-                value["count"],
-                value["state"] == "refined",
+                spec, str(value["value"]), value["count"], value["state"] == "refined", labels
             )
             for value in result["facets"]
         ]
+        # A taxonomy facet's values are paths of labels ("Région/Province/Commune"): a tree.
+        roots = facet_tree(values) if spec.scheme else [FacetNode(value) for value in values]
+        # A facet of a few values shows them all, as a flat one would; a larger one folds
+        # its branches (the territory's 262 towns) but for those leading to a ticked value.
+        few = len(values) <= shown
+        nodes = [_facet_node(root, few or len(roots) == 1, few) for root in roots]
         facets.append(
             {
                 "name": spec.name,
                 "label": spec.label.get(lang),
-                "shown": values[:shown],
-                "more": values[shown:],
-                "more_selected": any(v["selected"] for v in values[shown:]),
+                "shown": nodes[:shown],
+                "more": nodes[shown:],
+                "more_selected": any(root.selected_within for root in roots[shown:]),
             }
         )
     return facets
 
 
-def _facet_value(spec: Field, value: str, name: str, count: int, selected: bool) -> dict[str, Any]:
+def _facet_node(node: FacetNode, opened: bool, all_open: bool) -> dict[str, Any]:
+    """A value for the template, with the values under it. Its branch is `opened`, or opens
+    when it holds a ticked value; the facet's only root (the region) is always open: folded, it
+    would leave nothing to choose."""
+    return {
+        **node.value,
+        "children": [_facet_node(child, all_open, all_open) for child in node.children],
+        "open": opened or any(child.selected_within for child in node.children),
+    }
+
+
+def _facet_value(
+    spec: Field, value: str, count: int, selected: bool, labels: dict[str, str]
+) -> dict[str, Any]:
     refine = f"{spec.name}:{value}"
     # An id that stays with the value from one response to the next, so that HTMX gives the
     # focus back to the checkbox just ticked.
@@ -355,7 +339,8 @@ def _facet_value(spec: Field, value: str, name: str, count: int, selected: bool)
     return {
         "refine": refine,
         "id": f"refine-{digest}",
-        "label": facet_value_label(name, spec.type),
+        "path": value,
+        "label": value_label(value, spec.type, labels),
         "count": count,
         "selected": selected,
     }

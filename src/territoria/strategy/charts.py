@@ -1,17 +1,20 @@
-"""Plotly figures of indicators, as JSON for `strategy/charts.js` (no inline script).
+"""Plotly figures of indicators, as JSON for `strategy/charts.js` (no inline script), and
+the overview's sparklines, drawn on the server as SVG (small, many, no script needed).
 
 Every figure has a table beside it on the page with the same numbers, so the chart
 is never the only way to read them.
 """
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from territoria.core.i18n import translated
-from territoria.strategy.services.progress import Progress
+from territoria.strategy.services.progress import Point, Progress
 
 ACCENT = "#1f5fa8"
 TARGET = "#9b3d00"
@@ -90,3 +93,76 @@ def _trend_at(progress: Progress, day: datetime.date) -> float | None:
         return None
     years = (target_date - day).days / 365.25
     return progress.projected - progress.trend_per_year * years
+
+
+# --- Sparklines: small, server-drawn SVG lines for the overview's tiles ----------------------
+
+SPARK_WIDTH = 160
+SPARK_HEIGHT = 40
+SPARK_PAD = 4  # room for the end dot and the stroke
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A series as an SVG polyline: coordinates already computed, written with a dot.
+
+    The template prints strings, never floats: a French page would write `12,5` and
+    break the SVG.
+    """
+
+    coordinates: list[tuple[float, float]]
+    trend: str  # "rising", "falling" or "steady": the last value against the first
+    width: int = SPARK_WIDTH
+    height: int = SPARK_HEIGHT
+
+    @property
+    def points(self) -> str:
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y in self.coordinates)
+
+    @property
+    def end_x(self) -> str:
+        return f"{self.coordinates[-1][0]:.1f}"
+
+    @property
+    def end_y(self) -> str:
+        return f"{self.coordinates[-1][1]:.1f}"
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+    @property
+    def trend_label(self) -> str:
+        return str(TREND_LABELS[self.trend])
+
+
+TREND_LABELS = {
+    "rising": gettext_lazy("rising"),
+    "falling": gettext_lazy("falling"),
+    "steady": gettext_lazy("steady"),
+}
+
+
+def sparkline(series: list[Point]) -> Sparkline | None:
+    """The line of a series over time (x by date, y from zero or the lowest value to the
+    highest), or None for fewer than two points: one figure makes no line."""
+    if len(series) < 2:
+        return None
+    first_day, last_day = series[0].day.toordinal(), series[-1].day.toordinal()
+    values = [float(p.value) for p in series]
+    # From zero, as the indicator charts draw their axis: a rise from 120 to 130 stays small.
+    low, high = min(0.0, *values), max(0.0, *values)
+    inner_w = SPARK_WIDTH - 2 * SPARK_PAD
+    inner_h = SPARK_HEIGHT - 2 * SPARK_PAD
+    coordinates = []
+    for point, value in zip(series, values, strict=True):
+        span = last_day - first_day
+        x = SPARK_PAD + (inner_w * (point.day.toordinal() - first_day) / span if span else 0)
+        share = (value - low) / (high - low) if high > low else 0.5
+        coordinates.append((x, SPARK_PAD + inner_h * (1 - share)))
+    trend = "steady"
+    if values[-1] > values[0]:
+        trend = "rising"
+    elif values[-1] < values[0]:
+        trend = "falling"
+    return Sparkline(coordinates, trend)

@@ -13,10 +13,10 @@ from django.db.models import CharField, F, Max, Min, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from territoria.ecosystem.services import withheld_person_condition
+from territoria.opendata.keywords import TerritoryKeywords
 from territoria.opendata.registry import (
     Dataset,
     Field,
-    Keywords,
     Translated,
     as_double,
     latest,
@@ -89,6 +89,7 @@ def strategy_fields(path: str) -> list[Field]:
                 "proposed: vorgeschlagen; active: in Kraft; closed: abgeschlossen.",
             ),
             facet=True,
+            value_labels=dict(Strategy.Status.choices),
         ),
         Field("ambition_code", Translated("Ambition (code)", "Ambition (code)", "Ambitie (code)", "Ambition (Code)"), "text", f"{path}__ambition__code"),
         Field("ambition", Translated("Ambition", "Ambition", "Ambitie", "Ambition"), "text", f"{path}__ambition__title", facet=True),
@@ -107,7 +108,7 @@ def action_fields() -> list[Field]:
         Field("action_type", Translated("Type d'action", "Action type", "Soort actie", "Art der Maßnahme"), "text", lambda lang: localized("action_type__label", lang), facet=True),
         *scheme_fields(Action, ACTION_SCHEMES),
         Field("policy_levers", Translated("Leviers politiques", "Policy levers", "Beleidshefbomen", "Politische Hebel"), "text", multivalued=True, facet=True, values=lever_values),
-        Field("status", Translated("Statut", "Status", "Status", "Status"), "text", "status", description=STATUS_CODES, facet=True),
+        Field("status", Translated("Statut", "Status", "Status", "Status"), "text", "status", description=STATUS_CODES, facet=True, value_labels=dict(Action.Status.choices)),
         Field("start_date", Translated("Début", "Start", "Begin", "Beginn"), "date", "start_on", facet=True),
         Field("end_date", Translated("Fin", "End", "Einde", "Ende"), "date", "end_on", facet=True),
         Field(
@@ -122,6 +123,7 @@ def action_fields() -> list[Field]:
                 "day, month oder year: Ist nur das Jahr bekannt (year), sind die Daten der erste und der letzte Tag dieses Jahres.",
             ),
             facet=True,
+            value_labels=dict(Action.Precision.choices),
         ),
         Field("budget", Translated("Budget (€)", "Budget (€)", "Budget (€)", "Budget (€)"), "double", as_double("budget")),
         Field("recovery_plan", Translated("Financée par le plan de relance", "Funded by the recovery plan", "Gefinancierd door het herstelplan", "Aus dem Aufbauplan finanziert"), "boolean", "recovery_plan", facet=True),
@@ -168,25 +170,25 @@ ACTIONS = register(
             "Budget, Finanzierung durch den Aufbauplan und Partner.",
         ),
         theme="GOVE",
-        keywords=Keywords(
+        keywords=TerritoryKeywords(
             fr=(
                 "stratégie numérique",
-                "Digital Wallonia",
+                "{strategy}",
                 "actions",
                 "programmes",
                 "politique publique",
             ),
-            en=("digital strategy", "Digital Wallonia", "actions", "programmes", "public policy"),
+            en=("digital strategy", "{strategy}", "actions", "programmes", "public policy"),
             nl=(
                 "digitale strategie",
-                "Digital Wallonia",
+                "{strategy}",
                 "acties",
                 "programma's",
                 "overheidsbeleid",
             ),
             de=(
                 "Digitalstrategie",
-                "Digital Wallonia",
+                "{strategy}",
                 "Maßnahmen",
                 "Programme",
                 "öffentliche Politik",
@@ -230,6 +232,7 @@ def indicator_fields() -> list[Field]:
                 "count: Anzahl; eur: Euro; percent: Prozentsatz; ratio: Verhältnis.",
             ),
             facet=True,
+            value_labels=dict(Indicator.Unit.choices),
         ),
         Field("unit_label", Translated("Unité affichée", "Unit as shown", "Weergegeven eenheid", "Angezeigte Einheit"), "text", "indicator__unit_label"),
         Field(
@@ -244,6 +247,7 @@ def indicator_fields() -> list[Field]:
                 "sum: Jede Messung ist der Betrag ihres Zeitraums, sie werden addiert; last: Jede Messung ist eine laufende Summe oder ein Stand; max: Der höchste Wert zählt.",
             ),
             facet=True,
+            value_labels=dict(Indicator.Aggregation.choices),
         ),
         Field("key_indicator", Translated("Indicateur clé", "Key indicator", "Kernindicator", "Schlüsselindikator"), "boolean", "indicator__is_key", facet=True),
         Field("target_value", Translated("Cible", "Target", "Streefwaarde", "Zielwert"), "double", as_double("indicator__target_value")),
@@ -260,6 +264,7 @@ def indicator_fields() -> list[Field]:
                 "increase: erreicht bei oder über dem Zielwert; decrease: erreicht bei oder unter dem Zielwert.",
             ),
             facet=True,
+            value_labels=dict(Indicator.Direction.choices),
         ),
         *strategy_fields("indicator__programme"),
         Field("action_id", Translated("Identifiant de l'action", "Action identifier", "Identificatie van de actie", "Kennung der Maßnahme"), "int", "indicator__action_id"),
@@ -331,17 +336,17 @@ INDICATORS = register(
             "Ambition, das Programm und die Maßnahme, die er verfolgt, der Wert und seine Quelle.",
         ),
         theme="GOVE",
-        keywords=Keywords(
+        keywords=TerritoryKeywords(
             fr=(
                 "stratégie numérique",
-                "Digital Wallonia",
+                "{strategy}",
                 "indicateurs",
                 "tableau de bord",
                 "suivi",
             ),
-            en=("digital strategy", "Digital Wallonia", "indicators", "dashboard", "monitoring"),
-            nl=("digitale strategie", "Digital Wallonia", "indicatoren", "dashboard", "opvolging"),
-            de=("Digitalstrategie", "Digital Wallonia", "Indikatoren", "Dashboard", "Monitoring"),
+            en=("digital strategy", "{strategy}", "indicators", "dashboard", "monitoring"),
+            nl=("digitale strategie", "{strategy}", "indicatoren", "dashboard", "opvolging"),
+            de=("Digitalstrategie", "{strategy}", "Indikatoren", "Dashboard", "Monitoring"),
         ),
         queryset=public_measurements,
         fields=indicator_fields,

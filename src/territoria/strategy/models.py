@@ -1,8 +1,8 @@
 """A strategy as data: versions, ambitions, levers, programmes, actions, indicators, measurements.
 
-Nothing here knows Digital Wallonia: its 5 ambitions, the 6 priorities of the next
-version and every programme are rows that staff edit (reference data in
-`strategy/reference/`).
+Nothing here knows a particular region's strategy: its ambitions, its priorities and every
+programme are rows that staff edit (a published strategy ships as reference data in
+`strategy/reference/`, named by the territory profile).
 """
 
 import datetime

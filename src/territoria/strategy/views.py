@@ -1,7 +1,6 @@
 """The strategy dashboard: versions, ambitions, programmes, actions, indicators; staff imports."""
 
 import csv
-from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -24,7 +23,6 @@ from territoria.strategy.models import (
     Action,
     Ambition,
     Indicator,
-    Measurement,
     MeasurementImport,
     Programme,
     Strategy,
@@ -37,6 +35,7 @@ from territoria.strategy.services.imports import (
     confirm_import,
     stage_import,
 )
+from territoria.strategy.services.overview import overview as strategy_overview
 from territoria.strategy.services.progress import Progress, Status, progress, progress_of_all
 from territoria.taxonomy.services import tags_of
 
@@ -97,44 +96,12 @@ def versions(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest, strategy: str) -> HttpResponse:
+    """One tile per ambition (figures, trends, progress), then the same figures as tables."""
     version = _strategy(request, strategy)
-    ambitions = list(
-        version.ambitions.select_related("strategy")
-        .prefetch_related("levers")
-        .annotate(
-            programme_count=Count("programmes", distinct=True),
-            action_count=Count("programmes__actions", distinct=True),
-        )
-    )
-    key_indicators = list(
-        Indicator.objects.filter(programme__strategy=version, is_key=True).select_related(
-            "programme__ambition", "programme__strategy", "action"
-        )
-    )
-    standings = progress_of_all(key_indicators)
-    by_ambition: dict[int, list[Progress]] = {}
-    for standing in standings:
-        by_ambition.setdefault(standing.indicator.programme.ambition_id, []).append(standing)
-    statuses = Counter(
-        Action.objects.filter(programme__strategy=version).values_list("status", flat=True)
-    )
     return render(
         request,
         "strategy/home.html",
-        _context(
-            request,
-            version,
-            ambitions=[(a, by_ambition.get(a.pk, [])) for a in ambitions],
-            programme_count=version.programmes.count(),
-            action_statuses=[
-                (label, statuses.get(value, 0)) for value, label in Action.Status.choices
-            ],
-            action_count=sum(statuses.values()),
-            indicator_count=Indicator.objects.filter(programme__strategy=version).count(),
-            measurement_count=Measurement.objects.filter(
-                indicator__programme__strategy=version
-            ).count(),
-        ),
+        _context(request, version, overview=strategy_overview(version)),
     )
 
 

@@ -20,9 +20,11 @@ from territoria.accounts.services import acts_for, pending_organisations
 from territoria.calls.models import Application, Call
 from territoria.calls.tasks import send_acknowledgement
 from territoria.calls.times import brussels
+from territoria.core import territory
 from territoria.core.i18n import translated
 from territoria.core.services import record_audit
 from territoria.ecosystem.models import Organisation
+from territoria.taxonomy.models import Concept, ConceptClosure
 from territoria.taxonomy.services import tags_of
 
 Status = Application.Status
@@ -43,13 +45,6 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 # A reason is owed to the applicant for these.
 NEEDS_REASON = {Status.INELIGIBLE, Status.REJECTED}
-# Walloon postcodes: Walloon Brabant 1300-1499; Liège, Namur, Hainaut, Luxembourg 4000-7999.
-WALLOON_POSTCODES = (range(1300, 1500), range(4000, 8000))
-
-
-def in_wallonia(postcode: str) -> bool:
-    postcode = postcode.strip()
-    return postcode.isdigit() and any(int(postcode) in r for r in WALLOON_POSTCODES)
 
 
 class WorkflowError(Exception):
@@ -174,16 +169,8 @@ def eligibility(application: Application, today: datetime.date | None = None) ->
                 % {"size": size.label, "sizes": ", ".join(s.label for s in sizes)},
             )
         )
-    if call.requires_walloon_seat:
-        postcode = organisation.postcode.strip()
-        ok = in_wallonia(postcode)
-        checks.append(
-            Check(
-                _("Seat in Wallonia"),
-                ok,
-                _("postcode %s") % postcode if postcode else _("no postcode recorded"),
-            )
-        )
+    if call.seat_in is not None:
+        checks.append(seat_check(call.seat_in, organisation))
     if call.laureate_exclusion_years:
         since = years_before(today, call.laureate_exclusion_years)
         earlier = (
@@ -207,6 +194,39 @@ def eligibility(application: Application, today: datetime.date | None = None) ->
             )
         )
     return checks
+
+
+def municipality_of(organisation: Organisation) -> Concept | None:
+    """The organisation's municipality in the territory scheme: the one recorded, else the
+    one its postcode belongs to in the territory profile's places."""
+    if organisation.municipality_id is not None:
+        return organisation.municipality
+    place = territory.current().place_of_postcode(organisation.postcode)
+    if place is None:
+        return None
+    return Concept.objects.filter(scheme__code="territory", notation=place.notation).first()
+
+
+def seat_check(place: Concept, organisation: Organisation) -> Check:
+    """Whether the organisation's seat lies in `place` (a concept of the territory scheme:
+    the region, a province, a municipality), through the scheme's hierarchy."""
+    rule = _("Seat in %(territory)s") % {"territory": place.label}
+    municipality = municipality_of(organisation)
+    postcode = organisation.postcode.strip()
+    if municipality is None:
+        if postcode:
+            detail = _("postcode %s: no municipality of the territory has it") % postcode
+        else:
+            detail = _("no municipality recorded: complete the organisation's address")
+        return Check(rule, False, detail)
+    within = ConceptClosure.objects.filter(ancestor=place, descendant=municipality).exists()
+    detail = (
+        _("%(municipality)s (postcode %(postcode)s)")
+        % {"municipality": municipality.label, "postcode": postcode}
+        if postcode
+        else municipality.label
+    )
+    return Check(rule, within, detail)
 
 
 def missing(application: Application) -> list[str]:

@@ -40,6 +40,7 @@ from territoria.calls.services.evaluation import conflict_found
 from territoria.calls.services.experts import apply_for_recognition
 from territoria.calls.services.impact import figures as impact_figures
 from territoria.calls.services.impact import requests_per_year
+from territoria.calls.services.impact_charts import breakdowns
 from territoria.calls.times import brussels
 from territoria.calls.views.jury import conflict_page
 from territoria.core.http import AuthenticatedHttpRequest
@@ -419,11 +420,13 @@ def withdraw(request: HttpRequest, item: Application) -> HttpResponse:
 
 
 def impact(request: HttpRequest) -> HttpResponse:
-    """The programme's figures, computed now from the applications and the surveys."""
+    """The programme's figures, computed now from the applications and the surveys, and
+    their breakdowns (per year and instrument, province, sector): a chart and a table each."""
+    years = requests_per_year()
     return render(
         request,
         "calls/impact.html",
-        {"nav": "calls", "figures": impact_figures(), "years": requests_per_year()},
+        {"nav": "calls", "figures": impact_figures(), "years": years, **breakdowns(years)},
     )
 
 

@@ -5,6 +5,10 @@ the same ecosystem. Fictitious records carry `Source.DEMO`, say so in their firs
 sentence, and use the reserved `.example` top-level domain for websites and e-mails.
 The six DigitalWallonia4.ai projects and their press release are real: they carry
 `Source.PUBLISHED` and hold only what that press release says.
+
+The municipalities, their postcodes and the region's name come from the territory profile
+(core/territory.py), so that any region gets a coherent demo; the published projects and
+the examples of the strategy are added only in the region they come from.
 """
 
 import random
@@ -17,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.text import slugify
 
+from territoria.core import territory
 from territoria.core.i18n import translation_values
 from territoria.ecosystem.demo.tables import (
     AI,
@@ -45,6 +50,7 @@ from territoria.ecosystem.demo.tables import (
     LEGAL_FORMS,
     LOCAL_PATTERNS,
     LOCAL_WEIGHTS,
+    MAGNET_SOURCES,
     MAGNET_TRANSLATIONS,
     MAGNETS,
     MISSION_CHANCE,
@@ -54,7 +60,6 @@ from territoria.ecosystem.demo.tables import (
     OFFICES,
     ORG_TYPES,
     ORGANISER_WEIGHTS,
-    POSTCODES,
     PREFIXES,
     PRESS_RELEASE_DATE,
     PRESS_RELEASE_SUMMARY,
@@ -65,6 +70,7 @@ from territoria.ecosystem.demo.tables import (
     PUBLICATION_TITLES,
     PUBLICATION_TYPES,
     PUBLISHED_PROJECTS,
+    PUBLISHED_REGION,
     REGIONS,
     RELATED,
     RESERVED_NAMES,
@@ -96,7 +102,7 @@ from territoria.ecosystem.models import (
 )
 from territoria.ecosystem.validators import enterprise_number_from_digits
 from territoria.taxonomy import index as tag_index
-from territoria.taxonomy.models import Concept, Magnet, Tag
+from territoria.taxonomy.models import MAX_DEPTH, Concept, Magnet, Tag
 
 
 @dataclass
@@ -132,6 +138,9 @@ class _Concepts:
     """The reference concepts, looked up by code (`scheme:notation`)."""
 
     def __init__(self) -> None:
+        profile = territory.current()
+        self.region = profile.region_concept
+        self.region_name = profile.name("fr")
         rows = Concept.objects.order_by("pk").values_list(
             "pk", "scheme__code", "notation", "label_fr", "parent__notation"
         )
@@ -144,14 +153,35 @@ class _Concepts:
             if scheme == "territory":
                 self.parent[notation] = parent or ""
         needed = ("org-type:startup", "nace:C", "label:wing-fund", "size:micro",
-                  "territory:liege", "event-type:mission", "publication-type:press-release")  # fmt: skip
+                  f"territory:{self.region}", "event-type:mission",
+                  "publication-type:press-release")  # fmt: skip
         missing = [code for code in needed if code not in self.ids]
         if missing:
             raise RuntimeError(f"Load the reference schemes first (missing {', '.join(missing)}).")
         parents = set(self.parent.values())
-        # Municipalities are the leaves of the territory scheme (under a province).
-        self.municipalities = [t for t, p in self.parent.items() if p and t not in parents]
+        # Municipalities are the leaves of the territory scheme below the region (under a
+        # province, or directly under it); a scheme may also hold other regions' places.
+        self.municipalities = [
+            t for t, p in self.parent.items() if p and t not in parents and self.within(t)
+        ]
         self.city_weights = [CITY_WEIGHTS.get(t, 1) for t in self.municipalities]
+        # Each municipality's main postcode (its first in the profile's places).
+        self.postcodes = {
+            notation: place.postcodes[0]
+            for notation, place in profile.places().items()
+            if place.postcodes
+        }
+        self.areas = REGIONS.get(self.region) or tuple(
+            (self.city(t), _of(self.city(t))) for t in self.municipalities
+        )
+
+    def within(self, notation: str) -> bool:
+        """Whether the territory concept is the region or lies below it."""
+        for _step in range(MAX_DEPTH + 1):
+            if notation == self.region:
+                return True
+            notation = self.parent.get(notation, "")
+        return False
 
     def city(self, notation: str) -> str:
         return self.labels[f"territory:{notation}"]
@@ -215,7 +245,7 @@ class _Builder:
             name=name, legal_form=legal_form, source=Source.DEMO, country="BE",
             enterprise_number=self.enterprise_number(kind, founded), founded_on=founded,
             municipality_id=concepts.ids[f"territory:{city}"], city=concepts.city(city),
-            postcode=POSTCODES.get(city, ""),
+            postcode=concepts.postcodes.get(city, ""),
             size_class_id=concepts.ids[f"size:{size}"] if size else None,
             street="" if kind == "local-authority" else f"{rng.choice(STREETS)} {rng.randint(1, 180)}",
             website=f"https://www.{slug}.example" if rng.random() < 0.9 else "",
@@ -323,7 +353,7 @@ class _Builder:
                 legal_form = _pick(rng, LEGAL_FORMS[kind])
                 pattern = self.name_pattern(kind, divisions[0])
             words = DIVISION_WORDS.get(divisions[0], SECTION_WORDS.get(divisions[0][0], ("",)))
-            region, of_region = rng.choice(REGIONS)
+            region, of_region = rng.choice(concepts.areas)
             surname, other = rng.sample(SURNAMES, 2)
             name = pattern.format(
                 brand=rng.choice(PREFIXES) + rng.choice(SUFFIXES), word=rng.choice(words),
@@ -430,7 +460,7 @@ class _Builder:
                 starts_on=starts, ends_on=starts + timedelta(days=rng.randint(3, 7)), place=city,
                 organiser=organiser.org, source=Source.DEMO,
                 description=f"Événement fictif de démonstration. Mission économique {where}, "
-                f"organisée par {organiser.org.name}, avec {len(group)} organisations wallonnes.",
+                f"organisée par {organiser.org.name}, avec {len(group)} organisations de la région.",
             )  # fmt: skip
             codes = ["event-type:mission"] + ([f"technology:{technology}"] if technology else [])
             missions.append((event, group, codes))
@@ -449,6 +479,7 @@ class _Builder:
         name = subject.org.name.removesuffix(f" {subject.org.legal_form}")
         title = rng.choice(PUBLICATION_TITLES[kind]).format(
             org=name,
+            region=self.concepts.region_name,
             city=subject.org.city,
             theme=theme,
             year=published.year,
@@ -597,10 +628,16 @@ def _people(builder: _Builder, drafts: list[_Draft], count: int) -> int:
     return len(rows)
 
 
-def _magnets() -> list[str]:
-    """The two "smart magnets" the Digital Wallonia strategy gives as examples (seed 003)."""
+def _magnets(region: str) -> list[str]:
+    """The two "smart magnets" a regional strategy gives as examples (seed 003); where they
+    come from is said in the region whose strategy it is."""
     for slug, name, description, expression in MAGNETS:
-        translations = translation_values(("name", "description"), MAGNET_TRANSLATIONS[slug])
+        texts = dict(MAGNET_TRANSLATIONS[slug])
+        if region == PUBLISHED_REGION:
+            source = MAGNET_SOURCES[slug]
+            description = f"{description} {source['fr']}"
+            texts = {code: (n, f"{d} {source[code]}") for code, (n, d) in texts.items()}
+        translations = translation_values(("name", "description"), texts)
         Magnet.objects.update_or_create(
             slug=slug,
             defaults={"name": name, "description": description, "expression": expression,
@@ -618,8 +655,8 @@ def load_demo_ecosystem(
     """Fictitious ecosystem for the demo (reference schemes must already be loaded).
 
     Adds `organisations` fictitious organisations with people, events and publications in
-    proportion, the six published DigitalWallonia4.ai projects and their press release,
-    and the two example magnets. Refuses to run twice on the same database.
+    proportion, the six published DigitalWallonia4.ai projects and their press release (in
+    the region they come from), and the two example magnets. Refuses to run twice on the same database.
     """
     scale = organisations / 3000
     with transaction.atomic():
@@ -638,15 +675,17 @@ def load_demo_ecosystem(
         tags = _save_tagged(Organisation, concepts, [(d.org, d.concepts) for d in drafts])
         if progress:
             progress(organisations, organisations)
-        published, published_tags = _published(concepts)
+        published, published_tags = (
+            _published(concepts) if concepts.region == PUBLISHED_REGION else ([], 0)
+        )
         events, event_tags = _events(builder, drafts, round(120 * scale), round(25 * scale))
         publications, publication_tags = _publications(builder, drafts, round(80 * scale))
         people = _people(builder, drafts, round(500 * scale))
-        magnets = _magnets()
+        magnets = _magnets(concepts.region)
         # bulk_create sends no signals: tell the magnet engine that tags changed.
         tag_index.bump()
     return DemoReport(
         organisations=len(drafts) + len(published), people=people, events=events,
-        publications=publications + 1, tags=tags + published_tags + event_tags + publication_tags,
+        publications=publications + bool(published), tags=tags + published_tags + event_tags + publication_tags,
         magnets=magnets,
     )  # fmt: skip

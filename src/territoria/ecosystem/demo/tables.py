@@ -86,7 +86,11 @@ LEGAL_FORMS = {
     "investor": {"SA": 60, "SRL": 40}, "incubator": {"ASBL": 60, "SRL": 40},
     "public-body": {"organisme d'intérêt public": 1},
 }  # fmt: skip
-# Big cities and tech parks weigh more; every other municipality weighs 1.
+# The region whose programme published PUBLISHED_PROJECTS, the press release and the
+# example magnets (its concept in the territory scheme): other regions' demos go without.
+PUBLISHED_REGION = "BE-WAL"
+# Big cities and tech parks weigh more; every other municipality weighs 1. By notation in
+# the territory scheme, whatever the profile (the two packaged ones here).
 CITY_WEIGHTS = {
     "liege": 30, "charleroi": 28, "namur": 22, "mons": 16, "ottignies-louvain-la-neuve": 12,
     "la-louviere": 10, "tournai": 10, "wavre": 10, "mont-saint-guibert": 8, "verviers": 8,
@@ -94,15 +98,9 @@ CITY_WEIGHTS = {
     "braine-l-alleud": 6, "herstal": 5, "fleurus": 4, "huy": 4, "ans": 4,
     "marche-en-famenne": 4, "sambreville": 3, "andenne": 3, "dinant": 3, "ath": 3,
     "soignies": 3, "binche": 3, "chatelet": 3, "eupen": 3, "bastogne": 3, "libramont-chevigny": 3,
-}  # fmt: skip
-# Main postcode of the municipalities where it is certain; the others are left empty.
-POSTCODES = {
-    "liege": "4000", "charleroi": "6000", "namur": "5000", "mons": "7000", "tournai": "7500",
-    "wavre": "1300", "ottignies-louvain-la-neuve": "1340", "la-louviere": "7100",
-    "mont-saint-guibert": "1435", "gembloux": "5030", "arlon": "6700", "verviers": "4800",
-    "nivelles": "1400", "waterloo": "1410", "braine-l-alleud": "1420", "mouscron": "7700",
-    "huy": "4500", "eupen": "4700", "ath": "7800", "dinant": "5500", "seraing": "4100",
-    "herstal": "4040", "marche-en-famenne": "6900", "bastogne": "6600", "andenne": "5300",
+    "bruxelles": 30, "ixelles": 12, "schaerbeek": 10, "anderlecht": 10, "saint-gilles": 6,
+    "etterbeek": 6, "uccle": 6, "molenbeek-saint-jean": 6, "woluwe-saint-lambert": 6,
+    "forest": 4, "saint-josse-ten-noode": 4, "woluwe-saint-pierre": 4, "jette": 3,
 }  # fmt: skip
 
 # --- Word parts ----------------------------------------------------------------------------
@@ -114,12 +112,18 @@ PREFIXES = ("Nex", "Vali", "Luma", "Orbi", "Quan", "Soli", "Vero", "Ardu", "Kora
 SUFFIXES = ("alis", "tek", "via", "lab", "nova", "sys", "gence", "line", "wise", "ria",
             "dis", "tron", "gen", "mind", "logic", "nex", "ora", "ium", "scope", "sphere",
             "wave", "core", "ly", "ence", "metrics")  # fmt: skip
-REGIONS = (("Condroz", "du Condroz"), ("Famenne", "de la Famenne"), ("Ardenne", "de l'Ardenne"),
+# Areas within the region that names borrow ("Haute École de la Hesbaye"), by the region's
+# concept; a region not listed lends its municipalities' names.
+REGIONS = {"BE-WAL": (("Condroz", "du Condroz"), ("Famenne", "de la Famenne"), ("Ardenne", "de l'Ardenne"),
            ("Hesbaye", "de la Hesbaye"), ("Gaume", "de la Gaume"), ("Fagne", "de la Fagne"),
            ("Thudinie", "de la Thudinie"), ("Borinage", "du Borinage"), ("Herve", "du Pays de Herve"),
            ("Meuse", "de la Haute-Meuse"), ("Sambre", "de la Basse-Sambre"), ("Semois", "de la Semois"),
            ("Ourthe", "de l'Ourthe-Amblève"), ("Dyle", "de la vallée de la Dyle"),
-           ("Collines", "du Pays des Collines"), ("Haine", "de la vallée de la Haine"))  # fmt: skip
+           ("Collines", "du Pays des Collines"), ("Haine", "de la vallée de la Haine")),
+           "BE-BRU": (("Senne", "de la vallée de la Senne"), ("Soignes", "de la forêt de Soignes"),
+           ("Canal", "du Canal"), ("Pentagone", "du Pentagone"), ("Maelbeek", "du Maelbeek"),
+           ("Woluwe", "de la vallée de la Woluwe"), ("Cinquantenaire", "du Cinquantenaire"),
+           ("Heysel", "du Heysel"))}  # fmt: skip
 SECTION_WORDS = {
     "A": ("AgriTech", "Agro", "Terroir"), "C": ("Industries", "Technics", "Process", "Metalworks"),
     "D": ("Énergie", "Solar", "Power"), "E": ("Recyclage", "Environnement"),
@@ -289,8 +293,8 @@ MISSIONS = (("Mission économique numérique {}", None), ("Mission IA & data {}"
 PUBLICATION_TITLES = {
     "news": ("{org} inaugure de nouveaux locaux à {city}", "{org} recrute pour ses projets « {theme} »"),
     "press-release": ("{org} et ses partenaires misent sur « {theme} »",),
-    "report": ("Rapport d'activité {year} de {org}", "Rapport : {theme} en Wallonie"),
-    "study": ("Étude : {theme} dans les PME wallonnes", "Étude sectorielle {year} : {theme}"),
+    "report": ("Rapport d'activité {year} de {org}", "Rapport : {theme} en {region}"),
+    "study": ("Étude : {theme} dans les PME de la région", "Étude sectorielle {year} : {theme}"),
     "barometer": ("Baromètre {theme} {year}",),
     "guide": ("Guide pratique : {theme}", "Dix questions sur : {theme}"),
     "case-study": ("Cas d'usage : {theme} chez {org}",),
@@ -316,50 +320,62 @@ ROLE_GROUPS = {"public-body": "public", "local-authority": "public", "research-c
 MAGNETS = (
     ("startups-ia-internationales", "Start-ups IA à l'international",
      "Les start-ups actives dans l'IA, passées par une mission internationale, financées par le "
-     "fonds W.IN.G et lauréates DigitalWallonia4.ai. Exemple de la stratégie Digital Wallonia : "
-     "« les startups actives dans l'IA, ayant participé à une mission internationale, financées "
-     "par le fonds W.IN.G et lauréates d'un appel à projets du programme DW4AI ».",
+     "fonds W.IN.G et lauréates DigitalWallonia4.ai.",
      {"all": [{"concept": "org-type:startup"}, {"concept": "technology:ai"},
               {"concept": "label:international-mission"}, {"concept": "label:wing-fund"},
               {"concept": "label:dw4ai-laureate"}]}),
     ("industrie-du-futur-en-pole", "Industrie du futur en pôle",
      "Les entreprises manufacturières labellisées Factory of the Future ou Made Different et "
-     "membres d'un pôle de compétitivité. Exemple de la stratégie Digital Wallonia : « les "
-     "entreprises manufacturières identifiées labellisées Factory of The Future ou Made "
-     "Different et membre d'un pôle de compétitivité ».",
+     "membres d'un pôle de compétitivité.",
      {"all": [{"concept": "nace:C"},
               {"any": [{"concept": "label:factory-of-the-future"},
                        {"concept": "label:made-different"}]},
               {"concept": "label:competitiveness-cluster"}]}),
 )  # fmt: skip
-# Their names and descriptions in Dutch, German and English (the French quotes the strategy).
+# Their names and descriptions in Dutch, German and English.
 MAGNET_TRANSLATIONS = {
     "startups-ia-internationales": {
         "nl": ("Internationale AI-start-ups",
                "AI-start-ups die aan een internationale missie deelnamen, door het W.IN.G-fonds "
-               "gefinancierd werden en laureaat van DigitalWallonia4.ai zijn. Een voorbeeld uit de "
-               "Digital Wallonia-strategie."),
+               "gefinancierd werden en laureaat van DigitalWallonia4.ai zijn."),
         "de": ("International aktive KI-Start-ups",
                "KI-Start-ups, die an einer internationalen Mission teilgenommen haben, vom "
-               "W.IN.G-Fonds finanziert wurden und Preisträger von DigitalWallonia4.ai sind. Ein "
-               "Beispiel aus der Strategie Digital Wallonia."),
+               "W.IN.G-Fonds finanziert wurden und Preisträger von DigitalWallonia4.ai sind."),
         "en": ("AI start-ups going international",
                "AI start-ups that took part in an international mission, were funded by the W.IN.G "
-               "fund and are DigitalWallonia4.ai laureates. An example given by the Digital "
-               "Wallonia strategy."),
+               "fund and are DigitalWallonia4.ai laureates."),
     },
     "industrie-du-futur-en-pole": {
         "nl": ("Industrie van de toekomst in een competitiviteitspool",
                "Productiebedrijven met het label Factory of the Future of Made Different die lid "
-               "zijn van een competitiviteitspool. Een voorbeeld uit de Digital Wallonia-strategie."),
+               "zijn van een competitiviteitspool."),
         "de": ("Industrie der Zukunft im Wettbewerbscluster",
                "Produktionsunternehmen mit dem Label Factory of the Future oder Made Different, die "
-               "Mitglied eines Wettbewerbsclusters sind. Ein Beispiel aus der Strategie Digital "
-               "Wallonia."),
+               "Mitglied eines Wettbewerbsclusters sind."),
         "en": ("Industry of the future in a competitiveness cluster",
                "Manufacturing companies with the Factory of the Future or Made Different label "
-               "that belong to a competitiveness cluster. An example given by the Digital Wallonia "
-               "strategy."),
+               "that belong to a competitiveness cluster."),
+    },
+}  # fmt: skip
+
+# Where the two magnets come from, added to their descriptions in the region whose strategy
+# gives them as examples (PUBLISHED_REGION). The French quotes the strategy.
+MAGNET_SOURCES = {
+    "startups-ia-internationales": {
+        "fr": "Exemple de la stratégie Digital Wallonia : « les startups actives dans l'IA, "
+              "ayant participé à une mission internationale, financées par le fonds W.IN.G et "
+              "lauréates d'un appel à projets du programme DW4AI ».",
+        "nl": "Een voorbeeld uit de Digital Wallonia-strategie.",
+        "de": "Ein Beispiel aus der Strategie Digital Wallonia.",
+        "en": "An example given by the Digital Wallonia strategy.",
+    },
+    "industrie-du-futur-en-pole": {
+        "fr": "Exemple de la stratégie Digital Wallonia : « les entreprises manufacturières "
+              "identifiées labellisées Factory of The Future ou Made Different et membre d'un "
+              "pôle de compétitivité ».",
+        "nl": "Een voorbeeld uit de Digital Wallonia-strategie.",
+        "de": "Ein Beispiel aus der Strategie Digital Wallonia.",
+        "en": "An example given by the Digital Wallonia strategy.",
     },
 }  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""The published Digital Wallonia strategy, loaded from `strategy/reference/*.toml`.
+"""The region's published strategy, loaded from the file its territory profile names
+(`strategy_file` in territory.toml, e.g. one of `strategy/reference/*.toml`).
 
 The file holds the versions, ambitions, levers, programmes, emblematic actions,
 indicators and every published figure with the passage of its source document.
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
+from territoria.core import territory
 from territoria.core.i18n import TRANSLATED_LANGUAGES
 from territoria.ecosystem.models import Organisation, Publication, Source
 from territoria.strategy.models import (
@@ -28,8 +30,6 @@ from territoria.strategy.models import (
 from territoria.taxonomy import index
 from territoria.taxonomy.models import Concept
 from territoria.taxonomy.services import concepts_by_code, set_tags
-
-REFERENCE_FILE = Path(__file__).resolve().parent.parent / "reference" / "digital-wallonia.toml"
 
 
 class ReferenceError(ValueError):
@@ -272,8 +272,12 @@ class _Loader:
             self.loaded.measurements += 1
 
 
-def load_strategy_reference(path: Path = REFERENCE_FILE) -> Loaded:
-    """Create or update the reference strategy versions; all or nothing."""
+def load_strategy_reference(path: Path | None = None) -> Loaded | None:
+    """Create or update the reference strategy versions, all or nothing: from `path`, by
+    default the territory profile's strategy file; None when the profile names none."""
+    path = path or territory.current().strategy_file()
+    if path is None:
+        return None
     with path.open("rb") as stream:
         data = tomllib.load(stream)
     with transaction.atomic():

@@ -1,4 +1,5 @@
-"""The reference concept schemes shipped with Territoria (taxonomy/reference/*.csv)."""
+"""The reference concept schemes shipped with Territoria (taxonomy/reference/*.csv); the
+`territory` scheme comes from the territory profile (core/territory.py)."""
 
 import csv
 from collections.abc import Callable
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from territoria.core import territory
 from territoria.taxonomy.models import ConceptScheme
 from territoria.taxonomy.services.schemes import import_scheme_csv
 
@@ -27,7 +29,11 @@ def load_reference_schemes(progress: Callable[[str], None] | None = None) -> lis
                     **{f"title_{lang}": row[f"title_{lang}"] for lang in ("fr", "nl", "de", "en")},
                 },
             )
-            path = REFERENCE_DIR / f"{scheme.code}.csv"
+            path = (
+                territory.current().scheme_file
+                if scheme.code == "territory"
+                else REFERENCE_DIR / f"{scheme.code}.csv"
+            )
             with open(path, encoding="utf-8") as stream:
                 import_scheme_csv(scheme, stream, source=path.name)
             loaded.append(scheme)

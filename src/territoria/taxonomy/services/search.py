@@ -154,7 +154,8 @@ def _facet_trees(
     def level(parent: int | None, scheme_id: int) -> list[FacetValue]:
         siblings = [c for c in children.get(parent, []) if c.scheme_id == scheme_id]
         if parent is None and len(siblings) == 1:
-            # A single root (Wallonia) says nothing: show its children instead.
+            # A single root (the region, in the territory scheme) says nothing: show its
+            # children instead.
             return level(siblings[0].pk, scheme_id)
         values = [
             FacetValue(
