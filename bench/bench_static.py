@@ -9,7 +9,8 @@ same way, `territoria serve` (gunicorn, 2 workers) on a free port over plain HTT
 the same Python with the tree's `src` first on its path. For each page: bytes transferred
 (Chromium's encodedDataLength summed over every response, headers included), the same
 bytes uncompressed (Resource Timing's decodedBodySize), and the time to the load event
-(Navigation Timing's loadEventEnd), median of N cold loads (a fresh browser context: empty
+(Navigation Timing's loadEventEnd; also the first contentful paint and the moment every
+chart of the page is drawn, since charts may be drawn after the load event), median of N cold loads (a fresh browser context: empty
 cache) and of 2N warm loads (the same context again); "page alone" is the HTML's own
 request to response end, the server's share of a load.
 
@@ -97,12 +98,18 @@ class Site:
 NAVIGATION = """() => {
     const nav = performance.getEntriesByType("navigation")[0];
     const resources = performance.getEntriesByType("resource");
+    const paint = performance.getEntriesByName("first-contentful-paint")[0];
     return {
         load: nav.loadEventEnd,
+        paint: paint ? paint.startTime : 0,
         html: nav.responseEnd - nav.requestStart,
         decoded: nav.decodedBodySize + resources.reduce((sum, r) => sum + r.decodedBodySize, 0),
     };
 }"""
+
+
+CHARTS_DRAWN = """() => [...document.querySelectorAll("[data-chart]")]
+    .every(element => element.querySelector(".main-svg"))"""
 
 
 def load(context, url: str) -> dict:
@@ -126,8 +133,12 @@ def load(context, url: str) -> dict:
         ),
     )
     page.goto(url, wait_until="load")
+    # Charts may be drawn after the load event (Plotly is fetched once the page shows):
+    # the time at which every chart of the page has its SVG.
+    page.wait_for_function(CHARTS_DRAWN, polling="raf")
+    drawn = page.evaluate("performance.now()")
     page.wait_for_load_state("networkidle")
-    figures = page.evaluate(NAVIGATION)
+    figures = {**page.evaluate(NAVIGATION), "charts": drawn}
     page.close()
     return {**figures, "wire": sum(wire.values()), "requests": len(wire), "encodings": encodings}
 
@@ -198,6 +209,7 @@ def report(label: str, path: str, results: dict, runs: int) -> None:
     print(
         f"{'':<7}{'transferred':>13}{'uncompressed':>14}{'requests':>10}"
         f"{'cold load':>11}{'warm load':>11}{'warm transfer':>15}{'page alone':>12}"
+        f"{'first paint':>13}{'charts drawn':>14}"
     )
     rows = {}
     for name, result in results.items():
@@ -210,11 +222,14 @@ def report(label: str, path: str, results: dict, runs: int) -> None:
             "warm": median(warm, "load"),
             "warm_wire": median(warm, "wire"),
             "html": median(cold, "html"),
+            "paint": median(cold, "paint"),
+            "charts": median(cold, "charts"),
         }
         print(
             f"{name:<7}{row['wire'] / 1e6:>10.3f} MB{row['decoded'] / 1e6:>11.3f} MB"
             f"{row['requests']:>10.0f}{row['cold']:>8.0f} ms{row['warm']:>8.0f} ms"
             f"{row['warm_wire'] / 1e3:>12.1f} KB{row['html']:>9.0f} ms"
+            f"{row['paint']:>10.0f} ms{row['charts']:>11.0f} ms"
         )
         scripts = {
             file: encoding
@@ -226,7 +241,8 @@ def report(label: str, path: str, results: dict, runs: int) -> None:
     print(
         f"after/before: transferred ×{after['wire'] / before['wire']:.2f}, uncompressed "
         f"×{after['decoded'] / before['decoded']:.2f}, cold load ×{after['cold'] / before['cold']:.2f}, "
-        f"warm load ×{after['warm'] / before['warm']:.2f}"
+        f"warm load ×{after['warm'] / before['warm']:.2f}, first paint "
+        f"×{after['paint'] / before['paint']:.2f}, charts drawn ×{after['charts'] / before['charts']:.2f}"
     )
     print(
         f"targets: cold load {after['cold']:.0f} ms / {TARGET_MS} ms = "
