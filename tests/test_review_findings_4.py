@@ -3,7 +3,6 @@
 Each test names its finding; each failed before its fix."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,20 +21,13 @@ from territoria.core.models import TerritoryProfile
 from territoria.opendata import selection
 from territoria.taxonomy import index
 from tests.factories import organisation
+from tests.profiles import copy_profile, edit
 
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     """An editable copy of the Brussels profile; returns its territory.toml."""
-    folder = tmp_path / "profile"
-    shutil.copytree(territory.PACKAGED / "brussels", folder)
-    return folder / "territory.toml"
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return copy_profile(tmp_path / "profile")
 
 
 def latin1(path: Path) -> None:

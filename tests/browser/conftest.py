@@ -57,3 +57,18 @@ def assert_accessible(page):
         },
     )
     assert results.violations_count == 0, results.generate_report()
+
+
+def watch_errors(page):
+    """Script errors and every console error or warning, the policy's refusals included."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"{message.type}: {message.text}")
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
+    return errors

@@ -11,7 +11,7 @@ from territoria.strategy.models import Action
 from territoria.strategy.services.reference import load_strategy_reference
 from territoria.taxonomy.models import ConceptClosure, Tag
 from territoria.taxonomy.services.reference import load_reference_schemes
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, watch_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,21 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def reference(transactional_db):
     load_reference_schemes()
     load_strategy_reference()
-
-
-def watch_errors(page):
-    """Script errors and every console error or warning, the policy's refusals included."""
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(f"{message.type}: {message.text}")
-            if message.type in ("error", "warning")
-            else None
-        ),
-    )
-    return errors
 
 
 def expected_titles(ambition: str, audience: str) -> set[str]:

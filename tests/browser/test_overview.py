@@ -12,7 +12,7 @@ from territoria.core.models import Role
 from territoria.strategy.models import Ambition
 from territoria.strategy.services.reference import load_strategy_reference
 from territoria.taxonomy.services.reference import load_reference_schemes
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, watch_errors
 from tests.conftest import make_user
 from tests.factories import concept, organisation
 
@@ -52,21 +52,6 @@ def reference(transactional_db):
                     status="selected" if n % 2 == 0 else "rejected",
                     submitted_at=opens + timezone.timedelta(days=n + 1),
                 )  # fmt: skip
-
-
-def watch_errors(page):
-    """Script errors and console errors or warnings (the policy's refusals among them)."""
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(f"{message.type}: {message.text}")
-            if message.type in ("error", "warning")
-            else None
-        ),
-    )
-    return errors
 
 
 def assert_no_sideways_scroll(page):

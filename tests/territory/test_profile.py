@@ -2,7 +2,6 @@
 loaded into the database, edited by staff, its logo served safely."""
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from territoria.core import territory
 from territoria.core.models import Role, TerritoryProfile, User
 from territoria.taxonomy.models import Concept
 from tests.conftest import make_user
+from tests.profiles import copy_profile, edit
 from tests.territory.conftest import PROFILES
 
 DCAT_EXPORT = "/api/explore/v2.1/catalog/exports/dcat"
@@ -49,15 +49,7 @@ def test_only_a_profile_that_names_a_strategy_file_has_one():
 @pytest.fixture
 def copy(tmp_path) -> Path:
     """An editable copy of the Brussels profile; returns its territory.toml."""
-    folder = tmp_path / "profile"
-    shutil.copytree(territory.PACKAGED / "brussels", folder)
-    return folder / "territory.toml"
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return copy_profile(tmp_path / "profile")
 
 
 @pytest.mark.parametrize(
