@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -11,6 +11,11 @@ def error_page(request: HttpRequest, status: int, title: str, message: str) -> H
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # API clients parse what they get: JSON in Opendatasoft's error shape, never a page.
+        return JsonResponse(
+            {"error_code": "NotFound", "message": f"No API route at {request.path}"}, status=404
+        )
     return error_page(request, 404, _("Page not found"), _("There is nothing at this address."))
 
 

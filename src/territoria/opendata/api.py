@@ -16,7 +16,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from territoria.core import territory
 from territoria.core.routers import replica_reads, replica_stream
@@ -55,7 +55,8 @@ def error(
 
 
 def explore_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """GET only, rate-limited, and every client mistake answered in Opendatasoft's shape."""
+    """GET and HEAD only, rate-limited, and every client mistake answered in Opendatasoft's
+    shape. HEAD answers what GET would, headers only (link checkers and harvesters send it)."""
 
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
@@ -71,11 +72,29 @@ def explore_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
             response = error(str(problem))
         response["Access-Control-Allow-Origin"] = "*"
         patch_vary_headers(response, ["Accept-Language"])
-        return response
+        return without_body(response) if request.method == "HEAD" else response
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
-    return require_GET(rate_limited(wrapped))
+    return require_safe(rate_limited(wrapped))
+
+
+def without_body(response: HttpResponseBase) -> HttpResponseBase:
+    """The answer to a HEAD: GET's status and headers, no body (a streamed export is not
+    produced at all, so its length is not known)."""
+    if isinstance(response, StreamingHttpResponse):
+        if hasattr(response, "close"):
+            response.close()
+        head = HttpResponse(status=response.status_code)
+        for header, value in response.items():
+            if header.lower() != "content-length":
+                head[header] = value
+        return head
+    if isinstance(response, HttpResponse):
+        length = len(response.content)
+        response.content = b""
+        response["Content-Length"] = str(length)
+    return response
 
 
 def dataset_uid(dataset: Dataset) -> str:
@@ -283,8 +302,9 @@ CATALOG_FORMATS = {
 
 @explore_view
 def catalog_export(request: HttpRequest, format_name: str) -> HttpResponseBase:
-    """The DCAT-AP 3 catalogue: `dcat` (Turtle, also `dcat_ap_*`), `rdf` (RDF/XML), `jsonld`."""
-    key = "dcat" if format_name.startswith("dcat_ap") else format_name
+    """The DCAT-AP 3 catalogue: `dcat` (Turtle, also `dcat_ap_*` and `dcat-ap-*`, the two
+    spellings Opendatasoft documents), `rdf` (RDF/XML), `jsonld`."""
+    key = "dcat" if format_name.replace("-", "_").startswith("dcat_ap") else format_name
     if key not in CATALOG_FORMATS:
         raise QueryError(
             f"unknown catalogue export format {format_name!r}; the formats are: "
