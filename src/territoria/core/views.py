@@ -130,30 +130,20 @@ def theme_stylesheet(colours: dict[str, str]) -> str:
 
 
 def outline_svg(geometry: dict[str, Any], colours: dict[str, str]) -> str:
-    """The region's (Multi)Polygon as an SVG path, longitudes scaled by the cosine of the
-    mean latitude so that the shape is not stretched; an empty picture when there is none."""
-    import math
+    """The region's (Multi)Polygon as a picture, drawn as the directory's map draws it
+    (`core.maps`), framed on the outline itself; an empty picture when there is none."""
+    from territoria.core.maps import Frame, outline_path
 
     kind, coordinates = geometry.get("type"), geometry.get("coordinates") or []
     polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else []
-    rings = [ring for polygon in polygons for ring in polygon if len(ring) > 2]
-    points = [point for ring in rings for point in ring]
+    points = [point for polygon in polygons for ring in polygon for point in ring]
     if not points:
         return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"></svg>'
-    west, east = min(p[0] for p in points), max(p[0] for p in points)
-    south, north = min(p[1] for p in points), max(p[1] for p in points)
-    scale = math.cos(math.radians((south + north) / 2))
-    width = 1000.0
-    factor = width / max((east - west) * scale, 1e-9)
-    height = (north - south) * factor
-
-    def xy(point: list[float]) -> str:
-        return f"{(point[0] - west) * scale * factor:.1f},{(north - point[1]) * factor:.1f}"
-
-    path = " ".join("M" + " L".join(xy(point) for point in ring) + "Z" for ring in rings)
+    longitudes, latitudes = [p[0] for p in points], [p[1] for p in points]
+    frame = Frame((min(longitudes), min(latitudes), max(longitudes), max(latitudes)), 1000.0)
     fill, stroke = _mix(colours["primary"], "#ffffff", 0.85), colours["primary"]
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-8 -8 {width + 16:.0f} {height + 16:.0f}">'
-        f'<path d="{path}" fill="{fill}" stroke="{stroke}" stroke-width="4" '
-        'stroke-linejoin="round" fill-rule="evenodd"/></svg>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-8 -8 {frame.width + 16:.0f} '
+        f'{frame.height + 16:.0f}"><path d="{outline_path(geometry, frame)}" fill="{fill}" '
+        f'stroke="{stroke}" stroke-width="4" stroke-linejoin="round" fill-rule="evenodd"/></svg>'
     )
