@@ -42,6 +42,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/explore/v2.1/", include("territoria.opendata.urls")),
+    path("", include("territoria.opendata.v1_urls")),  # Opendatasoft's API v1
     path("data/", include("territoria.opendata.page_urls")),
 ]
 

@@ -1,5 +1,6 @@
 """The Explore API's catalogue, dataset descriptions, rate limits and headers."""
 
+import datetime
 from typing import Any
 
 import pytest
@@ -40,7 +41,15 @@ def test_it_describes_a_dataset_with_its_fields_in_the_requested_language(
     assert body["metas"]["default"]["title"] == "Test organisations"
     assert body["metas"]["default"]["records_count"] == len(orgs)
     fields = {f["name"]: f for f in body["fields"]}
-    assert fields["technology"]["annotations"] == {"facet": True, "multivalued": True}
+    # Opendatasoft's annotations are lists: a flag is [], a separator its one value.
+    assert fields["technology"]["annotations"] == {
+        "facet": [],
+        "hierarchical": ["/"],
+        "disjunctive": [],
+        "multivalued": [","],
+    }
+    assert fields["city"]["annotations"] == {"facet": [], "sortable": []}
+    assert fields["latitude"]["annotations"] == {}
     assert fields["created_at"]["type"] == "datetime"
     assert fields["name"]["label"] == "Name"
     assert api.get(f"{CATALOG}/fixture-organisations", {"lang": "xx"}).status_code == 400
@@ -78,8 +87,17 @@ def test_it_rate_limits_anonymous_clients_with_headers(api: Client, tight_quota:
     assert remaining == ["2", "1", "0"]
     refused = api.get(url)
     assert refused.status_code == 429
-    assert refused.json()["error_code"] == "TooManyRequests"
+    body = refused.json()
+    # Opendatasoft's quota body, every key of its OpenAPI document's `quota` response.
+    assert set(body) == {"errorcode", "reset_time", "limit_time_unit", "call_limit", "error"}
+    assert body["errorcode"] == 10002
+    assert body["call_limit"] == 3
+    assert body["limit_time_unit"] == "minute"
+    reset = datetime.datetime.strptime(body["reset_time"], "%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    assert now < reset <= now + datetime.timedelta(seconds=61)
     assert refused["X-RateLimit-Limit"] == "3"
+    assert refused["X-RateLimit-Remaining"] == "0"
     assert 0 < int(refused["Retry-After"]) <= 60
     # Another client has its own quota.
     assert api.get(url, REMOTE_ADDR="192.0.2.7").status_code == 200
@@ -114,3 +132,18 @@ def test_every_dataset_answers_records_facets_and_exports_in_every_language(
         export = api.get(f"{base}/exports/csv", {"lang": lang})
         assert export.status_code == 200, (dataset.id, lang)
         b"".join(export.streaming_content)
+
+
+def test_the_dataset_pages_share_the_anonymous_quota(api: Client, tight_quota: None) -> None:
+    page = "/data/fixture-organisations/"
+    records = f"{CATALOG}/fixture-organisations/records"
+    assert api.get(page).status_code == 200
+    assert api.get(records).status_code == 200
+    assert api.get(page)["X-RateLimit-Remaining"] == "0"
+    refused = api.get(page)
+    assert refused.status_code == 429
+    assert refused["Content-Type"].startswith("text/html")
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert api.get(records).status_code == 429
+    # The other pages are not counted.
+    assert api.get("/data/").status_code == 200

@@ -32,7 +32,7 @@ def test_the_csv_export_reads_back_as_the_records_api_pages(
         offset += 3
         if offset >= page["total_count"]:
             break
-    text = body(api.get(EXPORTS + "csv")).decode("utf-8")
+    text = body(api.get(EXPORTS + "csv")).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert len(rows) == len(pages) == len(orgs)
     for record, row in zip(pages, rows, strict=True):

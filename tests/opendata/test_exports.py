@@ -150,8 +150,11 @@ class Counted:
 def test_it_writes_csv_that_reads_back_as_the_rows() -> None:
     data = export("csv")
 
-    assert data.startswith(b"id;name;budget;founded;updated;active;sectors;location\n")
-    assert read_csv(data) == [NAMES, *CSV_ROWS]
+    # With a byte-order mark by default, as Opendatasoft documents (`with_bom`).
+    assert data.startswith(b"\xef\xbb\xbfid;name;budget;founded;updated;active;sectors;location\n")
+    assert read_csv(data, encoding="utf-8-sig") == [NAMES, *CSV_ROWS]
+    without = export("csv", ExportOptions(with_bom=False))
+    assert without.startswith(b"id;name;")
 
 
 def test_it_honours_the_csv_options() -> None:
@@ -427,7 +430,7 @@ def test_it_gzips_chunk_by_chunk() -> None:
     first = zlib.decompressobj(wbits=31).decompress(next(chunks))
 
     assert rows.taken <= exports.ROWS_PER_CHUNK
-    assert first.startswith(b"id;name;location\n0;organisation 0;50, 4\n")
+    assert first.startswith(b"\xef\xbb\xbfid;name;location\n0;organisation 0;50, 4\n")
     assert first.endswith(b"\n")
 
 

@@ -40,6 +40,11 @@ LITERALS = [
     '""',
     "'%'",
     "99999999999999999999",
+    "geom'POINT(4.87 50.46)'",
+    "geom'POLYGON((1 1))'",
+    "10km",
+    "1 day",
+    "1M",
 ]
 OPERATORS = [
     "=",
@@ -54,6 +59,9 @@ OPERATORS = [
     " OR ",
     "NOT ",
     ",",
+    ":",
+    "-",
+    " desc",
 ]
 FUNCTIONS = [
     "search(",
@@ -67,6 +75,18 @@ FUNCTIONS = [
     "date_format(",
     "lower(",
     "median(",
+    "percentile(",
+    "now(",
+    "days=-7",
+    "random(",
+    "range(",
+    "include(",
+    "exclude(",
+    "c*",
+    "suggest(",
+    "within_distance(",
+    "in_bbox(",
+    "distance(",
     "distinct ",
     "*",
     "(",
@@ -85,7 +105,13 @@ wellformed = st.builds(
     st.sampled_from(FIELDS),
     st.sampled_from(LITERALS),
 )
-query_text = st.one_of(soup, wellformed, st.text(max_size=60))
+functions = st.builds(
+    lambda f, args: f"{f}({', '.join(args)})",
+    st.sampled_from(["now", "random", "range", "median", "percentile", "include", "exclude",
+                     "suggest", "within_distance", "in_bbox", "distance"]),
+    st.lists(st.sampled_from(FIELDS + LITERALS + ["*", "c*", "days=-7", "1e-320"]), max_size=5),
+)  # fmt: skip
+query_text = st.one_of(soup, wellformed, functions, st.text(max_size=60))
 
 SLOW = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

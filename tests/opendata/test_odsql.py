@@ -11,14 +11,18 @@ from territoria.opendata.odsql import (
     Compare,
     Distinct,
     Field,
+    FieldPattern,
+    Geometry,
     In,
     IsNull,
     Like,
     Literal,
+    Named,
     Not,
     ODSQLError,
     Or,
     OrderItem,
+    Quantity,
     SelectItem,
     Star,
     Truthy,
@@ -52,6 +56,11 @@ F, L = Field, Literal
         ("a = 1 OR b = 2 AND c = 3", Or((Compare("=", F("a"), L(Decimal(1))), And((Compare("=", F("b"), L(Decimal(2))), Compare("=", F("c"), L(Decimal(3)))))))),
         ("(a = 1 OR b = 2) AND NOT c = 3", And((Or((Compare("=", F("a"), L(Decimal(1))), Compare("=", F("b"), L(Decimal(2))))), Not(Compare("=", F("c"), L(Decimal(3))))))),
         ("""name = 'l\\'Oréal'""", Compare("=", F("name"), L("l'Oréal"))),
+        ("country_code:'FR'", Compare("=", F("country_code"), L("FR"))),
+        ("`and`: 3", Compare("=", F("and"), L(Decimal(3)))),
+        ("a > now(days=-7, mondays=+1)", Compare(">", F("a"), Call("now", (Named("days", L(Decimal(-7))), Named("mondays", L(Decimal(1))))))),
+        ("within_distance(p, geom'POINT(1 2)', 10km)", Truthy(Call("within_distance", (F("p"), L(Geometry("POINT(1 2)")), Quantity(L(Decimal(10)), "km"))))),
+        ("suggest(a, b, 'x')", Truthy(Call("suggest", (F("a"), F("b"), L("x"))))),
     ],
 )  # fmt: skip
 def test_where(text, tree):
@@ -73,6 +82,16 @@ def test_select_group_by_and_order_by():
     assert parse_order_by("n desc, name ASC, budget") == (
         OrderItem(F("n"), True), OrderItem(F("name"), False), OrderItem(F("budget"), False),
     )  # fmt: skip
+    # `-` before sorts descending (Opendatasoft's JavaScript client writes -population);
+    # `-1` stays a number.
+    assert parse_order_by("-population, - n, -1") == (
+        OrderItem(F("population"), True), OrderItem(F("n"), True), OrderItem(L(Decimal(-1)), False),
+    )  # fmt: skip
+    assert parse_select("include(pop*), exclude(`a b`*), range(d, 1 day) as r") == (
+        SelectItem(Call("include", (FieldPattern("pop"),)), None),
+        SelectItem(Call("exclude", (FieldPattern("a b"),)), None),
+        SelectItem(Call("range", (F("d"), Quantity(L(Decimal(1)), "day"))), "r"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -86,6 +105,7 @@ def test_select_group_by_and_order_by():
         ("a = = 1", "unexpected", 4),
         ("", "empty", 0),
         ("a = 1 b = 2", "unexpected", 6),
+        ("now(days > 1)", "write days=", 9),
     ],
 )
 def test_errors_say_what_and_where(text, message, position):
@@ -93,6 +113,11 @@ def test_errors_say_what_and_where(text, message, position):
         parse_where(text)
     assert message in str(error.value)
     assert error.value.position == position
+
+
+def test_a_minus_and_desc_together_are_refused():
+    with pytest.raises(ODSQLError, match="not both"):
+        parse_order_by("-a desc")
 
 
 def test_length_and_depth_limits():
@@ -116,7 +141,8 @@ def test_any_text_is_parsed_or_refused_with_odsql_error(text):
 
 
 TOKENS = ['a', 'b', '"x"', "1", "2.5", "date'2024-01-01'", "true", "null", "=", "!=", "<", ">=",
-          "AND", "OR", "NOT", "IN", "IS", "LIKE", "(", ")", ",", "*", "count", "distinct", "as", "desc"]  # fmt: skip
+          "AND", "OR", "NOT", "IN", "IS", "LIKE", "(", ")", ",", "*", "count", "distinct", "as", "desc",
+          ":", "-", "+1", "km", "geom'POINT(1 2)'", "now", "days"]  # fmt: skip
 
 
 @settings(max_examples=500, deadline=None)

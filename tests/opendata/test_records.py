@@ -407,7 +407,7 @@ SELECT_ERRORS = [
     {"select": "sum(count(*))"},
     {"order_by": "technology"},
     {"select": '"constant"'},
-    {"lang": "es"},
+    {"lang": "xx"},
     {"timezone": "Mars/Olympus"},
     {"group_by": 'date_format(founded_on, "MM-dd")'},
 ]

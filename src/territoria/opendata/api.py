@@ -6,7 +6,6 @@ portal work here unchanged. Any mistake in a request is an HTTP 400 with
 """
 
 import datetime
-import hashlib
 import itertools
 import json
 from collections.abc import Callable, Iterator
@@ -18,17 +17,22 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from territoria.core import territory
 from territoria.core.routers import replica_reads, replica_stream
-from territoria.opendata import dcat, exports, pgcopy, registry
+from territoria.opendata import exports, pgcopy, registry
+from territoria.opendata.describe import API_ROOT, describe_dataset, link
 from territoria.opendata.facets import FacetSpec, default_facets, parse_facets
-from territoria.opendata.params import QueryError, integer_param, parse_request
+from territoria.opendata.params import (
+    QueryError,
+    Request,
+    integer_param,
+    parse_request,
+    text_language,
+)
 from territoria.opendata.ratelimit import rate_limited
-from territoria.opendata.registry import Dataset
 from territoria.opendata.services import Query, refusal, run
 from territoria.taxonomy import index
 
-API_ROOT = "/api/explore/v2.1"
+__all__ = ["API_ROOT", "describe_dataset", "error", "explore_view", "ods_json"]
 
 
 def _encode(value: Any) -> Any:
@@ -83,8 +87,11 @@ def without_body(response: HttpResponseBase) -> HttpResponseBase:
     """The answer to a HEAD: GET's status and headers, no body (a streamed export is not
     produced at all, so its length is not known)."""
     if isinstance(response, StreamingHttpResponse):
-        if hasattr(response, "close"):
-            response.close()
+        # The stream's own generator is closed (ending a COPY under way), not the response,
+        # whose close() would signal the request's end and close the database connection.
+        close = getattr(getattr(response, "_iterator", None), "close", None)
+        if close is not None:
+            close()
         head = HttpResponse(status=response.status_code)
         for header, value in response.items():
             if header.lower() != "content-length":
@@ -97,106 +104,15 @@ def without_body(response: HttpResponseBase) -> HttpResponseBase:
     return response
 
 
-def dataset_uid(dataset: Dataset) -> str:
-    return "da_" + hashlib.sha256(dataset.id.encode()).hexdigest()[:6]
-
-
 def _lang(request: HttpRequest) -> str:
-    lang = (request.GET.get("lang") or "fr").lower()
-    if lang not in registry.LANGUAGES:
-        raise QueryError(f"lang: expected one of {', '.join(registry.LANGUAGES)}, not {lang!r}")
-    return lang
+    return text_language(request.GET.get("lang"))
 
 
-def describe_dataset(dataset: Dataset, lang: str, request: HttpRequest) -> dict[str, Any]:
-    """A dataset as Opendatasoft's catalog describes it."""
-    fields = dataset.fields()
-    count = dataset.queryset().order_by().count()
-    modified = dataset.modified()
-    if isinstance(modified, datetime.datetime):
-        modified_text = modified.isoformat()
-    elif isinstance(modified, datetime.date):
-        modified_text = datetime.datetime.combine(
-            modified, datetime.time(), datetime.UTC
-        ).isoformat()
-    else:
-        modified_text = None
-    base = request.build_absolute_uri(f"{API_ROOT}/catalog/datasets/{dataset.id}")
-    return {
-        "dataset_id": dataset.id,
-        "dataset_uid": dataset_uid(dataset),
-        "attachments": [],
-        "has_records": count > 0,
-        "data_visible": True,
-        "features": [
-            "analyze",
-            *(["geo"] if any(f.type == "geo_point_2d" for f in fields) else []),
-        ],
-        "metas": {
-            "default": {
-                "title": dataset.title.get(lang),
-                "description": dataset.description.get(lang),
-                "theme": [registry.THEMES[dataset.theme][lang]],
-                "keyword": dataset.keywords.get(lang),
-                "license": dataset.licence,
-                "license_url": registry.LICENCE_URLS[dataset.licence],
-                "language": lang,
-                "publisher": registry.publisher_name(),
-                "modified": modified_text,
-                "records_count": count,
-                "territory": [territory.current().name(lang)] if dataset.spatial else [],
-            },
-        },
-        "fields": [
-            {
-                "name": f.name,
-                "label": f.label.get(lang),
-                "type": f.type,
-                "description": f.description.get(lang) if f.description else None,
-                "annotations": {
-                    **({"facet": True} if f.facet else {}),
-                    **({"multivalued": True} if f.multivalued else {}),
-                },
-            }
-            for f in fields
-        ],
-        "links": [
-            {"rel": "self", "href": base},
-            {"rel": "records", "href": f"{base}/records"},
-            {"rel": "facets", "href": f"{base}/facets"},
-            {"rel": "exports", "href": f"{base}/exports"},
-        ],
-        "visibility": "domain",
-    }
-
-
-@explore_view
-def catalog_datasets(request: HttpRequest) -> HttpResponseBase:
-    """The published datasets, paged (`limit`, `offset`), refined by `theme` or `keyword`."""
-    lang = _lang(request)
-    for name in ("where", "select", "group_by", "order_by"):
-        if request.GET.get(name):
-            raise QueryError(f"{name} is not supported on the catalogue; use refine=theme:…")
-    limit = _bounded(request, "limit", 10, 0, 100)
-    offset = _bounded(request, "offset", 0, 0, 10_000)
-    datasets = registry.all_datasets()
-    for text in request.GET.getlist("refine"):
-        name, _colon, value = text.partition(":")
-        if name == "theme":
-            datasets = [
-                d for d in datasets if value in (d.theme, *registry.THEMES[d.theme].values())
-            ]
-        elif name == "keyword":
-            datasets = [d for d in datasets if value in d.keywords]
-        else:
-            raise QueryError(f'refine: the catalogue refines by theme or keyword, not "{name}"')
-    page = datasets[offset : offset + limit]
-    return ods_json(
-        {
-            "total_count": len(datasets),
-            "results": [describe_dataset(d, lang, request) for d in page],
-        }
-    )
+def _links_asked(request: HttpRequest) -> bool:
+    value = (request.GET.get("include_links") or "false").strip().lower()
+    if value not in ("true", "false"):
+        raise QueryError(f"include_links: expected true or false, not {value!r}")
+    return value == "true"
 
 
 def _bounded(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
@@ -208,16 +124,90 @@ def _bounded(request: HttpRequest, name: str, default: int, low: int, high: int)
 
 @explore_view
 def dataset_detail(request: HttpRequest, dataset_id: str) -> HttpResponseBase:
-    return ods_json(describe_dataset(registry.get(dataset_id), _lang(request), request))
+    dataset = registry.get(dataset_id)
+    return ods_json(
+        describe_dataset(dataset, _lang(request), request, include_links=_links_asked(request))
+    )
 
 
 @explore_view
 def records(request: HttpRequest, dataset_id: str) -> HttpResponseBase:
     """`{"total_count": n, "results": [...]}` for the request's ODSQL parameters."""
     dataset = registry.get(dataset_id)
+    include_links = _links_asked(request)
     query = run(Query, dataset, parse_request(request.GET))
     total, results = run(query.records)
-    return ods_json({"total_count": total, "results": results})
+    answer: dict[str, Any] = {"total_count": total}
+    if include_links:
+        answer["links"] = page_links(request, query.request, total)
+    answer["results"] = results
+    return ods_json(answer)
+
+
+def page_links(request: HttpRequest, asked: Request, total: int) -> list[dict[str, str]]:
+    """`self`, `first`, `last` and, when there is one, `next` page of a records request."""
+    limit = asked.limit or 1
+
+    def at(offset: int) -> str:
+        params = request.GET.copy()
+        params["offset"] = str(offset)
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+    last = max(0, (total - 1) // limit * limit)
+    links = [
+        {"rel": "self", "href": request.build_absolute_uri()},
+        {"rel": "first", "href": at(0)},
+        {"rel": "last", "href": at(last)},
+    ]
+    if asked.offset + limit < total:
+        links.append({"rel": "next", "href": at(asked.offset + limit)})
+    return links
+
+
+@explore_view
+def record(request: HttpRequest, dataset_id: str, record_id: str) -> HttpResponseBase:
+    """One record by its identifier (`select`, `lang` and `timezone` apply)."""
+    dataset = registry.get(dataset_id)
+    asked = parse_request(request.GET)
+    asked.limit, asked.offset, asked.refinements = 1, 0, []
+    query = run(Query, dataset, asked)
+    found = run(query.record, record_id)
+    if found is None:
+        return error(f"Unknown record: {record_id}", "NoSuchRecord", 404)
+    return ods_json(found)
+
+
+@explore_view
+def attachments(request: HttpRequest, dataset_id: str) -> HttpResponseBase:
+    """A dataset's attached files: none, Territoria publishes its data in the exports."""
+    dataset = registry.get(dataset_id)
+    base = f"catalog/datasets/{dataset.id}"
+    return ods_json(
+        {
+            "links": [
+                link(request, "self", f"{base}/attachments"),
+                link(request, "dataset", base),
+            ],
+            "attachments": [],
+        }
+    )
+
+
+@explore_view
+def export_formats(request: HttpRequest, dataset_id: str) -> HttpResponseBase:
+    """The formats a dataset exports to, each with the link that exports it."""
+    dataset = registry.get(dataset_id)
+    base = f"catalog/datasets/{dataset.id}/exports"
+    geo = any(f.type == "geo_point_2d" for f in dataset.fields())
+    names = [name for name in exports.FORMATS if geo or name != "geojson"]
+    return ods_json(
+        {
+            "links": [
+                link(request, "self", base),
+                *(link(request, name, f"{base}/{name}") for name in names),
+            ]
+        }
+    )
 
 
 @explore_view
@@ -228,7 +218,13 @@ def facets(request: HttpRequest, dataset_id: str) -> HttpResponseBase:
     specs: list[FacetSpec] = run(parse_facets, request.GET.getlist("facet")) or default_facets(
         dataset
     )
-    return ods_json({"facets": run(query.facets, specs)})
+    base = f"catalog/datasets/{dataset.id}"
+    return ods_json(
+        {
+            "links": [link(request, "self", f"{base}/facets"), link(request, "dataset", base)],
+            "facets": run(query.facets, specs),
+        }
+    )
 
 
 @explore_view
@@ -247,7 +243,25 @@ def export_response(
     query: Query, format_name: str, options: exports.ExportOptions
 ) -> StreamingHttpResponse:
     """The query's records as a file download, streamed (raises QueryError when refused)."""
-    stream = export_stream(query, format_name, options)
+    return streamed(
+        query.dataset.id, format_name, export_stream(query, format_name, options), options
+    )
+
+
+def export_response_of(
+    name: str,
+    format_name: str,
+    columns: list[exports.Column],
+    rows: Iterator[list[Any]],
+    options: exports.ExportOptions,
+) -> StreamingHttpResponse:
+    """Rows computed in Python (the catalogue's) as a file download named `name`."""
+    return streamed(name, format_name, exports.stream(format_name, columns, rows, options), options)
+
+
+def streamed(
+    name: str, format_name: str, stream: Iterator[bytes], options: exports.ExportOptions
+) -> StreamingHttpResponse:
     # The first chunk is read here, so that a refused query is still a 400, not a cut stream.
     try:
         # No savepoint here (unlike `run`): a COPY stays open across this first chunk.
@@ -260,8 +274,8 @@ def export_response(
         replica_stream(itertools.chain([first], stream)),
         content_type="application/gzip" if options.compressed else spec.media_type,
     )
-    name = exports.filename(query.dataset.id, format_name, options)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    filename = exports.filename(name, format_name, options)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -288,30 +302,3 @@ def export_stream(
     if format_name == "csv" and pgcopy.usable(query, options):
         return pgcopy.stream(query, columns, options)
     return exports.stream(format_name, columns, query.export_rows(), options)
-
-
-CATALOG_FORMATS = {
-    "dcat": "turtle",
-    "ttl": "turtle",
-    "turtle": "turtle",
-    "rdf": "rdfxml",
-    "rdfxml": "rdfxml",
-    "jsonld": "jsonld",
-}
-
-
-@explore_view
-def catalog_export(request: HttpRequest, format_name: str) -> HttpResponseBase:
-    """The DCAT-AP 3 catalogue: `dcat` (Turtle, also `dcat_ap_*` and `dcat-ap-*`, the two
-    spellings Opendatasoft documents), `rdf` (RDF/XML), `jsonld`."""
-    key = "dcat" if format_name.replace("-", "_").startswith("dcat_ap") else format_name
-    if key not in CATALOG_FORMATS:
-        raise QueryError(
-            f"unknown catalogue export format {format_name!r}; the formats are: "
-            + ", ".join(sorted(CATALOG_FORMATS))
-        )
-    base = request.build_absolute_uri("/").rstrip("/")
-    # The catalogue carries every language, keywords included.
-    graph = dcat.catalogue_graph(base, registry.all_datasets())
-    body, media_type = dcat.serialise(graph, CATALOG_FORMATS[key])
-    return HttpResponse(body, content_type=f"{media_type}; charset=utf-8")

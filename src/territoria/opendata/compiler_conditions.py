@@ -1,10 +1,18 @@
 """ODSQL conditions compiled to Django filters (`Q`): the `where` clause's comparisons,
-`IN`, `IS NULL`, `LIKE`, `search()` and `startswith()`, joined by AND, OR and NOT, with
-the rules that make values of different types comparable. `ConditionCompiler` is the
-compiler's second layer, on the values of `ExpressionCompiler`.
+`IN`, `IS NULL`, `LIKE`, `search()`, `startswith()`, `suggest()`, `within_distance()` and
+`in_bbox()`, joined by AND, OR and NOT, with the rules that make values of different
+types comparable. `ConditionCompiler` is the compiler's second layer, on the values of
+`ExpressionCompiler`.
+
+`suggest()` finds the terms that begin with its text, case aside: where the value begins,
+or after a space, a hyphen, an apostrophe, a quote, a parenthesis or a slash. It is a
+regular expression that SQLite (through Python's `re`, as Django registers REGEXP) and
+PostgreSQL read alike; a class of "word characters" would not be, PostgreSQL's
+depending on the database's locale.
 """
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, Value
@@ -13,6 +21,7 @@ from django.db.models.lookups import (
     GreaterThan,
     GreaterThanOrEqual,
     IContains,
+    IRegex,
     IStartsWith,
     LessThan,
     LessThanOrEqual,
@@ -25,7 +34,7 @@ from django.db.models.lookups import (
     IsNull as IsNullLookup,
 )
 
-from territoria.opendata import odsql
+from territoria.opendata import compiler_geo, odsql
 from territoria.opendata.compiler_expressions import ExpressionCompiler
 from territoria.opendata.compiler_types import NUMERIC, Typed, text_of
 from territoria.opendata.odsql import ODSQLError
@@ -33,6 +42,17 @@ from territoria.opendata.registry import Field
 
 MAX_IN_ITEMS = 1000
 INVERSE = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", "<=": ">", ">": "<="}
+# What ends a term before the next one begins, for suggest(): a text's terms are its
+# words and the parts of its hyphenated, elided (l'IA) or quoted words.
+TERM_SEPARATORS = "\\s'’\"«(/-"
+
+
+def suggest_pattern(text: str) -> str:
+    """A regular expression, read alike by Python's `re` (SQLite's REGEXP) and
+    PostgreSQL's, for a term that begins with `text`: at the start of the value or after
+    a separator. Every ASCII sign of `text` is escaped, which both read as the sign."""
+    escaped = "".join(f"\\{c}" if c.isascii() and not c.isalnum() and c != " " else c for c in text)
+    return f"(^|[{TERM_SEPARATORS}]){escaped}"
 
 
 class Like(Lookup):
@@ -81,7 +101,10 @@ class ConditionCompiler(ExpressionCompiler):
             return ~found if negated else found
         if isinstance(value, odsql.Literal) and isinstance(value.value, bool):
             return Q() if value.value != negated else Q(pk__in=[])
-        if isinstance(value, odsql.Call) and value.name in ("search", "startswith"):
+        if isinstance(value, odsql.Call) and value.name in ("within_distance", "in_bbox"):
+            found = self.geo_function(value)
+            return ~found if negated else found
+        if isinstance(value, odsql.Call) and value.name in ("search", "startswith", "suggest"):
             return self.text_function(value, negated)
         typed = self.scalar(value, "a condition")
         if typed.type != "boolean":
@@ -89,22 +112,66 @@ class ConditionCompiler(ExpressionCompiler):
         return Q(Exact(typed.expr, Value(not negated)))
 
     def text_function(self, call: odsql.Call, negated: bool = False) -> Q:
+        """search(), startswith() and suggest(): fields (none or * for every one), then
+        the text; a record matches when one of the fields does."""
+        name, args = call.name, call.args
+        what = f"{name}()"
+        if not args:
+            raise ODSQLError(f'{what} takes fields (or *) and a text: {name}(field, "text")')
+        text = self.string_arg(args[-1], what)
+        targets = list(args[:-1])
+        everywhere = not targets or (len(targets) == 1 and isinstance(targets[0], odsql.Star))
+        if any(isinstance(t, odsql.Star) for t in targets) and not everywhere:
+            raise ODSQLError(f"{what}: * stands alone, for every field")
+        if everywhere and name == "search":
+            found = self.search(None, text)
+            return ~found if negated else found
+        if everywhere:
+            targets = [odsql.Field(f.name) for f in self.fields.values() if f.type == "text"]
+            if not targets:
+                raise ODSQLError(f"dataset {self.dataset.id} has no text to search")
+        if name == "suggest":
+            pattern = suggest_pattern(text)
+            parts = [self.text_match(t, pattern, IRegex, what, negated) for t in targets]
+        else:
+            lookup = IContains if name == "search" else IStartsWith
+            parts = [self.text_match(t, text, lookup, what, negated) for t in targets]
+        result = parts[0]
+        for part in parts[1:]:
+            result = (result & part) if negated else (result | part)
+        return result
+
+    def geo_function(self, call: odsql.Call) -> Q:
+        """within_distance(field, geom'POINT(lon lat)', 10km), in_bbox(field, lat1, lon1,
+        lat2, lon2)."""
         args = call.args
-        if call.name == "search":
-            if len(args) == 1:
-                found = self.search(None, self.string_arg(args[0], "search()"))
-                return ~found if negated else found
-            if len(args) == 2:
-                text = self.string_arg(args[1], "search()")
-                if isinstance(args[0], odsql.Star):
-                    found = self.search(None, text)
-                    return ~found if negated else found
-                return self.text_match(args[0], text, IContains, "search()", negated)
-            raise ODSQLError("search() takes a text, or a field and a text")
-        if len(args) != 2:
-            raise ODSQLError("startswith() takes a field and a text")
-        prefix = self.string_arg(args[1], "startswith()")
-        return self.text_match(args[0], prefix, IStartsWith, "startswith()", negated)
+        if call.name == "within_distance":
+            what = "within_distance()"
+            if len(args) != 3:
+                raise ODSQLError(
+                    "within_distance() takes a geo_point_2d field, a point and a distance: "
+                    "within_distance(field, geom'POINT(4.87 50.46)', 10km)"
+                )
+            columns = self.geo_columns(args[0], what)
+            latitude, longitude = compiler_geo.point(args[1], what)
+            return compiler_geo.within(
+                columns, latitude, longitude, compiler_geo.metres(args[2], what)
+            )
+        what = "in_bbox()"
+        if len(args) != 5:
+            raise ODSQLError(
+                "in_bbox() takes a geo_point_2d field and two corners: "
+                "in_bbox(field, lat1, lon1, lat2, lon2)"
+            )
+        columns = self.geo_columns(args[0], what)
+        numbers = []
+        for node in args[1:]:
+            if not (isinstance(node, odsql.Literal) and isinstance(node.value, Decimal)):
+                raise ODSQLError(f"{what}: the corners are numbers, not {text_of(node)}")
+            numbers.append(float(odsql.number_value(node)))
+        for latitude, longitude in (numbers[0:2], numbers[2:4]):
+            compiler_geo.checked(latitude, longitude, what)
+        return compiler_geo.in_bbox(columns, numbers)
 
     def string_arg(self, node: Any, where: str) -> str:
         if not (isinstance(node, odsql.Literal) and isinstance(node.value, str)):
@@ -202,8 +269,8 @@ class ConditionCompiler(ExpressionCompiler):
         what = f"{text_of(left_node)} {op} {text_of(right_node)}"
         left, right = self.value(left_node), self.value(right_node)
         for one in (left, right):
-            if one.type == "geo_point_2d":
-                raise ODSQLError(f"{what}: geo_point_2d fields cannot be compared")
+            if one.type in ("geo_point_2d", "geometry"):
+                raise ODSQLError(f"{what}: geo_point_2d fields and points cannot be compared")
         if right.field is not None and right.field.multivalued and left.literal:
             left, right = right, left
             op = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
@@ -253,8 +320,8 @@ class ConditionCompiler(ExpressionCompiler):
                 raise ODSQLError(f"{what}: IN takes values, not {text_of(node)}")
             typed, item = self.comparable(typed, item, what)
             items.append(item)
-        if typed.type == "geo_point_2d":
-            raise ODSQLError(f"{what}: geo_point_2d fields cannot be compared")
+        if typed.type in ("geo_point_2d", "geometry"):
+            raise ODSQLError(f"{what}: geo_point_2d fields and points cannot be compared")
         if typed.field is not None and typed.field.multivalued:
             values = [item.value for item in items]
             return self.any_value(typed.field, InLookup(F("value"), values), negated=negated)
@@ -265,6 +332,8 @@ class ConditionCompiler(ExpressionCompiler):
 
     def is_null(self, value_node: Any, negated: bool) -> Q:
         typed = self.value(value_node)
+        if typed.type == "geometry":
+            raise ODSQLError(f"{text_of(value_node)} IS NULL: a point is never null")
         if typed.field is not None and typed.field.multivalued:
             return self.any_value(typed.field, Q(), negated=not negated)
         if typed.type == "geo_point_2d":

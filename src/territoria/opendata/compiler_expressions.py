@@ -1,6 +1,7 @@
 """ODSQL values compiled to Django expressions: fields (and group aliases), literals,
-scalar functions (`year()`, `lower()`, …) and aggregates (`count()`, `sum()`, …), each
-checked for its type. `ExpressionCompiler` is the first layer of the compiler: it holds
+scalar functions (`year()`, `lower()`, `now()`, `distance()`…) and aggregates (`count()`,
+`sum()`, `median()`…), each checked for its type, and each function kept to the clauses
+Opendatasoft allows it in (a clear error elsewhere). `ExpressionCompiler` is the first layer of the compiler: it holds
 what the others need (the dataset's fields, the language, the timezone), and the
 conditions (`compiler_conditions.py`) and clauses (`compiler.py`) build on it.
 """
@@ -21,14 +22,20 @@ from django.db.models.functions import (
     Upper,
 )
 
-from territoria.opendata import odsql
+from territoria.opendata import compiler_geo, compiler_now, odsql
+from territoria.opendata.compiler_percentile import Percentile
 from territoria.opendata.compiler_types import NUMERIC, ORDERED, Output, Typed, text_of, timezone_of
 from territoria.opendata.odsql import ODSQLError
 from territoria.opendata.registry import Dataset, Field
 
 LANGS = ("fr", "nl", "de", "en")
-AGGREGATES = ("count", "sum", "avg", "min", "max")
-UNSUPPORTED = ("median", "percentile", "suggest", "within_distance", "in_bbox", "distance")
+AGGREGATES = ("count", "sum", "avg", "min", "max", "median", "percentile")
+CONDITIONS = ("search", "startswith", "suggest", "within_distance", "in_bbox")
+# Opendatasoft's functions this server does not compute (geo shapes, clusters, JSON).
+UNSUPPORTED = (
+    "envelope", "bbox", "geo_cluster", "intersects", "disjoint", "within", "polygon",
+    "geometry", "json_format",
+)  # fmt: skip
 
 
 class ExpressionCompiler:
@@ -42,6 +49,9 @@ class ExpressionCompiler:
         self.tz = timezone_of(timezone)
         self.fields = dataset.field_map()
         self.aliases: dict[str, Output] = {}
+        # Whether the `where` clause is being compiled: a few functions belong elsewhere.
+        self.in_where = False
+        self._now: datetime.datetime | None = None
 
     def field(self, name: str) -> Field:
         try:
@@ -75,6 +85,14 @@ class ExpressionCompiler:
                 raise ODSQLError("* is only allowed in select and count(*)")
             case odsql.Distinct():
                 raise ODSQLError("distinct is only allowed in count(distinct …)")
+            case odsql.Named(name=name):
+                raise ODSQLError(f"{text_of(node)}: only now() takes named arguments")
+            case odsql.Quantity():
+                raise ODSQLError(
+                    f"{text_of(node)}: a number with a unit is a distance or a range() width"
+                )
+            case odsql.FieldPattern():
+                raise ODSQLError(f"{text_of(node)}: a field pattern goes in include() or exclude()")
         if isinstance(node, odsql.CONDITIONS):
             raise ODSQLError("a condition is not allowed here")
         raise ODSQLError(f"unexpected {type(node).__name__}")
@@ -88,8 +106,12 @@ class ExpressionCompiler:
             if "\x00" in value:
                 raise ODSQLError("a string cannot contain a NUL character")
             return Typed(Value(value), "text", literal=True, value=value)
+        if isinstance(value, datetime.datetime):
+            return Typed(Value(value), "datetime", literal=True, value=value)
         if isinstance(value, datetime.date):
             return Typed(Value(value), "date", literal=True, value=value)
+        if isinstance(value, odsql.Geometry):
+            return Typed(None, "geometry", literal=True, value=value)
         raise ODSQLError(f"unexpected literal {value!r}")
 
     def number(self, literal: odsql.Literal) -> Typed:
@@ -106,6 +128,8 @@ class ExpressionCompiler:
             raise ODSQLError(f'multivalued field "{typed.field.name}" cannot be used in {what}')
         if typed.type == "geo_point_2d":
             raise ODSQLError(f"a geo_point_2d field cannot be used in {what}")
+        if typed.type == "geometry":
+            raise ODSQLError(f"a geom'…' point cannot be used in {what}")
         return typed
 
     def call(self, name: str, args: tuple[Any, ...], allow_aggregate: bool) -> Typed:
@@ -133,13 +157,50 @@ class ExpressionCompiler:
             if typed.type != "text":
                 raise ODSQLError(f"{name}() needs a text, not {typed.type}")
             return Typed((Lower if name == "lower" else Upper)(typed.expr), "text")
+        if name == "now":
+            return self.literal(self.now(args))
+        if name == "distance":
+            return self.distance(args)
         if name == "date_format":
             raise ODSQLError("date_format() is only allowed in select and group_by")
-        if name in ("search", "startswith"):
+        if name in CONDITIONS:
             raise ODSQLError(f"{name}() is a condition: use it in where")
+        if name == "range":
+            raise ODSQLError("range() is only allowed in group_by")
+        if name == "random":
+            raise ODSQLError("random() is only allowed in order_by")
+        if name in ("include", "exclude"):
+            raise ODSQLError(f"{name}() is only allowed in select")
         if name in UNSUPPORTED:
             raise ODSQLError(f"{name}() is not supported by this server")
         raise ODSQLError(f"unknown function {name}()")
+
+    def now(self, args: tuple[Any, ...]) -> datetime.datetime:
+        """now(), moved by its arguments, from one reading of the clock per request."""
+        if self._now is None:
+            self._now = datetime.datetime.now(self.tz)
+        return compiler_now.moved(self._now, compiler_now.arguments(args))
+
+    def geo_columns(self, node: Any, what: str) -> tuple[str, str]:
+        """The latitude and longitude columns of a geo_point_2d field."""
+        typed = self.value(node)
+        if typed.type != "geo_point_2d" or typed.field is None:
+            raise ODSQLError(f"{what} needs a geo_point_2d field first, not {text_of(node)}")
+        latitude, longitude = typed.field.column_for(self.lang)
+        return latitude, longitude
+
+    def distance(self, args: tuple[Any, ...]) -> Typed:
+        """distance(geo_field, geom'POINT(…)'): metres, for select and order_by."""
+        if self.in_where:
+            raise ODSQLError(
+                "distance() is only allowed in select and order_by: "
+                "filter with within_distance(field, geom'POINT(lon lat)', 10km)"
+            )
+        if len(args) != 2:
+            raise ODSQLError("distance() takes a geo_point_2d field and a point")
+        columns = self.geo_columns(args[0], "distance()")
+        latitude, longitude = compiler_geo.point(args[1], "distance()")
+        return Typed(compiler_geo.distance(columns, latitude, longitude), "double")
 
     def one_arg(self, name: str, args: tuple[Any, ...]) -> Any:
         if len(args) != 1:
@@ -147,6 +208,8 @@ class ExpressionCompiler:
         return args[0]
 
     def aggregate(self, name: str, args: tuple[Any, ...]) -> Typed:
+        if name in ("median", "percentile"):
+            return self.percentile(name, args)
         if name == "count":
             if len(args) != 1:
                 raise ODSQLError(f"count() takes one argument, not {len(args)}")
@@ -174,6 +237,28 @@ class ExpressionCompiler:
         return Typed(
             (Min if name == "min" else Max)(self.nullable(inner)), inner.type, aggregate=True
         )
+
+    def percentile(self, name: str, args: tuple[Any, ...]) -> Typed:
+        """median(field), percentile(field, p): p between 0 and 100, interpolated."""
+        if name == "median":
+            arg = self.one_arg(name, args)
+            fraction = 0.5
+        else:
+            if len(args) != 2:
+                raise ODSQLError("percentile() takes a field and a percentile (0 to 100)")
+            arg, rank = args
+            if not (isinstance(rank, odsql.Literal) and isinstance(rank.value, Decimal)):
+                raise ODSQLError(f"percentile(): the percentile is a number, not {text_of(rank)}")
+            if not 0 <= rank.value <= 100:
+                raise ODSQLError(f"percentile(): {text_of(rank)} is not between 0 and 100")
+            fraction = float(rank.value / 100)
+        if isinstance(arg, (odsql.Star, odsql.Distinct)):
+            raise ODSQLError(f"{name}() takes a field, not {text_of(arg)}")
+        inner = self.scalar(arg, f"{name}()")
+        self.not_aggregated_twice(inner)
+        if inner.type not in NUMERIC or inner.literal:
+            raise ODSQLError(f"{name}() needs a numeric field, not {text_of(arg)}")
+        return Typed(Percentile(inner.expr, fraction), "double", aggregate=True)
 
     @staticmethod
     def nullable(typed: Typed) -> Any:

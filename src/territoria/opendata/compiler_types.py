@@ -7,6 +7,7 @@ columns) and the request's timezone (`timezone_of`).
 
 import datetime
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,9 @@ class Output:
     aggregate: bool = False
     # A date_format() pattern applied when reading the value.
     pattern: str | None = None
+    # What the API shows for a value read from the database, when the column does not
+    # give it itself (a range() group's bounds, written from its bucket's number).
+    convert: Callable[[Any], Any] | None = None
 
 
 @dataclass
@@ -73,7 +77,9 @@ def text_of(node: Any) -> str:
             return name
         case odsql.Star():
             return "*"
-        case odsql.Literal(value=value):
+        case odsql.Literal(value=value, text=text):
+            if text is not None:  # a number, as written
+                return text
             if isinstance(value, str):
                 return odsql.quote(value)
             if isinstance(value, bool):
@@ -82,9 +88,18 @@ def text_of(node: Any) -> str:
                 return "null"
             if isinstance(value, datetime.date):
                 return f"date'{value.isoformat()}'"
+            if isinstance(value, odsql.Geometry):
+                text = value.text
+                return f"geom'{text}'" if "'" not in text else f"geom{odsql.quote(text)}"
             return str(value)
         case odsql.Distinct(value=value):
             return f"distinct {text_of(value)}"
+        case odsql.Named(name=name, value=value):
+            return f"{name}={text_of(value)}"
+        case odsql.Quantity(number=number, unit=unit, spaced=spaced):
+            return f"{text_of(number)}{' ' if spaced else ''}{unit}"
+        case odsql.FieldPattern(prefix=prefix):
+            return f"{prefix}*"
         case odsql.Call(name=name, args=args):
             return f"{name}({', '.join(text_of(a) for a in args)})"
     return type(node).__name__.lower()

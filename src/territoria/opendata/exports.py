@@ -76,7 +76,7 @@ class Column:
 @dataclass(frozen=True)
 class ExportOptions:
     delimiter: str = ";"
-    with_bom: bool = False
+    with_bom: bool = True  # Opendatasoft documents true as the default for CSV
     use_labels: bool = False
     list_separator: str = ","
     quote_all: bool = False

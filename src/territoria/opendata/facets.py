@@ -4,9 +4,10 @@ facets from the magnet engine's bitmaps, the others in SQL.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, F
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
 from territoria.opendata import odsql
 from territoria.opendata.params import QueryError
@@ -95,3 +96,30 @@ def facet_counts(selection: Selection, spec: Field) -> list[tuple[str, str, int]
             value = "true" if value else "false"
         result.append((str(value), str(value), row["n"]))
     return result
+
+
+def date_drill_down(selection: Selection, spec: Field, path: str) -> list[tuple[str, str, int]]:
+    """Under a refined year ("2010"), the count of each of its months; under a refined
+    month ("2010/07"), of each of its days: (name, path, count), as Opendatasoft nests a date
+    facet's values below the one refined. Empty for a path that is not a year or a month."""
+    parts = path.replace("-", "/").split("/")
+    if not 1 <= len(parts) <= 2 or not all(p.isdigit() for p in parts):
+        return []
+    column = spec.column_for(selection.compiler.lang)
+    expr: Any = F(column) if isinstance(column, str) else column
+    tz = selection.compiler.tz if spec.type == "datetime" else None
+    unit = ExtractMonth if len(parts) == 1 else ExtractDay
+    grouped = (
+        selection.rows()
+        .values(facet_year=ExtractYear(expr, tzinfo=tz), facet_month=ExtractMonth(expr, tzinfo=tz))
+        .annotate(facet_unit=unit(expr, tzinfo=tz), n=Count("*"))
+        .order_by()
+    )
+    wanted = [int(p) for p in parts]
+    counts: dict[int, int] = {}
+    for row in grouped:
+        found = [row["facet_year"], row["facet_month"]][: len(wanted)]
+        if found == wanted and row["facet_unit"] is not None:
+            counts[row["facet_unit"]] = counts.get(row["facet_unit"], 0) + row["n"]
+    prefix = "/".join(f"{n:02d}" if i else str(n) for i, n in enumerate(wanted))
+    return [(f"{unit_:02d}", f"{prefix}/{unit_:02d}", n) for unit_, n in sorted(counts.items())]

@@ -1,12 +1,14 @@
 """ODSQL, the query language of Opendatasoft's Explore API v2.1, parsed into a small AST.
 
 A real grammar (Lark, LALR), never regular expressions or string building: the AST is
-what a compiler turns into parameterised SQL. Covered: `where` (comparisons, AND / OR /
-NOT, IN, IS [NOT] NULL, [NOT] LIKE, `search()`, `startswith()`, a bare string as a
-full-text search, literals: strings, numbers, date'…', true / false, null), `select`
-and `group_by` lists (fields, aggregates `count(*)`, `count(distinct …)`, `sum`, `avg`,
-`min`, `max`, functions such as `year()` and `date_format()`, `AS` aliases), and
-`order_by` (expressions with ASC / DESC).
+what a compiler turns into parameterised SQL. Covered: `where` (comparisons, `field:value`
+for `=`, AND / OR / NOT, IN, IS [NOT] NULL, [NOT] LIKE, function calls such as `search()`
+or `within_distance()`, a bare string as a full-text search, literals: strings, numbers,
+date'…', geom'…', true / false, null), `select` and `group_by` lists (fields, function
+calls, aggregates with `count(*)` and `count(distinct …)`, `AS` aliases), and `order_by`
+(expressions with ASC / DESC, or `-` before for descending). A call's arguments may also
+be named (`now(days=-7)`), numbers with a unit (`10km`, `1 day`) or field-name patterns
+(`include(pop*)`); the compiler says which function takes which.
 
 Every malformed query raises ODSQLError with the position and what was expected; no
 other exception escapes, whatever the text.
@@ -59,6 +61,7 @@ GRAMMAR = r"""
           | value _IS _NOT _NULL -> is_not_null
           | value _LIKE value -> like
           | value _NOT _LIKE value -> not_like
+          | value ":" value -> colon
           | value -> truthy
 
 ?value: literal
@@ -68,14 +71,18 @@ GRAMMAR = r"""
 
 call: NAME "(" [arguments] ")"
 arguments: argument ("," argument)*
-?argument: value | star | distinct
+?argument: value | star | distinct | named | quantity | pattern
 distinct: _DISTINCT value
 star: "*"
+named: NAME COMPARISON value
+quantity: NUMBER NAME
+pattern: (NAME | BACKQUOTED) "*"
 
 field: NAME | BACKQUOTED
 ?literal: STRING -> string
         | NUMBER -> number
         | _DATE STRING -> date
+        | _GEOM STRING -> geom
         | _TRUE -> true
         | _FALSE -> false
         | _NULL -> null
@@ -83,7 +90,7 @@ field: NAME | BACKQUOTED
 select_list: select_item ("," select_item)*
 select_item: (value | star) [_AS NAME]
 order_list: order_item ("," order_item)*
-order_item: value [DIRECTION]
+order_item: [NEGATE] value [DIRECTION]
 
 facet_spec: NAME "(" [facet_arg ("," facet_arg)*] ")"
 facet_arg: NAME COMPARISON facet_value
@@ -106,10 +113,12 @@ _FALSE.2: /(?i:false)\b/
 _AS.2: /(?i:as)\b/
 _DISTINCT.2: /(?i:distinct)\b/
 _DATE.3: /(?i:date)(?=['"])/
+_GEOM.3: /(?i:geom)(?=['"])/
+NEGATE: "-"
 NAME: /[A-Za-z_][A-Za-z0-9_]*/
 BACKQUOTED: /`[^`\n]+`/
 STRING: /"(?:[^"\\\n]|\\.)*"/ | /'(?:[^'\\\n]|\\.)*'/
-NUMBER: /-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?/
+NUMBER: /[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?/
 
 %import common.WS
 %ignore WS
@@ -133,8 +142,15 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Geometry:
+    """A geom'…' literal as written (WKT or GeoJSON): the compiler reads the shape."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Literal:
-    value: Any  # str, Decimal, datetime.date, bool or None
+    value: Any  # str, Decimal, datetime.date, Geometry, bool or None
     # A number as the query wrote it, and where: for the messages that name it.
     text: str | None = field(default=None, compare=False)
     position: int | None = field(default=None, compare=False)
@@ -154,6 +170,30 @@ class Distinct:
 class Call:
     name: str  # lower case
     args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Named:
+    """A named argument: `days=-7` in `now(days=-7)`."""
+
+    name: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with a unit: `10km` in `within_distance()`, `1 day` in `range()`."""
+
+    number: Literal
+    unit: str
+    spaced: bool = field(default=False, compare=False)  # written `1 day`, not `1day`
+
+
+@dataclass(frozen=True)
+class FieldPattern:
+    """Field names by their beginning: `pop*` in `include(pop*)`."""
+
+    prefix: str
 
 
 @dataclass(frozen=True)
@@ -293,6 +333,9 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
                 f"invalid date {text!r}: write date'2024-12-31'", token.start_pos
             ) from None
 
+    def geom(self, token: Token) -> Literal:
+        return Literal(Geometry(_unquote(str(token))), position=token.start_pos)
+
     def true(self) -> Literal:
         return Literal(True)
 
@@ -311,6 +354,18 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
 
     def distinct(self, value: Any) -> Distinct:
         return Distinct(value)
+
+    def named(self, name: Token, op: Token, value: Any) -> Named:
+        if str(op) != "=":
+            raise ODSQLError(f"write {name}=…, not {name}{op}…", op.start_pos)
+        return Named(str(name).lower(), value)
+
+    def quantity(self, number: Token, unit: Token) -> Quantity:
+        spaced = unit.start_pos is not None and unit.start_pos > (number.end_pos or 0)
+        return Quantity(self.number(number), str(unit), spaced)
+
+    def pattern(self, name: Token) -> FieldPattern:
+        return FieldPattern(self.field(name).name)
 
     def arguments(self, *items: Any) -> tuple[Any, ...]:
         return items
@@ -332,6 +387,10 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
 
     def is_not_null(self, value: Any) -> IsNull:
         return IsNull(value, negated=True)
+
+    def colon(self, left: Any, right: Any) -> Compare:
+        # `field:value`, Opendatasoft's older spelling of `field = value`.
+        return Compare("=", left, right)
 
     def like(self, value: Any, pattern: Any) -> Like:
         return Like(value, pattern)
@@ -361,8 +420,10 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
     def select_list(self, *items: SelectItem) -> tuple[SelectItem, ...]:
         return items
 
-    def order_item(self, value: Any, direction: Token | None) -> OrderItem:
-        return OrderItem(value, bool(direction) and str(direction).lower() == "desc")
+    def order_item(self, negate: Token | None, value: Any, direction: Token | None) -> OrderItem:
+        if negate is not None and direction is not None:
+            raise ODSQLError("write -field or field DESC, not both", negate.start_pos)
+        return OrderItem(value, negate is not None or str(direction).lower() == "desc")
 
     def order_list(self, *items: OrderItem) -> tuple[OrderItem, ...]:
         return items

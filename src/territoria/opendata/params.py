@@ -10,6 +10,10 @@ from typing import Any
 
 from territoria.taxonomy.expressions import Expression
 
+# The languages Opendatasoft's `lang` parameter accepts (its OpenAPI document's enum).
+ODS_LANGUAGES = ("en", "fr", "nl", "pt", "it", "ar", "de", "es", "ca", "eu", "sv")
+# The languages Territoria's texts are written in; the others read French, the first.
+TEXT_LANGUAGES = ("fr", "nl", "de", "en")
 MAX_LIMIT = 100
 MAX_GROUP_LIMIT = 20_000
 MAX_WINDOW = 10_000
@@ -47,6 +51,16 @@ class Request:
     expression: Expression | None = None
 
 
+def text_language(lang: str | None) -> str:
+    """The language the texts are given in for a `lang` parameter: any of Opendatasoft's
+    is accepted (a script written for another portal may ask for Spanish), and one that
+    Territoria has no texts in reads French, as a translation missing in the data does."""
+    code = (lang or "fr").strip().lower()
+    if code not in ODS_LANGUAGES:
+        raise QueryError(f"lang: expected one of {', '.join(ODS_LANGUAGES)}, not {lang!r}")
+    return code if code in TEXT_LANGUAGES else "fr"
+
+
 def integer_param(params: Mapping[str, Any], name: str, default: int) -> int:
     """A whole-number parameter (at most 12 digits), or `default` when it is absent."""
     raw = params.get(name)
@@ -71,7 +85,7 @@ def parse_request(params: Any, *, export: bool = False, getlist: Any = None) -> 
         where=params.get("where") or None,
         group_by=params.get("group_by") or None,
         order_by=params.get("order_by") or None,
-        lang=(params.get("lang") or "fr").lower(),
+        lang=text_language(params.get("lang")),
         timezone=params.get("timezone") or "UTC",
     )
     request.refinements = [

@@ -4,6 +4,7 @@ Signed-in users are not limited. Counts live in Django's cache: with several ser
 processes, configure a shared cache (CACHES) or each process keeps its own count.
 """
 
+import datetime
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +25,31 @@ def quota() -> tuple[int, int]:
     )
 
 
-def rate_limited(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+QUOTA_ERROR = 10002  # Opendatasoft's error code for a spent quota
+UNITS = {60: "minute", 3600: "hour", 86400: "day"}
+
+
+def quota_body(limit: int, window: int, start: int) -> dict[str, Any]:
+    """Opendatasoft's answer to a spent quota (its OpenAPI document's `quota` response)."""
+    reset = datetime.datetime.fromtimestamp(start + window, datetime.UTC)
+    return {
+        "errorcode": QUOTA_ERROR,
+        "reset_time": reset.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # A window of one minute, hour or day is named so; any other in seconds.
+        "limit_time_unit": UNITS.get(window, f"{window} seconds"),
+        "call_limit": limit,
+        "error": f"Too many requests: {limit} per {UNITS.get(window, f'{window} seconds')} for "
+        f"anonymous clients. Try again after {reset:%H:%M:%S} UTC, or sign in.",
+    }
+
+
+def rate_limited(
+    view: Callable[..., HttpResponseBase],
+    refused: Callable[[HttpRequest, dict[str, Any], int], HttpResponseBase] | None = None,
+) -> Callable[..., HttpResponseBase]:
+    """`view` within the anonymous quota; past it, `refused(request, body, seconds left)`
+    answers (by default Opendatasoft's JSON quota body), with the `X-RateLimit-*` headers."""
+
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
@@ -40,13 +65,11 @@ def rate_limited(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
             used = 1
         reset = start + window - now
         if used > limit:
-            response: HttpResponseBase = JsonResponse(
-                {
-                    "error_code": "TooManyRequests",
-                    "message": f"Too many requests: {limit} per {window} seconds for anonymous "
-                    f"clients. Try again in {reset} seconds, or sign in.",
-                },
-                status=429,
+            body = quota_body(limit, window, start)
+            response = (
+                refused(request, body, reset)
+                if refused is not None
+                else JsonResponse(body, status=429)
             )
             response["Retry-After"] = str(reset)
         else:

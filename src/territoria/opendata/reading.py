@@ -32,6 +32,8 @@ class Reader:
         output = self.outputs[i]
         if self.raw:
             values = _from_driver(output, values)
+        if output.convert is not None:
+            return [None if v is None else output.convert(v) for v in values]
         if output.field is not None and output.field.multivalued:
             return [[v] if v else None for v in values]  # one value, read from the row
         if output.pattern is None:
@@ -47,6 +49,8 @@ class Reader:
         return [None if v is None else convert(v) for v in values]
 
     def _converter(self, output: Output) -> Any:
+        if output.convert is not None:  # a value the column does not show as it is
+            return output.convert
         tz = self.compiler.tz
         if output.pattern is not None:
             pattern = output.pattern

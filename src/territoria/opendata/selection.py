@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import F, Lookup, Q, Value
-from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan
+from django.db.models.lookups import Exact, GreaterThanOrEqual, IsNull, LessThan
 from pyroaring import BitMap
 
 from territoria.opendata.compiler import Compiler
@@ -107,7 +107,9 @@ class Selection:
             if not (compiler.fields.get(r.field) and compiler.fields[r.field].scheme)
         )
         # What the SQL part of the selection depends on, to reuse its ids (`cached_ids`).
-        self.cache_key = (dataset.id, where_text, plain, compiler.lang, compiler.tz.key)
+        # A `now()` moves with the clock: its ids are kept for the second only.
+        moment = int(time.time()) if where_text and "now(" in where_text.lower() else None
+        self.cache_key = (dataset.id, where_text, plain, compiler.lang, compiler.tz.key, moment)
         self.compiler = compiler
         self.container = containers.get(dataset.container) if dataset.container else None
         queryset = dataset.queryset().order_by()
@@ -132,11 +134,11 @@ class Selection:
                 items.append(Not(expression) if refinement.excluded else expression)
             else:
                 condition = self._refine_condition(spec, refinement.value)
-                queryset = (
-                    queryset.exclude(condition)
-                    if refinement.excluded
-                    else queryset.filter(condition)
-                )
+                if refinement.excluded:
+                    # The complement of the refinement: records without a value stay (SQL's
+                    # NOT would drop them with the NULL its comparison gives).
+                    condition = ~condition | self._without_value(spec)
+                queryset = queryset.filter(condition)
                 self.filtered = True
         self.expression: Expression | None = (
             None if not items else items[0] if len(items) == 1 else All(tuple(items))
@@ -164,6 +166,13 @@ class Selection:
             ConceptRef(f"{spec.scheme}:{rows[pk]['notation']}", f"refine:{spec.name}")
             for pk in chosen
         ]
+
+    def _without_value(self, spec: Field) -> Q:
+        if spec.multivalued:
+            return Q(pk__in=[])
+        column = spec.column_for(self.compiler.lang)
+        expr = F(column) if isinstance(column, str) else column
+        return Q(IsNull(expr, True))
 
     def _refine_condition(self, spec: Field, value: str) -> Q:
         if spec.multivalued:

@@ -19,7 +19,7 @@ from territoria.core.routers import read_alias
 from territoria.opendata import registry
 from territoria.opendata.compiler import Compiler, compile_query
 from territoria.opendata.compiler_types import Compiled, Output
-from territoria.opendata.facets import FacetSpec, facet_counts
+from territoria.opendata.facets import FacetSpec, date_drill_down, facet_counts
 from territoria.opendata.odsql import ODSQLError
 from territoria.opendata.params import MAX_GROUP_LIMIT, QueryError, Request, parse_refinement
 from territoria.opendata.reading import Reader, raw_rows
@@ -45,12 +45,12 @@ def _geo_columns(compiler: Compiler, outputs: list[Output]) -> dict[int, tuple[s
 
 
 def _ordering(compiled: Compiled, names: list[str]) -> list[Any]:
+    """The requested sort keys. Null values come after all others, whichever the direction,
+    as Opendatasoft documents for `order_by`."""
     ordering = []
     for index_, expr, descending in compiled.order_by:
         target = F(names[index_]) if index_ is not None else expr
-        ordering.append(
-            target.desc(nulls_last=True) if descending else target.asc(nulls_first=True)
-        )
+        ordering.append(target.desc(nulls_last=True) if descending else target.asc(nulls_last=True))
     return ordering
 
 
@@ -85,6 +85,14 @@ class Query:
         """The total count and the requested page, as a list of {name: value}."""
         if self.compiled.aggregated:
             return self._aggregate_records()
+        total, identified = self.identified_records()
+        return total, [values for _record_id, values in identified]
+
+    def identified_records(self) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
+        """The total count and the requested page, each record with its identifier
+        (`record_id`), for a query that does not aggregate."""
+        if self.compiled.aggregated:
+            raise QueryError("records with identifiers cannot be grouped or aggregated")
         start, stop = self.request.offset, self.request.offset + self.request.limit
         if self.selection.uses_bitmap() and not self.compiled.order_by and self._pk_order():
             ids = self.selection.ids()
@@ -92,13 +100,20 @@ class Query:
             page = list(ids[start:stop]) if start < total and stop > start else []
             # The page's ids come from the selection: its conditions need not run again.
             page_rows = self.dataset.queryset().filter(IdsIn(F("pk"), page)).order_by("pk")
-            rows = self._fetch(page_rows)
-            return total, rows
+            return total, self._fetch(page_rows)
         queryset = self.selection.rows()
         total = queryset.count()
         if self.request.limit == 0 or start >= total:
             return total, []
         return total, self._fetch(self._ordered(queryset)[start:stop], annotated=True)
+
+    def record(self, record_id: str) -> dict[str, Any] | None:
+        """One selected record by its identifier, or None when the selection lacks it."""
+        pk = pk_of(record_id)
+        if pk is None:
+            return None
+        rows = self._fetch(self._ordered(self.selection.rows().filter(pk=pk)), annotated=True)
+        return rows[0][1] if rows else None
 
     def ordered_selection(self) -> models.QuerySet[Any]:
         """The selected rows with the output columns annotated, in the requested order."""
@@ -118,21 +133,26 @@ class Query:
 
     def _fetch(
         self, queryset: models.QuerySet[Any], annotated: bool = False
-    ) -> list[dict[str, Any]]:
+    ) -> list[tuple[str, dict[str, Any]]]:
         names = self.names()
         return [
-            dict(zip(names, row, strict=True))
-            for row in self._tuples(queryset, annotated=annotated)
+            (record_id(row[0]), dict(zip(names, row[1:], strict=True)))
+            for row in self._tuples(queryset, annotated=annotated, with_ids=True)
         ]
 
     def names(self) -> list[str]:
         return [o.name for o in self.outputs]
 
     def _tuples(
-        self, queryset: models.QuerySet[Any], chunk: int | None = None, annotated: bool = False
+        self,
+        queryset: models.QuerySet[Any],
+        chunk: int | None = None,
+        annotated: bool = False,
+        with_ids: bool = False,
     ) -> Iterator[tuple[Any, ...]]:
         """Rows as tuples of API values, multivalued fields included, converted a column
-        at a time per batch (a Python call per cell would halve the export's speed)."""
+        at a time per batch (a Python call per cell would halve the export's speed); each
+        begins with the row's primary key when `with_ids`."""
         outputs = self.outputs
         reader = Reader(self.compiler, outputs)
         geo = _geo_columns(self.compiler, outputs)
@@ -177,6 +197,8 @@ class Query:
                 else:
                     owned = values.get(i, {})
                     out_columns.append([owned.get(pk) for pk in ids] if owned else empty * len(ids))
+            if with_ids:
+                out_columns.insert(0, ids)
             yield from zip(*out_columns, strict=True)
 
         if chunk is not None:
@@ -297,11 +319,49 @@ class Query:
             )
         return out
 
+    def _without(self, name: str) -> Selection:
+        """The selection without the refinements of the facet `name`."""
+        others = [r for r in self.request.refinements if r.field != name]
+        return Selection(
+            self.dataset,
+            self.compiler,
+            self.compiled.where,
+            others,
+            self.request.where,
+            self.request.expression,
+        )
+
+    def _drill_down(self, selection: Selection, spec: Field, values: list[dict[str, Any]]) -> None:
+        """Below a refined year its months, below a refined month its days (a date facet is
+        a hierarchy, as Opendatasoft gives it)."""
+        path = _refined_path(self.request.refinements, spec.name)
+        if path is None:
+            return
+        year, _slash, month = path.partition("/")
+        for entry in values:
+            if entry["value"] != year:
+                continue
+            months = [
+                {"name": n, "count": c, "value": v, "state": "displayed"}
+                for n, v, c in date_drill_down(selection, spec, year)
+            ]
+            for child in months:
+                if month and child["value"] == f"{year}/{month.split('/')[0].zfill(2)}":
+                    child["state"] = "refined"
+                    child["facets"] = [
+                        {"name": n, "count": c, "value": v, "state": "displayed"}
+                        for n, v, c in date_drill_down(selection, spec, child["value"])
+                    ]
+            entry["facets"] = months
+
     # --- exports -----------------------------------------------------------------------
 
-    def export_rows(self) -> Iterator[Sequence[Any]]:
-        """Every selected row (or the requested slice), streamed in chunks."""
+    def export_rows(self, with_ids: bool = False) -> Iterator[Sequence[Any]]:
+        """Every selected row (or the requested slice), streamed in chunks; each begins
+        with the record's primary key when `with_ids` (for a query that does not aggregate)."""
         if self.compiled.aggregated:
+            if with_ids:
+                raise QueryError("records with identifiers cannot be grouped or aggregated")
             request = self.request
             limit = MAX_GROUP_LIMIT if request.limit == -1 else request.limit
             self.request = Request(**{**request.__dict__, "limit": limit})
@@ -314,7 +374,7 @@ class Query:
             queryset = queryset[self.request.offset : self.request.offset + self.request.limit]
         elif self.request.offset:
             queryset = queryset[self.request.offset :]
-        yield from self._tuples(queryset, chunk=EXPORT_CHUNK, annotated=True)
+        yield from self._tuples(queryset, chunk=EXPORT_CHUNK, annotated=True, with_ids=with_ids)
 
     # --- facets ------------------------------------------------------------------------
 
@@ -326,21 +386,22 @@ class Query:
                 raise QueryError(f'facet: "{spec.name}" is not a facet of this dataset')
             selection = self.selection
             if spec.disjunctive:
-                others = [r for r in self.request.refinements if r.field != spec.name]
-                selection = Selection(
-                    self.dataset,
-                    self.compiler,
-                    self.compiled.where,
-                    others,
-                    self.request.where,
-                    self.request.expression,
-                )
+                selection = self._without(spec.name)
             counts = facet_counts(selection, field_)
             states = {
                 r.value: ("excluded" if r.excluded else "refined")
                 for r in self.request.refinements
                 if r.field == spec.name
             }
+            if "excluded" in states.values() and not spec.disjunctive:
+                # An excluded value stays in the list, counted as if it were not excluded.
+                listed = {value for _name, value, _count in counts}
+                counts += [
+                    entry
+                    for entry in facet_counts(self._without(spec.name), field_)
+                    if entry[1] not in listed
+                    and (states.get(entry[1]) or states.get(entry[0])) == "excluded"
+                ]
             if spec.sort in ("-count", "count"):
                 sign = -1 if spec.sort == "-count" else 1
                 counts.sort(key=lambda entry: (sign * entry[2], entry[1]))
@@ -355,8 +416,31 @@ class Query:
                 }
                 for name, value, count in counts
             ]
+            if field_.type in ("date", "datetime"):
+                self._drill_down(selection, field_, values)
             result.append({"name": spec.name, "facets": values[: spec.limit]})
         return result
+
+
+def _refined_path(refinements: list[Any], name: str) -> str | None:
+    for refinement in refinements:
+        if refinement.field == name and not refinement.excluded:
+            return str(refinement.value).replace("-", "/")
+    return None
+
+
+def record_id(pk: Any) -> str:
+    """A record's identifier in the API (Explore's `record_id`, v1's `recordid`): its primary
+    key, as text. Opaque to clients, stable across imports that keep the row."""
+    return str(pk)
+
+
+def pk_of(text: str) -> int | None:
+    """The primary key a record identifier names, or None when it names none."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        return None
+    return int(text)
 
 
 def record_count(dataset_id: str, *refinements: str) -> int:

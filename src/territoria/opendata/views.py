@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from territoria.core.http import HtmxHttpRequest
+from territoria.core.views import error_page
 from territoria.opendata import exports, odsql, registry
 from territoria.opendata.facets import default_facets
 from territoria.opendata.params import MAX_WINDOW, QueryError, Refinement, parse_request
@@ -31,6 +33,7 @@ from territoria.opendata.preview import (
     folded_columns,
     value_label,
 )
+from territoria.opendata.ratelimit import rate_limited
 from territoria.opendata.registry import Dataset, Field
 from territoria.opendata.services import Query, run
 
@@ -166,7 +169,27 @@ def _records_page(
     return query, total, records, number
 
 
-def dataset_page(request: HtmxHttpRequest, dataset_id: str) -> HttpResponse:
+def _too_many(request: HttpRequest, body: dict[str, Any], seconds: int) -> HttpResponse:
+    """The page for a visitor past the anonymous quota, which the page shares with the API
+    (it runs the same queries): when to come back, and that signing in lifts the limit."""
+    minutes = max(1, -(-seconds // 60))
+    return error_page(
+        request,
+        429,
+        _("Too many requests"),
+        _(
+            "This address has asked for more than %(limit)s data pages or API calls in a "
+            "short time. Try again in %(minutes)s minutes, or sign in."
+        )
+        % {"limit": body["call_limit"], "minutes": minutes},
+    )
+
+
+def dataset_page(request: HtmxHttpRequest, dataset_id: str) -> HttpResponseBase:
+    return _limited_dataset_page(request, dataset_id)
+
+
+def _dataset_page(request: HtmxHttpRequest, dataset_id: str) -> HttpResponse:
     dataset = _dataset(dataset_id)
     lang = page_language()
     fields = dataset.fields()
@@ -234,6 +257,9 @@ def dataset_page(request: HtmxHttpRequest, dataset_id: str) -> HttpResponse:
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+_limited_dataset_page = rate_limited(_dataset_page, _too_many)
 
 
 def _field_row(spec: Field, lang: str) -> dict[str, Any]:

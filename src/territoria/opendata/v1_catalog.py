@@ -1,0 +1,329 @@
+"""The API v1 catalogue: `/api/datasets/1.0/search/` and `/api/datasets/1.0/{dataset_id}/`.
+
+A dataset is what the Explore v2.1 catalogue describes (`api.describe_dataset`), in v1's
+shape: `{"datasetid", "has_records", "features", "metas": {…}, "fields": […],
+"attachments": [], "alternative_exports": []}`, its metas flat (v1 has no `default`
+group) and without null ones (v1 leaves an unset meta out, and harvesters read them with
+`.get(name, "")`), each field's annotations a list (`[{"name": "facet"}, …]`).
+
+The search filters with `q` (parsed by `v1_query`, matched here by `matches`), with
+`refine.F` / `exclude.F` on the catalogue's facets (`theme`, by label or code, `keyword`,
+`publisher`, `license`, `language`, `modified` by year, year/month or year/month/day),
+sorts with `sort` (`modified`, `records_count`, `title`; descending unless `-`), and
+counts `facet`s.
+"""
+
+import datetime
+import operator
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+
+from territoria.opendata import api, registry, v1, v1_params, v1_query
+from territoria.opendata.params import QueryError, Refinement, text_language
+from territoria.opendata.registry import Dataset
+
+FACETS = ("theme", "keyword", "publisher", "license", "language", "modified")
+SORTS = ("modified", "records_count", "title")
+
+
+def annotations(field: dict[str, Any]) -> list[dict[str, Any]]:
+    """v2.1's annotations ({"facet": [], "multivalued": [","]}) as v1's list of
+    {"name", "args"}, the multivalued separator v1's own (`v1.SEPARATOR`)."""
+    found: list[dict[str, Any]] = []
+    for name, args in field["annotations"].items():
+        if name == "multivalued":
+            args = [v1.SEPARATOR]
+        found.append({"name": name, "args": args} if args else {"name": name})
+    return found
+
+
+def v1_dataset(dataset: Dataset, lang: str, request: HttpRequest) -> dict[str, Any]:
+    """A dataset as v1's catalogue describes it."""
+    described = api.describe_dataset(dataset, lang, request)
+    default = described["metas"]["default"]
+    metas = {name: value for name, value in default.items() if value is not None}
+    metas["visibility"] = described["visibility"]
+    return {
+        "datasetid": described["dataset_id"],
+        "has_records": described["has_records"],
+        "data_visible": described["data_visible"],
+        "features": described["features"],
+        "metas": metas,
+        "attachments": [],
+        "alternative_exports": [],
+        "fields": [
+            {
+                "name": field["name"],
+                "label": field["label"],
+                "type": field["type"],
+                "description": field["description"],
+                "annotations": annotations(field),
+            }
+            for field in described["fields"]
+        ],
+    }
+
+
+def _facet_values(described: dict[str, Any], name: str) -> list[str]:
+    """A dataset's values of a catalogue facet; `modified` by year, as v1's top level."""
+    metas = described["metas"]
+    if name == "modified":
+        return [metas["modified"][:4]] if metas.get("modified") else []
+    value = metas.get(name)
+    return [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+
+
+def _refines(dataset: Dataset, described: dict[str, Any], refinement: Refinement) -> bool:
+    metas = described["metas"]
+    if refinement.field == "modified":
+        modified = metas.get("modified")
+        parts = refinement.value.replace("-", "/").split("/")
+        if not modified or not all(p.isdigit() for p in parts) or len(parts) > 3:
+            return False
+        day = datetime.datetime.fromisoformat(modified).date()
+        return [int(p) for p in parts] == [day.year, day.month, day.day][: len(parts)]
+    if refinement.field == "theme" and refinement.value == dataset.theme:
+        return True
+    return refinement.value in _facet_values(described, refinement.field)
+
+
+def _checked(refined: list[Refinement]) -> list[Refinement]:
+    for refinement in refined:
+        if refinement.field not in FACETS:
+            raise QueryError(
+                f'refine: the catalogue refines by {", ".join(FACETS)}, not "{refinement.field}"'
+            )
+    return refined
+
+
+def _sort_key(entry: tuple[Dataset, dict[str, Any]], name: str) -> Any:
+    value = entry[1]["metas"].get(name)
+    if name == "title":
+        return folded(value or "")
+    if value is None:
+        return (False, 0.0)  # first in ascending order, last in descending order
+    return (True, moment(value).timestamp() if name == "modified" else float(value))
+
+
+def _facet_groups(
+    entries: list[tuple[Dataset, dict[str, Any]]], names: list[str], refined: list[Refinement]
+) -> list[dict[str, Any]]:
+    groups = []
+    for name in names:
+        counts = Counter(v for _d, described in entries for v in _facet_values(described, name))
+        states = {
+            r.value: "excluded" if r.excluded else "refined" for r in refined if r.field == name
+        }
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        groups.append(
+            {
+                "name": name,
+                "facets": [
+                    {
+                        "name": value,
+                        "count": count,
+                        "state": states.get(value, "displayed"),
+                        "path": value,
+                    }
+                    for value, count in ordered
+                ],
+            }
+        )
+    return groups
+
+
+@v1.v1_view
+def datasets_search(request: HttpRequest) -> HttpResponseBase:
+    """The published datasets, filtered, sorted and paged as v1 does."""
+    params = request.GET
+    lang = text_language(params.get("lang"))
+    rows = v1_params.bounded(params, "rows", v1.DEFAULT_ROWS, v1.MAX_ROWS)
+    start = v1_params.bounded(params, "start", 0, v1.MAX_ROWS)
+    texts = v1_params.q_texts(params)
+    tree = v1_query.parse(texts)
+    refined = _checked(v1_params.refinements(params))
+    v1_params.disjunctive(params, refined)
+    sorts = v1_params.sort_items(params)
+    for item in sorts:
+        if item.lstrip("-") not in SORTS:
+            raise QueryError(f"sort: the catalogue sorts by {', '.join(SORTS)}, not {item!r}")
+    facets = [name for name in params.getlist("facet") if name.strip()]
+    for name in facets:
+        if name not in FACETS:
+            raise QueryError(f'facet: the catalogue facets are {", ".join(FACETS)}, not "{name}"')
+    datasets = registry.all_datasets()
+    entries: list[tuple[Dataset, dict[str, Any]]] = []
+    if tree is None and not refined and not sorts and not facets:
+        # Nothing to filter on: only the page is described (a description counts records).
+        total = len(datasets)
+        page = [v1_dataset(d, lang, request) for d in datasets[start : start + rows]]
+    else:
+        entries = [(d, v1_dataset(d, lang, request)) for d in datasets]
+        if tree is not None:
+            entries = [e for e in entries if matches(tree, {**e[1]["metas"], "datasetid": e[0].id})]
+        for refinement in refined:
+            entries = [e for e in entries if _refines(*e, refinement) != refinement.excluded]
+        for item in reversed(sorts):  # the first sort decides, the next ones break its ties
+            entries.sort(
+                key=lambda e: _sort_key(e, item.lstrip("-")), reverse=not item.startswith("-")
+            )
+        total = len(entries)
+        page = [described for _d, described in entries[start : start + rows]]
+    parameters: dict[str, Any] = {
+        "rows": rows,
+        "start": start,
+        "format": "json",
+        "timezone": "UTC",
+        "staged": False,
+    }
+    optional = {
+        "q": texts[0] if len(texts) == 1 else texts,
+        "lang": params.get("lang"),
+        "facet": facets,
+        "refine": v1_params.echoed(params, "refine"),
+        "exclude": v1_params.echoed(params, "exclude"),
+        "sort": sorts,
+    }
+    parameters.update({name: value for name, value in optional.items() if value})
+    body: dict[str, Any] = {"nhits": total, "parameters": parameters, "datasets": page}
+    if facets:
+        body["facet_groups"] = _facet_groups(entries, facets, refined)
+    return api.ods_json(body)
+
+
+@v1.v1_view
+def dataset_lookup(request: HttpRequest, dataset_id: str) -> HttpResponseBase:
+    """One dataset, as the search lists it."""
+    return api.ods_json(
+        v1_dataset(registry.get(dataset_id), text_language(request.GET.get("lang")), request)
+    )
+
+
+# --- `q` on the catalogue: the v1_query tree matched against metadata ------------------
+
+CATALOG_FIELDS = {
+    "datasetid": "text",
+    "title": "text",
+    "description": "text",
+    "publisher": "text",
+    "license": "text",
+    "language": "text",
+    "theme": "text",
+    "keyword": "text",
+    "records_count": "int",
+    "modified": "datetime",
+}
+_SEARCHED = ("datasetid", "title", "description", "theme", "keyword", "publisher")
+
+
+def folded(text: str) -> str:
+    """A text without case or accents, as v1's full-text search compares them."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _values(metas: Mapping[str, Any], name: str) -> list[Any]:
+    value = metas.get(name)
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def matches(tree: Any, metas: Mapping[str, Any]) -> bool:
+    """Whether a dataset's v1 metadata (with its `datasetid`) satisfies a parsed `q`."""
+    match tree:
+        case v1_query.Words(text=text):
+            haystack = folded(" ".join(str(v) for n in _SEARCHED for v in _values(metas, n)))
+            return all(word in haystack for word in folded(text).split())
+        case v1_query.And(items=items):
+            return all(matches(item, metas) for item in items)
+        case v1_query.Or(items=items):
+            return any(matches(item, metas) for item in items)
+        case v1_query.Not(item=item):
+            return not matches(item, metas)
+        case v1_query.Match(field=name, op=op, value=value):
+            kind = _catalog_kind(name)
+            return _satisfied(metas, name, v1_query.constraints(name, kind, op, value))
+        case v1_query.Range(field=name):
+            kind = _catalog_kind(name)
+            return _satisfied(metas, name, v1_query.range_constraints(name, kind, tree))
+        case v1_query.Call(name=function, args=args):
+            return _catalog_call(function, args, metas)
+    raise AssertionError(tree)
+
+
+def _catalog_kind(name: str) -> str:
+    kind = CATALOG_FIELDS.get(name)
+    if kind is None:
+        raise QueryError(
+            f'q: unknown field "{name}"; the catalogue fields are: {", ".join(CATALOG_FIELDS)}'
+        )
+    return kind
+
+
+def _catalog_call(
+    function: str, args: tuple[tuple[str, str], ...], metas: Mapping[str, Any]
+) -> bool:
+    if function == "null" and len(args) == 1:
+        _catalog_kind(args[0][1])
+        return not _values(metas, args[0][1])
+    if function in ("exact", "startswith") and len(args) == 2:
+        name, text = args[0][1], args[1][1]
+        if _catalog_kind(name) != "text":
+            return _satisfied(
+                metas, name, v1_query.constraints(name, _catalog_kind(name), "=", text)
+            )
+        values = [str(v) for v in _values(metas, name)]
+        if function == "exact":
+            return text in values
+        return any(v.startswith(text) for v in values)
+    if function == "search" and len(args) >= 2:
+        names = [a[1] for a in args[:-1]]
+        if "*" in names:
+            return matches(v1_query.Words(args[-1][1]), metas)
+        return any(_satisfied(metas, n, [("contains", args[-1][1])]) for n in names)
+    raise QueryError(f"q: #{function}() is not supported on the catalogue")
+
+
+def _satisfied(metas: Mapping[str, Any], name: str, found: list[tuple[str, Any]]) -> bool:
+    """Whether one of the field's values meets every constraint."""
+    return any(
+        all(_compare(value, op, wanted) for op, wanted in found) for value in _values(metas, name)
+    )
+
+
+def _compare(value: Any, op: str, wanted: Any) -> bool:
+    if op == "contains":
+        return all(word in folded(str(value)) for word in folded(str(wanted)).split())
+    if isinstance(wanted, datetime.date):
+        value, wanted = moment(value), moment(wanted)
+    elif isinstance(wanted, Decimal):
+        value = Decimal(value)
+    else:
+        value, wanted = folded(str(value)), folded(str(wanted))
+    return bool(_OPERATORS[op](value, wanted))
+
+
+_OPERATORS = {
+    "=": operator.eq,
+    ">": operator.gt,
+    "<": operator.lt,
+    ">=": operator.ge,
+    "<=": operator.le,
+}
+
+
+def moment(value: Any) -> datetime.datetime:
+    """A date, datetime or ISO 8601 text as an aware datetime (UTC when it names no zone)."""
+    found: datetime.date = (
+        datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+    )
+    if not isinstance(found, datetime.datetime):
+        found = datetime.datetime.combine(found, datetime.time())
+    return found if found.tzinfo is not None else found.replace(tzinfo=datetime.UTC)
