@@ -2,9 +2,12 @@
 
 import os
 import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 # Set for this test process only: the settings module, and the browser tests' permission
 # for Django's async-unsafe calls (which `check --deploy` refuses).
@@ -39,3 +42,18 @@ def run_script(script: str, *args: str, env: dict[str, str]) -> subprocess.Compl
         timeout=120,
         cwd=Path(__file__).resolve().parents[1],  # the repository: `tests` imports
     )
+
+
+def unavailable(reason: str) -> None:
+    """Skip a test whose outside program is missing, or fail it where CI promises every one
+    (TERRITORIA_REQUIRE_SERVICES=1)."""
+    if os.environ.get("TERRITORIA_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (TERRITORIA_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -299,6 +299,52 @@ MATRIX = {
         PUBLIC,
     ),
     "opendata:catalog-export": ("get", "/api/explore/v2.1/catalog/exports/dcat", PUBLIC),
+    "opendata:root": ("get", "/api/explore/v2.1/", PUBLIC),
+    "opendata:catalog-root": ("get", "/api/explore/v2.1/catalog", PUBLIC),
+    "opendata:catalog-facets": ("get", "/api/explore/v2.1/catalog/facets", PUBLIC),
+    "opendata:catalog-exports": ("get", "/api/explore/v2.1/catalog/exports", PUBLIC),
+    "opendata:record": (
+        "get",
+        "/api/explore/v2.1/catalog/datasets/organisations/records/{org}",
+        PUBLIC,
+    ),
+    # A natural person is never published, whoever asks.
+    "opendata:record-private": (
+        "get",
+        "/api/explore/v2.1/catalog/datasets/organisations/records/{natural_person}",
+        dict.fromkeys(ROLES, 404),
+    ),
+    "opendata:attachments": (
+        "get",
+        "/api/explore/v2.1/catalog/datasets/organisations/attachments",
+        PUBLIC,
+    ),
+    "opendata:exports": ("get", "/api/explore/v2.1/catalog/datasets/organisations/exports", PUBLIC),
+    "opendata-v1:records-search": (
+        "get",
+        "/api/records/1.0/search/?dataset=organisations",
+        PUBLIC,
+    ),
+    "opendata-v1:records-download": (
+        "get",
+        "/api/records/1.0/download/?dataset=organisations",
+        PUBLIC,
+    ),
+    "opendata-v1:datasets-search": ("get", "/api/datasets/1.0/search/", PUBLIC),
+    "opendata-v1:dataset": ("get", "/api/datasets/1.0/organisations/", PUBLIC),
+    "opendata-v1:record": ("get", "/api/datasets/1.0/organisations/records/{org}/", PUBLIC),
+    "opendata-v1:record-private": (
+        "get",
+        "/api/datasets/1.0/organisations/records/{natural_person}/",
+        dict.fromkeys(ROLES, 404),
+    ),
+    "opendata-v1:download": ("get", "/explore/dataset/organisations/download/", PUBLIC),
+    # The portal's dataset link leads to the dataset's page here.
+    "opendata-v1:explore-page": (
+        "get",
+        "/explore/dataset/organisations/",
+        dict.fromkeys(ROLES, 302),
+    ),
     # django-ninja names its root; it has no page of its own.
     "api-1.0.0:api-root": ("get", "/api/v1/", dict.fromkeys(ROLES, 404)),
 }

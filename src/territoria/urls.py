@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
 from territoria.ecosystem import views as ecosystem_views
+from territoria.opendata import catalog_api
 from territoria.taxonomy.api import router as taxonomy_router
 
 api = NinjaAPI(
@@ -41,6 +42,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # The API's root without its slash too: clients do not follow redirects reliably.
+    path("api/explore/v2.1", catalog_api.catalog_root),
     path("api/explore/v2.1/", include("territoria.opendata.urls")),
     path("", include("territoria.opendata.v1_urls")),  # Opendatasoft's API v1
     path("data/", include("territoria.opendata.page_urls")),

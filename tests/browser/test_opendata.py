@@ -115,7 +115,8 @@ def test_a_visitor_filters_a_dataset_and_gets_the_same_records_from_the_api_and_
     with page.expect_download() as download:
         page.click("#download-csv")
     assert download.value.suggested_filename == "organisations.csv"
-    with open(download.value.path(), encoding="utf-8") as file:
+    # With a byte-order mark, as Opendatasoft's exports begin by default.
+    with open(download.value.path(), encoding="utf-8-sig") as file:
         exported = list(csv.DictReader(file, delimiter=";"))
     assert len(exported) == len(rows)
     by_id = {row["id"]: row for row in rows}

@@ -38,6 +38,7 @@ from territoria.taxonomy.models import Concept, ConceptScheme
 from territoria.taxonomy.services.schemes import import_scheme_csv
 from territoria.taxonomy.services.tagging import set_tags
 from tests.factories import organisation
+from tests.processes import free_port, unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 PROXY_CONF = REPO / "deploy" / "nginx" / "territoria.conf"
@@ -55,18 +56,6 @@ def _program(*names: str) -> str | None:
         if found:
             return found
     return None
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("TERRITORIA_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (TERRITORIA_REQUIRE_SERVICES=1)")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _database_url() -> str:
@@ -202,12 +191,12 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
     redis_server = _program("redis-server", "valkey-server")
     nginx, openssl = _program("nginx"), _program("openssl")
     if not (redis_server and nginx and openssl):
-        _unavailable("needs redis-server (or valkey-server), nginx and openssl")
+        unavailable("needs redis-server (or valkey-server), nginx and openssl")
     assert redis_server and nginx and openssl
     deployment = Cluster(tmp_path_factory.mktemp("deployment"))
-    deployment.redis_port = _free_port()
-    deployment.app_ports = (_free_port(), _free_port())
-    deployment.http_port, deployment.https_port = _free_port(), _free_port()
+    deployment.redis_port = free_port()
+    deployment.app_ports = (free_port(), free_port())
+    deployment.http_port, deployment.https_port = free_port(), free_port()
     try:
         deployment.start(
             "redis",

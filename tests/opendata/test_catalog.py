@@ -273,3 +273,45 @@ def test_every_opendatasoft_language_is_accepted_and_reads_french(
     records = get(api, f"{CATALOG}/fixture-organisations/records", lang=lang, limit=1)
     assert records["total_count"] == len(orgs)
     assert api.get(CATALOG, {"lang": "xx"}).status_code == 400
+
+
+def test_dates_compare_with_iso_texts_and_mistakes_answer_400(api: Client) -> None:
+    everything = get(api, CATALOG, where="modified >= date'1900-01-01'", limit=-1)
+    as_text = get(api, CATALOG, where='modified >= "1900-01-01T00:00:00"', limit=-1)
+    assert as_text["total_count"] == everything["total_count"] > 0
+    for path in (CATALOG, f"{API}/catalog/facets"):
+        for where in ('modified > "yesterday"', "records_count > date'2020-01-01'"):
+            response = api.get(path, {"where": where})
+            assert response.status_code == 400, (path, where, response.content)
+            assert response.json()["error_code"] == "ODSQLError"
+
+
+def test_v1_q_on_the_catalogue_reads_as_the_explore_where(api: Client) -> None:
+    v1 = "/api/datasets/1.0/search/"
+    econ = THEMES["ECON"]["fr"]
+    found = api.get(v1, {"q": f'theme:"{econ}"', "rows": 100}).json()
+    assert sorted(d["datasetid"] for d in found["datasets"]) == sorted(
+        d.id for d in datasets() if d.theme == "ECON"
+    )
+    assert api.get(v1, {"q": "datasetid:calls"}).json()["nhits"] >= 1
+    # A dataset without a date of change (no records yet) is not after any date.
+    dated = [d for d in datasets() if d.modified() is not None]
+    assert api.get(v1, {"q": "modified>=1900"}).json()["nhits"] == len(dated)
+    assert api.get(v1, {"q": "records_count>abc"}).status_code == 400
+
+
+def test_a_record_takes_fields_not_aggregates(api: Client, orgs: list[dict[str, Any]]) -> None:
+    url = f"{CATALOG}/fixture-organisations/records/{orgs[0]['id']}"
+    for params in ({"select": "count(*)"}, {"group_by": "city"}):
+        response = api.get(url, params)
+        assert response.status_code == 400, params
+
+
+def test_the_last_year_of_the_calendar_refines_like_any_other(
+    api: Client, orgs: list[dict[str, Any]]
+) -> None:
+    records = f"{CATALOG}/fixture-organisations/records"
+    for value in ("9999", "9999/12", "9999/12/31"):
+        response = api.get(records, {"refine": f"founded_on:{value}"})
+        assert response.status_code == 200, value
+        assert response.json()["total_count"] == 0

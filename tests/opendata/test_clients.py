@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,7 +36,7 @@ import pytest
 import rdflib
 from django.db import connections
 
-from tests.processes import site_env
+from tests.processes import free_port, site_env, unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENTS = Path(__file__).resolve().parent / "clients"
@@ -100,18 +99,6 @@ class Site:
     @property
     def catalogue(self) -> list[dict[str, Any]]:
         return list(self.facts["catalogue"])
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("TERRITORIA_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (TERRITORIA_REQUIRE_SERVICES=1)")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -246,9 +233,9 @@ def run_client(url: str, params: dict[str, Any]) -> dict[str, Answer]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     if not shutil.which("node"):
-        _unavailable("needs Node.js (node) to run Opendatasoft's JavaScript client")
+        unavailable("needs Node.js (node) to run Opendatasoft's JavaScript client")
     if not (CLIENTS / "node_modules" / "@opendatasoft" / "api-client").is_dir():
-        _unavailable(f"needs the client installed: npm ci --prefix {CLIENTS.relative_to(REPO)}")
+        unavailable(f"needs the client installed: npm ci --prefix {CLIENTS.relative_to(REPO)}")
     folder = tmp_path_factory.mktemp("clients")
     database = _fresh_database(folder)
     server = None
@@ -267,7 +254,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         assert prepared.returncode == 0, prepared.stderr[-5000:]
         facts = json.loads(facts_file.read_text())
         assert facts["database"] == connections["default"].vendor
-        port = _free_port()
+        port = free_port()
         log = folder / "serve.log"
         with log.open("wb") as output:
             server = subprocess.Popen(

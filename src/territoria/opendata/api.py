@@ -15,12 +15,12 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_safe
 
 from territoria.core.routers import replica_reads, replica_stream
 from territoria.opendata import exports, pgcopy, registry
 from territoria.opendata.describe import API_ROOT, describe_dataset, link
 from territoria.opendata.facets import FacetSpec, default_facets, parse_facets
+from territoria.opendata.odsql import ODSQLError
 from territoria.opendata.params import (
     QueryError,
     Request,
@@ -58,41 +58,73 @@ def error(
     return ods_json({"error_code": error_code, "message": message}, status=status)
 
 
-def explore_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """GET and HEAD only, rate-limited, and every client mistake answered in Opendatasoft's
-    shape. HEAD answers what GET would, headers only (link checkers and harvesters send it)."""
+SAFE_METHODS = ("GET", "HEAD")
+# What a page of another site may read of an answer: the quota's headers and the file name.
+EXPOSED_HEADERS = (
+    "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Content-Disposition"
+)
 
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+
+def explore_view(
+    view: Callable[..., HttpResponseBase],
+    reshape: Callable[[HttpResponseBase], None] | None = None,
+) -> Callable[..., HttpResponseBase]:
+    """GET and HEAD only, rate-limited, and every client mistake answered in Opendatasoft's
+    shape (or the one `reshape` gives an answer: API v1's). HEAD answers what GET would,
+    headers only (link checkers and harvesters send it); every answer, a refusal of the quota
+    or of the method included, may be read by a page of another site."""
+
+    def answered(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             # Reads go to the read replica when one is configured; the index token is read
             # there too, so that it matches the rows it describes.
             with replica_reads(), index.pinned():  # the token read once per request
-                response = view(request, *args, **kwargs)
+                return view(request, *args, **kwargs)
         except QueryError as problem:
-            response = error(str(problem), problem.error_code)
+            return error(str(problem), problem.error_code)
+        except ODSQLError as problem:  # a query evaluated outside `run` (the catalogue's)
+            return error(str(problem), "ODSQLError")
         except registry.UnknownDataset as missing:
-            response = error(f"Unknown dataset: {missing}", "NoSuchDataset", 404)
+            return error(f"Unknown dataset: {missing}", "NoSuchDataset", 404)
         except exports.ExportOptionError as problem:
-            response = error(str(problem))
+            return error(str(problem))
+
+    limited = rate_limited(answered)
+
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response: HttpResponseBase
+        if request.method not in SAFE_METHODS:
+            response = error(
+                f"{request.method} is not allowed: the API answers GET and HEAD",
+                "MethodNotAllowed",
+                405,
+            )
+            response["Allow"] = ", ".join(SAFE_METHODS)
+        else:
+            response = limited(request, *args, **kwargs)
+        if reshape is not None:
+            reshape(response)
         response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         patch_vary_headers(response, ["Accept-Language"])
         return without_body(response) if request.method == "HEAD" else response
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
-    return require_safe(rate_limited(wrapped))
+    return wrapped
 
 
 def without_body(response: HttpResponseBase) -> HttpResponseBase:
-    """The answer to a HEAD: GET's status and headers, no body (a streamed export is not
-    produced at all, so its length is not known)."""
+    """The answer to a HEAD: GET's status and headers, no body. A streamed export is not
+    produced at all: its length is unknown, so the answer stays a stream (an empty one),
+    which no middleware gives a `Content-Length: 0` that would announce an empty file."""
     if isinstance(response, StreamingHttpResponse):
         # The stream's own generator is closed (ending a COPY under way), not the response,
         # whose close() would signal the request's end and close the database connection.
         close = getattr(getattr(response, "_iterator", None), "close", None)
         if close is not None:
             close()
-        head = HttpResponse(status=response.status_code)
+        head = StreamingHttpResponse(iter(()), status=response.status_code)
         for header, value in response.items():
             if header.lower() != "content-length":
                 head[header] = value
@@ -171,6 +203,8 @@ def record(request: HttpRequest, dataset_id: str, record_id: str) -> HttpRespons
     asked = parse_request(request.GET)
     asked.limit, asked.offset, asked.refinements = 1, 0, []
     query = run(Query, dataset, asked)
+    if query.compiled.aggregated:
+        raise QueryError("a record's select takes fields, not aggregates or group_by")
     found = run(query.record, record_id)
     if found is None:
         return error(f"Unknown record: {record_id}", "NoSuchRecord", 404)

@@ -201,9 +201,11 @@ def catalog_facets(request: HttpRequest) -> HttpResponseBase:
     if query.condition is not None:
         all_rows = [r for r in all_rows if query.condition(r)]
     selected = catalog_odsql.refined(all_rows, query.refinements, lang)
+    # A value's state, whichever way the refinement named it (a theme by its code too).
     states = {
-        (r.field, catalog_odsql.folded(r.value)): "excluded" if r.excluded else "refined"
+        (r.field, catalog_odsql.folded(shown)): "excluded" if r.excluded else "refined"
         for r in query.refinements
+        for shown in catalog_odsql.shown_values(r.field, r.value, lang)
     }
     facets = []
     for name in names:
@@ -293,7 +295,9 @@ def _table_row(full: dict[str, Any]) -> list[Any]:
 def _column(name: str, page: list[Row]) -> exports.Column:
     sample = next((row[name] for row in page if row.get(name) is not None), None)
     kind = catalog_odsql.FIELDS.get(name, "text")
-    if isinstance(sample, bool):
+    if isinstance(sample, datetime.datetime):
+        kind = "datetime"
+    elif isinstance(sample, bool):
         kind = "boolean"
     elif isinstance(sample, int):
         kind = "int"

@@ -11,6 +11,8 @@ matches when any of its values does, and texts compare as they are, while `searc
 """
 
 import datetime
+import functools
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from typing import Any
 from territoria.opendata import odsql
 from territoria.opendata.odsql import ODSQLError
 from territoria.opendata.params import Refinement
+from territoria.opendata.registry import THEMES
 
 Row = dict[str, Any]
 
@@ -42,6 +45,32 @@ FIELDS = {
     "data_visible": "boolean",
 }
 MULTIVALUED = frozenset({"theme", "keyword", "features", "territory"})
+
+
+@dataclass(frozen=True)
+class CatalogField:
+    name: str
+    type: str
+
+
+# API v1's names of the catalogue's fields (`v1_query.to_where` writes ODSQL on them).
+V1_FIELDS = {
+    "datasetid": CatalogField("dataset_id", "text"),
+    **{
+        name: CatalogField(name, FIELDS[name])
+        for name in (
+            "title",
+            "description",
+            "publisher",
+            "license",
+            "language",
+            "theme",
+            "keyword",
+            "records_count",
+            "modified",
+        )
+    },
+}
 FACETS = ("theme", "keyword", "publisher", "language", "features", "license")
 SEARCHED = ("dataset_id", "title", "description", "theme", "keyword", "publisher")
 AGGREGATES = ("count", "sum", "avg", "min", "max")
@@ -107,29 +136,37 @@ COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 
 def like(value: Any, pattern: str) -> bool:
     """SQL's LIKE (`%` any text, `_` one character), ignoring case and accents."""
-    text, pattern = folded(value), folded(pattern)
-    # Matched by dynamic programming over the pattern, not a regular expression.
-    states = {0}
-    for char in text:
-        following: set[int] = set()
-        for at in _closure(states, pattern):
-            if at < len(pattern) and pattern[at] == "%":
-                following.add(at)
-            elif at < len(pattern) and pattern[at] in ("_", char):
-                following.add(at + 1)
-        states = following
-        if not states:
+    text = folded(value)
+    first, *middle, last = _like_segments(folded(pattern))
+    if last is None:  # no `%`: the whole text
+        return first.fullmatch(text) is not None
+    # The first piece begins the text and the last ends it; each piece between is taken
+    # at its first place after the one before (the leftmost match never loses a match), so
+    # the work is a few searches of the text, whatever the pattern.
+    found = first.match(text)
+    if found is None:
+        return False
+    position = found.end()
+    for piece in middle:
+        found = piece.search(text, position)
+        if found is None:
             return False
-    return len(pattern) in _closure(states, pattern)
+        position = found.end()
+    tail, length = last
+    return len(text) - length >= position and tail.fullmatch(text, len(text) - length) is not None
 
 
-def _closure(states: set[int], pattern: str) -> set[int]:
-    found = set(states)
-    for at in sorted(states):
-        while at < len(pattern) and pattern[at] == "%":
-            at += 1
-            found.add(at)
-    return found
+@functools.lru_cache(maxsize=256)
+def _like_segments(pattern: str) -> tuple[Any, ...]:
+    """The pieces of a LIKE pattern between its `%`, each as a regular expression without
+    repetition (`_` is `.`); the last with its length in characters, or None for no `%`."""
+    pieces = [
+        re.compile("".join("." if c == "_" else re.escape(c) for c in piece), re.DOTALL)
+        for piece in pattern.split("%")
+    ]
+    if len(pieces) == 1:
+        return (pieces[0], None)
+    return (*pieces[:-1], (pieces[-1], len(pattern.split("%")[-1])))
 
 
 @dataclass
@@ -227,7 +264,36 @@ class Condition:
         if name in MULTIVALUED or FIELDS[name] == "text":
             if not isinstance(wanted, str):
                 raise ODSQLError(f'"{name}" is a text: compare it with a string')
-        return any(check(*comparable(v, wanted)) for v in values)
+        if FIELDS[name] == "datetime" and isinstance(wanted, str):
+            wanted = moment_of(wanted, name)
+        try:
+            return any(check(*comparable(v, wanted)) for v in values)
+        except TypeError:
+            raise ODSQLError(
+                f'"{name}" ({FIELDS[name]}) cannot be compared with {wanted!r}'
+            ) from None
+
+
+def moment_of(text: str, name: str) -> datetime.datetime:
+    """A text compared with a datetime field: an ISO 8601 date or moment (UTC by default)."""
+    try:
+        found = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise ODSQLError(
+            f"\"{name}\" is a datetime: compare it with date'…' or an ISO text"
+        ) from None
+    return found if found.tzinfo is not None else found.replace(tzinfo=datetime.UTC)
+
+
+def shown_values(name: str, value: str, lang: str) -> list[str]:
+    """The facet values a refinement's value names: itself, and for a theme given by its
+    code or its name in another language, its name in `lang`."""
+    if name == "theme":
+        wanted = folded(value)
+        for code, labels in THEMES.items():
+            if wanted in {folded(code), *(folded(label) for label in labels.values())}:
+                return [value, labels[lang]]
+    return [value]
 
 
 def refined(rows: list[Row], refinements: list[Refinement], lang: str) -> list[Row]:

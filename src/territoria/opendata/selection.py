@@ -86,6 +86,15 @@ def concept_paths(scheme: str, lang: str) -> dict[int, str]:
     return paths
 
 
+def named_concepts(scheme: str, value: str, lang: str) -> list[int]:
+    """The concepts a refinement's value names: by code, by path of labels from the top
+    ("Région/Province/Commune", as the facets give it), or by label (all that bear it)."""
+    paths = concept_paths(scheme, lang)
+    rows = index.catalog().rows
+    exact = [pk for pk, path in paths.items() if value in (path, rows[pk]["notation"])]
+    return exact or [pk for pk, path in paths.items() if path.rpartition("/")[2] == value]
+
+
 class Selection:
     """The rows selected by `where`, `refine`, `exclude` and a page's own taxonomy
     selection (`selected`), as a queryset and, when taxonomy refinements or facets need
@@ -155,16 +164,11 @@ class Selection:
         return spec
 
     def _concepts(self, spec: Field, value: str) -> list[ConceptRef]:
-        """The concepts a refinement names: by code, by path of labels from the top
-        ("Région/Province/Commune", as the facets give it), or by label (all that bear it)."""
         assert spec.scheme is not None
-        paths = concept_paths(spec.scheme, self.compiler.lang)
         rows = index.catalog().rows
-        exact = [pk for pk, path in paths.items() if value in (path, rows[pk]["notation"])]
-        chosen = exact or [pk for pk, path in paths.items() if path.rpartition("/")[2] == value]
         return [
             ConceptRef(f"{spec.scheme}:{rows[pk]['notation']}", f"refine:{spec.name}")
-            for pk in chosen
+            for pk in named_concepts(spec.scheme, value, self.compiler.lang)
         ]
 
     def _without_value(self, spec: Field) -> Q:
@@ -207,26 +211,34 @@ class Selection:
             month = numbers[1] if len(numbers) > 1 else 1
             day = numbers[2] if len(numbers) > 2 else 1
             start = datetime.date(numbers[0], month, day)
+        except (ValueError, OverflowError):
+            raise QueryError(
+                f'refine: "{spec.name}" takes a year, year/month or year/month/day'
+            ) from None
+        end: datetime.date | None
+        try:
             if len(numbers) == 1:
                 end = start.replace(year=start.year + 1)
             elif len(numbers) == 2:
                 end = (start + datetime.timedelta(days=32)).replace(day=1)
             else:
                 end = start + datetime.timedelta(days=1)
-        except (ValueError, OverflowError):
-            raise QueryError(
-                f'refine: "{spec.name}" takes a year, year/month or year/month/day'
-            ) from None
+        except (ValueError, OverflowError):  # the last period of the calendar (9999)
+            end = None
         low: Any = start
         high: Any = end
         if spec.type == "datetime":
             tz = self.compiler.tz
             try:  # compared in UTC, which near year 1 or 9999 may not reach
                 low = datetime.datetime.combine(start, datetime.time(), tz).astimezone(datetime.UTC)
-                high = datetime.datetime.combine(end, datetime.time(), tz).astimezone(datetime.UTC)
+                if end is not None:
+                    high = datetime.datetime.combine(end, datetime.time(), tz).astimezone(
+                        datetime.UTC
+                    )
             except (OverflowError, ValueError):
                 raise QueryError(f'refine: "{spec.name}": date out of range') from None
-        return Q(GreaterThanOrEqual(expr, low)) & Q(LessThan(expr, high))
+        condition = Q(GreaterThanOrEqual(expr, low))
+        return condition if high is None else condition & Q(LessThan(expr, high))
 
     # The selection's ids: from the bitmap index when a taxonomy refinement is involved.
 
@@ -237,9 +249,11 @@ class Selection:
             elif self.container is not None:
                 matching = BitmapMagnetEngine().matching(self.container, self.expression)
                 # The dataset may publish fewer records than the container holds.
-                matching &= cached_ids((self.dataset.id,), self.dataset.queryset().order_by())
+                matching = matching & cached_ids(
+                    (self.dataset.id,), self.dataset.queryset().order_by()
+                )
                 if self.filtered:
-                    matching &= cached_ids(self.cache_key, self.queryset)
+                    matching = matching & cached_ids(self.cache_key, self.queryset)
                 self._ids = matching
             else:
                 self._ids = index.ids_of(self.queryset)

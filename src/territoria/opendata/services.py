@@ -24,7 +24,7 @@ from territoria.opendata.odsql import ODSQLError
 from territoria.opendata.params import MAX_GROUP_LIMIT, QueryError, Request, parse_refinement
 from territoria.opendata.reading import Reader, raw_rows
 from territoria.opendata.registry import Dataset, Field
-from territoria.opendata.selection import IdsIn, Selection
+from territoria.opendata.selection import IdsIn, Selection, concept_paths, named_concepts
 from territoria.taxonomy import index
 from territoria.taxonomy.models import Tag
 
@@ -319,6 +319,21 @@ class Query:
             )
         return out
 
+    def _states(self, spec: Field) -> dict[str, str]:
+        """Each refined or excluded value of a facet, as the facet lists it: a concept named
+        by its code or label is listed by its path."""
+        states = {}
+        for refinement in self.request.refinements:
+            if refinement.field != spec.name:
+                continue
+            state = "excluded" if refinement.excluded else "refined"
+            states[refinement.value] = state
+            if spec.scheme and self.selection.container is not None:
+                paths = concept_paths(spec.scheme, self.compiler.lang)
+                for pk in named_concepts(spec.scheme, refinement.value, self.compiler.lang):
+                    states[paths[pk]] = state
+        return states
+
     def _without(self, name: str) -> Selection:
         """The selection without the refinements of the facet `name`."""
         others = [r for r in self.request.refinements if r.field != name]
@@ -388,11 +403,7 @@ class Query:
             if spec.disjunctive:
                 selection = self._without(spec.name)
             counts = facet_counts(selection, field_)
-            states = {
-                r.value: ("excluded" if r.excluded else "refined")
-                for r in self.request.refinements
-                if r.field == spec.name
-            }
+            states = self._states(field_)
             if "excluded" in states.values() and not spec.disjunctive:
                 # An excluded value stays in the list, counted as if it were not excluded.
                 listed = {value for _name, value, _count in counts}

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_safe
 from territoria.opendata import api, exports, ratelimit, registry, v1_params
 from territoria.opendata.describe import moment
 from territoria.opendata.facets import FacetSpec
+from territoria.opendata.odsql import ODSQLError
 from territoria.opendata.params import QueryError, Request, text_language
 from territoria.opendata.registry import Dataset
 from territoria.opendata.services import Query, pk_of, record_id, run
@@ -49,7 +50,7 @@ def v1_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponse
     def answered(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
-        except QueryError as problem:
+        except (QueryError, ODSQLError) as problem:
             return error(str(problem))
         except registry.UnknownDataset as missing:
             return error(f"Unknown dataset: {missing}", 404)
@@ -58,17 +59,30 @@ def v1_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponse
 
     answered.__name__ = view.__name__
     answered.__doc__ = view.__doc__
-    explored = api.explore_view(answered)
+    return api.explore_view(answered, reshape=_v1_shape)
 
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = explored(request, *args, **kwargs)
-        if response.status_code == 429:
-            _v1_quota_error(response)
-        return response
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+def _v1_shape(response: HttpResponseBase) -> None:
+    """The refusals Explore's wrapper answers (the quota's, the method's) in v1's shapes."""
+    if response.status_code == 429:
+        _v1_quota_error(response)
+    elif response.status_code == 405:
+        _v1_error(response)
+
+
+def _explanation(response: Any, key: str) -> str | None:
+    """What an Explore answer's body says under `key` (None for a HEAD's empty body)."""
+    if getattr(response, "streaming", False) or not response.content:
+        return None
+    found = json.loads(response.content).get(key)
+    return str(found) if found is not None else None
+
+
+def _v1_error(response: Any) -> None:
+    """An Explore error answer in v1's shape, `{"error": …}` (its status and headers kept)."""
+    message = _explanation(response, "message")
+    if message is not None:
+        response.content = json.dumps({"error": message}, ensure_ascii=False).encode()
 
 
 def _v1_quota_error(response: Any) -> None:
@@ -81,7 +95,7 @@ def _v1_quota_error(response: Any) -> None:
         "errorcode": 10005,
         "reset_time": reset.replace(microsecond=0).isoformat(),
         "call_limit": limit,
-        "error": json.loads(response.content or b"{}").get("message", "Too many requests"),
+        "error": _explanation(response, "error") or "Too many requests",
     }
     if window in QUOTA_UNITS:
         body["limit_time_unit"] = QUOTA_UNITS[window]
@@ -133,15 +147,23 @@ class RecordShape:
 def facet_groups(query: Query, names: list[str], disjunctive_names: set[str]) -> list[Any]:
     specs = [FacetSpec(name, disjunctive=name in disjunctive_names) for name in names]
     return [
-        {
-            "name": group["name"],
-            "facets": [
-                {"name": v["name"], "count": v["count"], "state": v["state"], "path": v["value"]}
-                for v in group["facets"]
-            ],
-        }
+        {"name": group["name"], "facets": [v1_facet(v) for v in group["facets"]]}
         for group in run(query.facets, specs)
     ]
+
+
+def v1_facet(value: dict[str, Any]) -> dict[str, Any]:
+    """A facet value in v1's shape, its path for `value`, with the values nested below it
+    (a refined year's months, a refined month's days)."""
+    found = {
+        "name": value["name"],
+        "count": value["count"],
+        "state": value["state"],
+        "path": value["value"],
+    }
+    if "facets" in value:
+        found["facets"] = [v1_facet(child) for child in value["facets"]]
+    return found
 
 
 @v1_view

@@ -6,7 +6,7 @@ shape: `{"datasetid", "has_records", "features", "metas": {…}, "fields": […]
 group) and without null ones (v1 leaves an unset meta out, and harvesters read them with
 `.get(name, "")`), each field's annotations a list (`[{"name": "facet"}, …]`).
 
-The search filters with `q` (parsed by `v1_query`, matched here by `matches`), with
+The search filters with `q` (parsed by `v1_query`, evaluated by `catalog_odsql`), with
 `refine.F` / `exclude.F` on the catalogue's facets (`theme`, by label or code, `keyword`,
 `publisher`, `license`, `language`, `modified` by year, year/month or year/month/day),
 sorts with `sort` (`modified`, `records_count`, `title`; descending unless `-`), and
@@ -14,17 +14,13 @@ counts `facet`s.
 """
 
 import datetime
-import operator
-import unicodedata
 from collections import Counter
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from territoria.opendata import api, registry, v1, v1_params, v1_query
+from territoria.opendata import api, catalog_odsql, odsql, registry, v1, v1_params, v1_query
 from territoria.opendata.params import QueryError, Refinement, text_language
 from territoria.opendata.registry import Dataset
 
@@ -112,14 +108,29 @@ def _sort_key(entry: tuple[Dataset, dict[str, Any]], name: str) -> Any:
 
 
 def _facet_groups(
-    entries: list[tuple[Dataset, dict[str, Any]]], names: list[str], refined: list[Refinement]
+    entries: list[tuple[Dataset, dict[str, Any]]],
+    names: list[str],
+    refined: list[Refinement],
+    lang: str,
 ) -> list[dict[str, Any]]:
+    """The facets' values over the datasets `entries` (those `q` selects) that every
+    refinement keeps; an excluded value stays listed, counted over the datasets the other
+    refinements keep, and a theme refined by its code is marked as its label is."""
     groups = []
     for name in names:
-        counts = Counter(v for _d, described in entries for v in _facet_values(described, name))
-        states = {
-            r.value: "excluded" if r.excluded else "refined" for r in refined if r.field == name
-        }
+        kept = [e for e in entries if all(_refines(*e, r) != r.excluded for r in refined)]
+        counts = Counter(v for _d, described in kept for v in _facet_values(described, name))
+        states: dict[str, str] = {}
+        for refinement in (r for r in refined if r.field == name):
+            for shown in catalog_odsql.shown_values(name, refinement.value, lang):
+                states[shown] = "excluded" if refinement.excluded else "refined"
+        if "excluded" in states.values():
+            others = [r for r in refined if r.field != name]
+            unexcluded = [e for e in entries if all(_refines(*e, r) != r.excluded for r in others)]
+            for _d, described in unexcluded:
+                for value in _facet_values(described, name):
+                    if states.get(value) == "excluded":
+                        counts[value] += 1
         ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         groups.append(
             {
@@ -159,6 +170,7 @@ def datasets_search(request: HttpRequest) -> HttpResponseBase:
             raise QueryError(f'facet: the catalogue facets are {", ".join(FACETS)}, not "{name}"')
     datasets = registry.all_datasets()
     entries: list[tuple[Dataset, dict[str, Any]]] = []
+    matched = entries
     if tree is None and not refined and not sorts and not facets:
         # Nothing to filter on: only the page is described (a description counts records).
         total = len(datasets)
@@ -166,7 +178,11 @@ def datasets_search(request: HttpRequest) -> HttpResponseBase:
     else:
         entries = [(d, v1_dataset(d, lang, request)) for d in datasets]
         if tree is not None:
-            entries = [e for e in entries if matches(tree, {**e[1]["metas"], "datasetid": e[0].id})]
+            # `q` as an ODSQL condition on the catalogue, as Explore v2.1's `where` reads it.
+            where = v1_query.to_where(tree, catalog_odsql.V1_FIELDS)
+            condition = catalog_odsql.Condition(odsql.parse_where(where))
+            entries = [e for e in entries if condition(catalog_row(*e))]
+        matched = entries  # what `q` selects, before the refinements
         for refinement in refined:
             entries = [e for e in entries if _refines(*e, refinement) != refinement.excluded]
         for item in reversed(sorts):  # the first sort decides, the next ones break its ties
@@ -193,7 +209,7 @@ def datasets_search(request: HttpRequest) -> HttpResponseBase:
     parameters.update({name: value for name, value in optional.items() if value})
     body: dict[str, Any] = {"nhits": total, "parameters": parameters, "datasets": page}
     if facets:
-        body["facet_groups"] = _facet_groups(entries, facets, refined)
+        body["facet_groups"] = _facet_groups(matched, facets, refined, lang)
     return api.ods_json(body)
 
 
@@ -205,118 +221,19 @@ def dataset_lookup(request: HttpRequest, dataset_id: str) -> HttpResponseBase:
     )
 
 
-# --- `q` on the catalogue: the v1_query tree matched against metadata ------------------
-
-CATALOG_FIELDS = {
-    "datasetid": "text",
-    "title": "text",
-    "description": "text",
-    "publisher": "text",
-    "license": "text",
-    "language": "text",
-    "theme": "text",
-    "keyword": "text",
-    "records_count": "int",
-    "modified": "datetime",
-}
-_SEARCHED = ("datasetid", "title", "description", "theme", "keyword", "publisher")
-
-
 def folded(text: str) -> str:
-    """A text without case or accents, as v1's full-text search compares them."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return catalog_odsql.folded(text)
 
 
-def _values(metas: Mapping[str, Any], name: str) -> list[Any]:
-    value = metas.get(name)
-    if value is None or value == "":
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def matches(tree: Any, metas: Mapping[str, Any]) -> bool:
-    """Whether a dataset's v1 metadata (with its `datasetid`) satisfies a parsed `q`."""
-    match tree:
-        case v1_query.Words(text=text):
-            haystack = folded(" ".join(str(v) for n in _SEARCHED for v in _values(metas, n)))
-            return all(word in haystack for word in folded(text).split())
-        case v1_query.And(items=items):
-            return all(matches(item, metas) for item in items)
-        case v1_query.Or(items=items):
-            return any(matches(item, metas) for item in items)
-        case v1_query.Not(item=item):
-            return not matches(item, metas)
-        case v1_query.Match(field=name, op=op, value=value):
-            kind = _catalog_kind(name)
-            return _satisfied(metas, name, v1_query.constraints(name, kind, op, value))
-        case v1_query.Range(field=name):
-            kind = _catalog_kind(name)
-            return _satisfied(metas, name, v1_query.range_constraints(name, kind, tree))
-        case v1_query.Call(name=function, args=args):
-            return _catalog_call(function, args, metas)
-    raise AssertionError(tree)
-
-
-def _catalog_kind(name: str) -> str:
-    kind = CATALOG_FIELDS.get(name)
-    if kind is None:
-        raise QueryError(
-            f'q: unknown field "{name}"; the catalogue fields are: {", ".join(CATALOG_FIELDS)}'
-        )
-    return kind
-
-
-def _catalog_call(
-    function: str, args: tuple[tuple[str, str], ...], metas: Mapping[str, Any]
-) -> bool:
-    if function == "null" and len(args) == 1:
-        _catalog_kind(args[0][1])
-        return not _values(metas, args[0][1])
-    if function in ("exact", "startswith") and len(args) == 2:
-        name, text = args[0][1], args[1][1]
-        if _catalog_kind(name) != "text":
-            return _satisfied(
-                metas, name, v1_query.constraints(name, _catalog_kind(name), "=", text)
-            )
-        values = [str(v) for v in _values(metas, name)]
-        if function == "exact":
-            return text in values
-        return any(v.startswith(text) for v in values)
-    if function == "search" and len(args) >= 2:
-        names = [a[1] for a in args[:-1]]
-        if "*" in names:
-            return matches(v1_query.Words(args[-1][1]), metas)
-        return any(_satisfied(metas, n, [("contains", args[-1][1])]) for n in names)
-    raise QueryError(f"q: #{function}() is not supported on the catalogue")
-
-
-def _satisfied(metas: Mapping[str, Any], name: str, found: list[tuple[str, Any]]) -> bool:
-    """Whether one of the field's values meets every constraint."""
-    return any(
-        all(_compare(value, op, wanted) for op, wanted in found) for value in _values(metas, name)
-    )
-
-
-def _compare(value: Any, op: str, wanted: Any) -> bool:
-    if op == "contains":
-        return all(word in folded(str(value)) for word in folded(str(wanted)).split())
-    if isinstance(wanted, datetime.date):
-        value, wanted = moment(value), moment(wanted)
-    elif isinstance(wanted, Decimal):
-        value = Decimal(value)
-    else:
-        value, wanted = folded(str(value)), folded(str(wanted))
-    return bool(_OPERATORS[op](value, wanted))
-
-
-_OPERATORS = {
-    "=": operator.eq,
-    ">": operator.gt,
-    "<": operator.lt,
-    ">=": operator.ge,
-    "<=": operator.le,
-}
+def catalog_row(dataset: Dataset, described: dict[str, Any]) -> catalog_odsql.Row:
+    """A dataset's values as `catalog_odsql` reads them, from its v1 description."""
+    metas = described["metas"]
+    modified = metas.get("modified")
+    return {
+        **{name: metas.get(name) for name in catalog_odsql.FIELDS if name in metas},
+        "dataset_id": dataset.id,
+        "modified": moment(modified) if modified else None,
+    }
 
 
 def moment(value: Any) -> datetime.datetime:

@@ -1,6 +1,6 @@
 """Opendatasoft's API v1 query language (the `q` parameter), parsed into a small tree, then
-written as an ODSQL `where` for a dataset's records (`to_where`); the catalogue matches
-the same tree against its metadata (`v1_catalog.matches`).
+written as an ODSQL `where` (`to_where`), for a dataset's records or for the catalogue's
+datasets, which `catalog_odsql` evaluates as it does Explore v2.1's catalogue queries.
 
 What v1 documents, and what it means here:
 - words: a full-text search, as ODSQL's `search()` (every word found, in any order, case
@@ -23,11 +23,22 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
-from territoria.opendata.odsql import quote
+# The boolean nodes are ODSQL's own: a `q` tree is a tree of the same connectives.
+from territoria.opendata.odsql import And, Not, Or, quote
 from territoria.opendata.params import QueryError
-from territoria.opendata.registry import Field
+
+
+class Field(Protocol):
+    """What `to_where` reads of a field: a dataset's (`registry.Field`) or the catalogue's."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
 
 MAX_LENGTH = 2_000
 MAX_DEPTH = 8  # parentheses and NOTs: the ODSQL it becomes has its own bound (odsql.py)
@@ -73,21 +84,6 @@ class Range:
 class Call:
     name: str
     args: tuple[tuple[str, str], ...]  # (kind, text): kind "word" or "string"
-
-
-@dataclass(frozen=True)
-class And:
-    items: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Or:
-    items: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Not:
-    item: Any
 
 
 def parse(texts: list[str]) -> Any | None:

@@ -173,7 +173,7 @@ def _too_many(request: HttpRequest, body: dict[str, Any], seconds: int) -> HttpR
     """The page for a visitor past the anonymous quota, which the page shares with the API
     (it runs the same queries): when to come back, and that signing in lifts the limit."""
     minutes = max(1, -(-seconds // 60))
-    return error_page(
+    response = error_page(
         request,
         429,
         _("Too many requests"),
@@ -183,6 +183,11 @@ def _too_many(request: HttpRequest, body: dict[str, Any], seconds: int) -> HttpR
         )
         % {"limit": body["call_limit"], "minutes": minutes},
     )
+    if getattr(request, "htmx", False):
+        # HTMX swaps in only successful answers: the whole page is loaded again, and shows
+        # this one.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def dataset_page(request: HtmxHttpRequest, dataset_id: str) -> HttpResponseBase:

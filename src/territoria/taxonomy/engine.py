@@ -45,10 +45,13 @@ class BitmapMagnetEngine:
     def matching(self, container: Container, expression: Expression | None) -> BitMap:
         """The ids of the public records that match `expression`, as a bitmap."""
         container_index = index.for_container(container)
+        # The index's own bitmaps are shared by every request: a caller gets a copy it may
+        # narrow (a copy of a roaring bitmap is cheap, a narrowed index is not).
         if expression is None:
-            return container_index.universe
+            return BitMap(container_index.universe)
         concept_ids = resolve(expression, index.catalog().ids_by_code)
-        return self._evaluate(expression, concept_ids, container_index)
+        found = self._evaluate(expression, concept_ids, container_index)
+        return BitMap(found) if isinstance(expression, ConceptRef) else found
 
     def _evaluate(
         self, expression: Expression, concept_ids: dict[str, int], idx: index.ContainerIndex
