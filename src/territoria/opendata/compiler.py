@@ -55,8 +55,10 @@ class Compiler(ConditionCompiler):
         super().__init__(dataset, lang, timezone)
         # The groups written as calls, by their text: select may name them so.
         self.group_calls: dict[str, Output] = {}
-        # What the groups leave out (range() with bounds): added to where.
+        # What the groups leave out (range() with bounds): added to where; and the texts
+        # of the groups that do, which the selection's cached ids are keyed on.
         self.group_condition = Q()
+        self.narrowing_groups: list[str] = []
 
     def where(self, text: str | None) -> Q | None:
         if not text or not text.strip():
@@ -71,7 +73,7 @@ class Compiler(ConditionCompiler):
         """The selected columns. include(pattern) selects the fields it names in the
         dataset's order, where it stands, beside any other column (one named otherwise
         too counts once); exclude(pattern) leaves fields out of the rest, of all the
-        fields when nothing else is selected."""
+        fields when nothing else is selected (even when it matches none)."""
         if not text or not text.strip():
             return self.all_fields()
         outputs: list[Output] = []
@@ -97,9 +99,9 @@ class Compiler(ConditionCompiler):
                 outputs.extend(self.all_fields())
                 continue
             outputs.append(self.output(item))
-        if excluded and all(
-            isinstance(i.value, odsql.Call) and i.value.name == "exclude" for i in items
-        ):
+        if all(isinstance(i.value, odsql.Call) and i.value.name == "exclude" for i in items):
+            # Only exclusions: of all the fields (an exclude() that matches nothing leaves
+            # them all).
             outputs = self.all_fields()
         named = [o.name for i, o in enumerate(outputs) if i not in included]
         kept: list[Output] = []
@@ -210,7 +212,9 @@ class Compiler(ConditionCompiler):
             if isinstance(item.value, odsql.Call) and item.value.name == "range":
                 name = item.alias or text_of(item.value)
                 output, condition = range_group(self, item.value, name)
-                self.group_condition &= condition
+                if condition != Q():
+                    self.group_condition &= condition
+                    self.narrowing_groups.append(text_of(item.value))
             else:
                 output = self.output(item)
             if output.aggregate:

@@ -158,7 +158,11 @@ class ExpressionCompiler:
                 raise ODSQLError(f"{name}() needs a text, not {typed.type}")
             return Typed((Lower if name == "lower" else Upper)(typed.expr), "text")
         if name == "now":
-            return self.literal(self.now(args))
+            moment = self.now(args)
+            # The instant in UTC for the database (SQLite's adapter would convert it, and
+            # overflow past the calendar's ends); the local value for a date's comparisons.
+            instant = compiler_now.in_utc(moment)
+            return Typed(Value(instant), "datetime", literal=True, value=moment)
         if name == "distance":
             return self.distance(args)
         if name == "date_format":
@@ -174,6 +178,11 @@ class ExpressionCompiler:
         if name in UNSUPPORTED:
             raise ODSQLError(f"{name}() is not supported by this server")
         raise ODSQLError(f"unknown function {name}()")
+
+    @property
+    def reads_clock(self) -> bool:
+        """Whether the request used now(): its result then moves with the clock."""
+        return self._now is not None
 
     def now(self, args: tuple[Any, ...]) -> datetime.datetime:
         """now(), moved by its arguments, from one reading of the clock per request."""

@@ -38,8 +38,13 @@ UNITS = {
     "yd": 0.9144,
     "ft": 0.3048,
 }
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+# A number in linear time: each digit belongs to one part (`\d+\.?\d*` would split a run
+# of digits in as many ways as it has, and backtrack through each on a text that fails).
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _WKT_POINT = re.compile(rf"\s*POINT\s*\(\s*({_NUMBER})\s+({_NUMBER})\s*\)\s*", re.IGNORECASE)
+# How deep a GeoJSON point's members may nest ({"properties": {"a": [1, 2]}}): json.loads
+# recurses, and a text of thousands of brackets would raise RecursionError.
+_MAX_NESTING = 32
 # How much wider than exact the prefilter box is, in degrees: far above the rounding of
 # doubles, far below any distance that matters.
 _MARGIN = 1e-9
@@ -55,24 +60,59 @@ def point(node: Any, what: str) -> tuple[float, float]:
     match = _WKT_POINT.fullmatch(text)
     if match:
         coordinates = [float(match.group(1)), float(match.group(2))]
-    elif text.lstrip().startswith("{"):
+    elif text.lstrip().startswith("{") and _nesting(text) <= _MAX_NESTING:
         try:
             shape = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             shape = None
         if isinstance(shape, dict) and shape.get("type") == "Point":
             coordinates = shape.get("coordinates")
-    if (
-        not isinstance(coordinates, list)
-        or len(coordinates) != 2
-        or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coordinates)
-    ):
+    numbers = _doubles(coordinates)
+    if numbers is None:
         raise ODSQLError(
             f"{what}: {text_of(node)} is not a point: write geom'POINT(longitude latitude)' "
             'or a GeoJSON point, geom\'{"type": "Point", "coordinates": [longitude, latitude]}\''
         )
-    longitude, latitude = float(coordinates[0]), float(coordinates[1])
+    longitude, latitude = numbers
     return checked(latitude, longitude, what)
+
+
+def _doubles(coordinates: Any) -> tuple[float, float] | None:
+    """A point's two coordinates as doubles, or None: not two numbers, or a whole number
+    no double holds (JSON reads [1000…0, 50] as a Python int of any size)."""
+    if not (
+        isinstance(coordinates, list)
+        and len(coordinates) == 2
+        and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coordinates)
+    ):
+        return None
+    try:
+        return float(coordinates[0]), float(coordinates[1])
+    except OverflowError:
+        return None
+
+
+def _nesting(text: str) -> int:
+    """How deep a JSON text's arrays and objects nest, read without recursion (brackets
+    inside strings aside)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def checked(latitude: float, longitude: float, what: str) -> tuple[float, float]:

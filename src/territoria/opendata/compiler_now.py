@@ -100,6 +100,18 @@ def moved(start: datetime.datetime, parts: dict[str, int]) -> datetime.datetime:
     return result
 
 
+def in_utc(moment: datetime.datetime) -> datetime.datetime:
+    """`moment` in UTC, as the databases compare it: a local time near the calendar's
+    ends (9999-12-31T23:00 in New York, 0001-01-01T00:00 in Tokyo) has no UTC time."""
+    try:
+        return moment.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise ODSQLError(
+            f"now(): {moment.isoformat(timespec='seconds')} is out of range: "
+            "the databases compare instants in UTC, between the years 1 and 9999"
+        ) from None
+
+
 def _weekday(parts: dict[str, int]) -> tuple[int | None, int]:
     if "weekday" in parts:
         return parts["weekday"], 1

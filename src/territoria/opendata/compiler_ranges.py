@@ -13,24 +13,25 @@ Opendatasoft writes it, `[10, 15[`, `[*, 10[`, or with ISO dates,
 `[2020-01-01T00:00:00.000Z, 2020-02-01T00:00:00.000Z[`. In SQL a group is the number of
 its range (or the start of its date range), so that groups sort in their order; the
 text is written when the value is read. Numbers in a range's bounds are exact decimals
-written as the query wrote them (a width of 0.1 gives `[50.4, 50.5[`), the range a value
-falls in is computed in doubles, as Elasticsearch's histograms do. No value, no range: a
-null is its own group.
+written as the query wrote them (a width of 0.1 gives `[50.4, 50.5[`), and a value is
+counted in the range whose bounds contain it (`compiler_widths.py`). Hours, minutes and
+seconds are elapsed time: the hour that repeats when summer time ends is two ranges. No
+value, no range: a null is its own group.
 """
 
 import datetime
-import math
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
 from django.db.models import Case, Q, Value, When
-from django.db.models.functions import Cast, Floor, Trunc
+from django.db.models.functions import ExtractMinute, ExtractSecond, Trunc
 from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan
 
 from territoria.opendata import odsql
 from territoria.opendata.compiler_conditions import ConditionCompiler
 from territoria.opendata.compiler_types import NUMERIC, Output, Typed, text_of
+from territoria.opendata.compiler_widths import number_text, number_widths
 from territoria.opendata.odsql import ODSQLError
 
 # Opendatasoft's interval units (case matters: `m` is a minute, `M` a month).
@@ -72,30 +73,14 @@ def range_group(compiler: ConditionCompiler, call: odsql.Call, name: str) -> tup
 
 
 def _widths(compiler: ConditionCompiler, typed: Typed, width: Any, name: str) -> Output:
+    _groupable(typed)
     if typed.type in NUMERIC:
-        if not (isinstance(width, odsql.Literal) and isinstance(width.value, Decimal)):
-            raise ODSQLError(f"range() on a number takes a width in numbers, not {text_of(width)}")
-        odsql.number_value(width)  # one the databases hold
-        step: Decimal = width.value
-        if step <= 0:
-            raise ODSQLError(f"range(): the width must be above 0, not {text_of(width)}")
-        number = Floor(Cast(typed.expr, models.FloatField()) / Value(float(step)))
-
-        def label(index: Any) -> str | None:
-            if not math.isfinite(index):  # a width so small the range's number overflows
-                return None
-            number = Decimal(int(index))
-            # Exact: as many digits as the product has (the default context keeps 28).
-            with localcontext(prec=len(str(number)) + len(step.as_tuple().digits) + 2):
-                low = number * step
-                return f"[{_number(low)}, {_number(low + step)}["
-
-        return Output(name, "text", number, None, False, None, label)
-    if typed.type not in ("date", "datetime"):
-        raise ODSQLError(f"range() groups numbers or dates, not {typed.type}")
+        return number_widths(compiler, typed, width, name)
     unit = _unit(width, typed.type)
     tz = compiler.tz
-    if typed.type == "datetime":
+    if typed.type == "datetime" and unit in FIXED:
+        start = _elapsed_start(typed.expr, unit, tz)
+    elif typed.type == "datetime":
         start = Trunc(typed.expr, unit, output_field=models.DateTimeField(), tzinfo=tz)
     elif unit == "day":
         start = typed.expr
@@ -104,9 +89,33 @@ def _widths(compiler: ConditionCompiler, typed: Typed, width: Any, name: str) ->
 
     def date_label(value: Any) -> str:
         low = _moment(value, tz)
-        return f"[{_iso(low)}, {_iso(_after(low, unit))}["
+        high = _after(low, unit)
+        return f"[{_iso(low)}, {'*' if high is None else _iso(high)}["
 
     return Output(name, "text", start, None, False, None, date_label)
+
+
+def _groupable(typed: Typed) -> None:
+    if typed.type not in (*NUMERIC, "date", "datetime"):
+        raise ODSQLError(f"range() groups numbers or dates, not {typed.type}")
+
+
+def _elapsed_start(expr: Any, unit: str, tz: datetime.tzinfo) -> Any:
+    """The instant a datetime's hour, minute or second began, on the request's clock.
+    Truncating the local wall clock would merge the hour that repeats when summer time
+    ends (02:30+02:00 and 02:30+01:00 both read 02:00): this takes the instant itself,
+    truncated to its second in UTC (every zone's offset is whole seconds), back by the
+    minutes and seconds the local clock shows past the unit."""
+    if unit == "second" or str(tz) == "UTC":
+        return Trunc(expr, unit, output_field=models.DateTimeField(), tzinfo=datetime.UTC)
+    second = Trunc(expr, "second", output_field=models.DateTimeField(), tzinfo=datetime.UTC)
+    past: Any = ExtractSecond(second, tzinfo=tz)
+    if unit == "hour":
+        past = ExtractMinute(second, tzinfo=tz) * Value(60) + past
+    duration = models.ExpressionWrapper(
+        Value(datetime.timedelta(seconds=1)) * past, output_field=models.DurationField()
+    )
+    return models.ExpressionWrapper(second - duration, output_field=models.DateTimeField())
 
 
 def _unit(width: Any, kind: str) -> str:
@@ -136,6 +145,7 @@ def _unit(width: Any, kind: str) -> str:
 def _static(
     compiler: ConditionCompiler, typed: Typed, steps: tuple[Any, ...], name: str
 ) -> tuple[Output, Q]:
+    _groupable(typed)  # (else a text's bounds would pass)
     below = isinstance(steps[0], odsql.Star)
     above = isinstance(steps[-1], odsql.Star)
     bounds = list(steps[int(below) : len(steps) - int(above)])
@@ -186,35 +196,32 @@ def _is_number(node: Any) -> bool:
 def _shown(value: Any, tz: datetime.tzinfo) -> str:
     if isinstance(value, datetime.date):
         return _iso(_moment(value, tz))
-    return _number(value)
-
-
-def _number(value: Decimal) -> str:
-    """A decimal as Opendatasoft writes a number: no exponent, no trailing zeros."""
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
+    return number_text(value)
 
 
 def _moment(value: Any, tz: datetime.tzinfo) -> datetime.datetime:
     """A group's start as a datetime in the request's timezone (a date: its midnight)."""
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
+    if isinstance(value, str):  # (read straight from SQLite's driver)
+        value = (datetime.date if len(value) <= 10 else datetime.datetime).fromisoformat(value)
     if not isinstance(value, datetime.datetime):
         return datetime.datetime.combine(value, datetime.time(), tz)
     moment: datetime.datetime = value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
     return moment.astimezone(tz)
 
 
-def _after(start: datetime.datetime, unit: str) -> datetime.datetime:
+def _after(start: datetime.datetime, unit: str) -> datetime.datetime | None:
     """The end of the range that begins at `start`: a calendar unit on the local clock,
-    a fixed one (hour, minute, second) in elapsed time."""
-    if unit in FIXED:
-        return (start.astimezone(datetime.UTC) + FIXED[unit]).astimezone(start.tzinfo)
-    if unit in ("day", "week"):  # (aware arithmetic in Python keeps the local clock)
-        return start + datetime.timedelta(days=1 if unit == "day" else 7)
-    carry, month = divmod(start.month - 1 + MONTHS_IN[unit], 12)
-    return start.replace(year=start.year + carry, month=month + 1)
+    a fixed one (hour, minute, second) in elapsed time; None past the calendar's end
+    (the range that begins in 9999-12 ends in the year 10000, which a label shows as *)."""
+    try:
+        if unit in FIXED:
+            return (start.astimezone(datetime.UTC) + FIXED[unit]).astimezone(start.tzinfo)
+        if unit in ("day", "week"):  # (aware arithmetic in Python keeps the local clock)
+            return start + datetime.timedelta(days=1 if unit == "day" else 7)
+        carry, month = divmod(start.month - 1 + MONTHS_IN[unit], 12)
+        return start.replace(year=start.year + carry, month=month + 1)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _iso(moment: datetime.datetime) -> str:

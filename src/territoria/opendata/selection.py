@@ -115,10 +115,20 @@ class Selection:
             for r in refinements
             if not (compiler.fields.get(r.field) and compiler.fields[r.field].scheme)
         )
-        # What the SQL part of the selection depends on, to reuse its ids (`cached_ids`).
-        # A `now()` moves with the clock: its ids are kept for the second only.
-        moment = int(time.time()) if where_text and "now(" in where_text.lower() else None
-        self.cache_key = (dataset.id, where_text, plain, compiler.lang, compiler.tz.key, moment)
+        # What the SQL part of the selection depends on, to reuse its ids (`cached_ids`):
+        # the `where`, with what range() with bounds adds to it. A `now()` (however it is
+        # written, wherever it bounds the selection) moves with the clock: its ids are
+        # kept for the second only.
+        moment = int(time.time()) if compiler.reads_clock else None
+        self.cache_key = (
+            dataset.id,
+            where_text,
+            tuple(compiler.narrowing_groups),
+            plain,
+            compiler.lang,
+            compiler.tz.key,
+            moment,
+        )
         self.compiler = compiler
         self.container = containers.get(dataset.container) if dataset.container else None
         queryset = dataset.queryset().order_by()

@@ -199,6 +199,9 @@ class Query:
                     out_columns.append([owned.get(pk) for pk in ids] if owned else empty * len(ids))
             if with_ids:
                 out_columns.insert(0, ids)
+            if not out_columns:  # a select that leaves no column: a row each, all empty
+                yield from [()] * len(ids)
+                return
             yield from zip(*out_columns, strict=True)
 
         if chunk is not None:

@@ -196,17 +196,9 @@ def records_search(request: HttpRequest) -> HttpResponseBase:
         "format": "json",
     }
     facets = [name for name in params.getlist("facet") if name.strip()]
-    texts = params.getlist("q")
-    optional = {
-        "q": texts[0] if len(texts) == 1 else texts,
-        "lang": params.get("lang"),
-        "facet": facets,
-        "refine": v1_params.echoed(params, "refine"),
-        "exclude": v1_params.echoed(params, "exclude"),
-        "sort": v1_params.sort_items(params),
-        "fields": shape.shown,
-    }
-    parameters.update({name: value for name, value in optional.items() if value})
+    parameters.update(v1_params.echoed_search(params, facets, v1_params.sort_items(params)))
+    if shape.shown:
+        parameters["fields"] = shape.shown
     body: dict[str, Any] = {
         "nhits": total,
         "parameters": parameters,

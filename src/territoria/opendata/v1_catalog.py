@@ -198,15 +198,7 @@ def datasets_search(request: HttpRequest) -> HttpResponseBase:
         "timezone": "UTC",
         "staged": False,
     }
-    optional = {
-        "q": texts[0] if len(texts) == 1 else texts,
-        "lang": params.get("lang"),
-        "facet": facets,
-        "refine": v1_params.echoed(params, "refine"),
-        "exclude": v1_params.echoed(params, "exclude"),
-        "sort": sorts,
-    }
-    parameters.update({name: value for name, value in optional.items() if value})
+    parameters.update(v1_params.echoed_search(params, facets, sorts))
     body: dict[str, Any] = {"nhits": total, "parameters": parameters, "datasets": page}
     if facets:
         body["facet_groups"] = _facet_groups(matched, facets, refined, lang)

@@ -131,3 +131,18 @@ def echoed(params: QueryDict, name: str) -> dict[str, Any]:
             values = params.getlist(key)
             found[key[len(name) + 1 :]] = values[0] if len(values) == 1 else values
     return found
+
+
+def echoed_search(params: QueryDict, facets: list[str], sorts: list[str]) -> dict[str, Any]:
+    """The search parameters v1 echoes in `parameters` when they are given: `q` (one text, or
+    the list), `lang`, `facet`, `refine`, `exclude` and `sort`."""
+    texts = params.getlist("q")
+    given = {
+        "q": texts[0] if len(texts) == 1 else texts,
+        "lang": params.get("lang"),
+        "facet": facets,
+        "refine": echoed(params, "refine"),
+        "exclude": echoed(params, "exclude"),
+        "sort": sorts,
+    }
+    return {name: value for name, value in given.items() if value}
