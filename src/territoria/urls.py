@@ -43,7 +43,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # The API's root without its slash too: clients do not follow redirects reliably.
-    path("api/explore/v2.1", catalog_api.catalog_root),
+    path("api/explore/v2.1", catalog_api.api_root),
     path("api/explore/v2.1/", include("territoria.opendata.urls")),
     path("", include("territoria.opendata.v1_urls")),  # Opendatasoft's API v1
     path("data/", include("territoria.opendata.page_urls")),

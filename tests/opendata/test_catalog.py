@@ -315,3 +315,13 @@ def test_the_last_year_of_the_calendar_refines_like_any_other(
         response = api.get(records, {"refine": f"founded_on:{value}"})
         assert response.status_code == 200, value
         assert response.json()["total_count"] == 0
+
+
+def test_each_root_links_to_itself_with_or_without_the_slash(api: Client) -> None:
+    for paths, own in (
+        ((API, f"{API}/"), f"{API}/"),
+        ((f"{API}/catalog", f"{API}/catalog/"), f"{API}/catalog"),
+    ):
+        for path in paths:
+            links = {link["rel"]: link["href"] for link in get(api, path)["links"]}
+            assert links["self"] == f"http://testserver{own}"

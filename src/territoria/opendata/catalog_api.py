@@ -148,19 +148,29 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime.datetime) else value
 
 
-@explore_view
-def catalog_root(request: HttpRequest) -> HttpResponseBase:
-    """The catalogue's entry points (`fromCatalog().itself()` in Opendatasoft's client)."""
+def _entry_points(request: HttpRequest, own_path: str) -> HttpResponseBase:
     return ods_json(
         {
             "links": [
-                link(request, "self", "catalog"),
+                link(request, "self", own_path),
                 link(request, "datasets", "catalog/datasets"),
                 link(request, "facets", "catalog/facets"),
                 link(request, "exports", "catalog/exports"),
             ]
         }
     )
+
+
+@explore_view
+def api_root(request: HttpRequest) -> HttpResponseBase:
+    """The API's entry points (its root, with or without the final slash)."""
+    return _entry_points(request, "")
+
+
+@explore_view
+def catalog_root(request: HttpRequest) -> HttpResponseBase:
+    """The catalogue's entry points (`fromCatalog().itself()` in Opendatasoft's client)."""
+    return _entry_points(request, "catalog")
 
 
 @explore_view

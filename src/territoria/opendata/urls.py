@@ -23,7 +23,7 @@ def route(pattern: str, view: Callable[..., Any], name: str) -> URLPattern:
 
 
 urlpatterns = [
-    route("", catalog_api.catalog_root, "root"),
+    route("", catalog_api.api_root, "root"),
     route("catalog", catalog_api.catalog_root, "catalog-root"),
     route("catalog/datasets", catalog_api.catalog_datasets, "catalog"),
     route("catalog/facets", catalog_api.catalog_facets, "catalog-facets"),
