@@ -21,7 +21,7 @@ from territoria.opendata.api import (
     ods_json,
 )
 from territoria.opendata.catalog_odsql import Condition, Row
-from territoria.opendata.describe import describe_dataset, link
+from territoria.opendata.describe import dataset_links, describe_dataset, link
 from territoria.opendata.facets import parse_facets
 from territoria.opendata.params import QueryError, integer_param, parse_refinement
 from territoria.opendata.services import run
@@ -184,9 +184,8 @@ def catalog_datasets(request: HttpRequest) -> HttpResponseBase:
     if described:
         if _links_asked(request):
             for full in described:
-                full["links"] = describe_dataset(
-                    registry.get(full["dataset_id"]), query.lang, request, include_links=True
-                )["links"]
+                # The links only: describing the dataset again would count its records again.
+                full["links"] = dataset_links(request, registry.get(full["dataset_id"]))
         answer["results"] = described
     else:
         answer["results"] = page

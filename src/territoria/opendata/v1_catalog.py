@@ -101,7 +101,7 @@ def _checked(refined: list[Refinement]) -> list[Refinement]:
 def _sort_key(entry: tuple[Dataset, dict[str, Any]], name: str) -> Any:
     value = entry[1]["metas"].get(name)
     if name == "title":
-        return folded(value or "")
+        return catalog_odsql.folded(value or "")
     if value is None:
         return (False, 0.0)  # first in ascending order, last in descending order
     return (True, moment(value).timestamp() if name == "modified" else float(value))
@@ -211,10 +211,6 @@ def dataset_lookup(request: HttpRequest, dataset_id: str) -> HttpResponseBase:
     return api.ods_json(
         v1_dataset(registry.get(dataset_id), text_language(request.GET.get("lang")), request)
     )
-
-
-def folded(text: str) -> str:
-    return catalog_odsql.folded(text)
 
 
 def catalog_row(dataset: Dataset, described: dict[str, Any]) -> catalog_odsql.Row:
