@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         return manage(argv[1:])
     if argv[:1] == ["export"]:
         return manage(argv)
+    if argv[:2] == ["import", "kbo"]:
+        return manage(["import_kbo", *argv[2:]])
     parser = argparse.ArgumentParser(
         prog="territoria", description="Territoria, territorial intelligence platform."
     )
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("manage", help="any Django management command: territoria manage help")
     commands.add_parser(
         "export", help="export a published dataset to a file: territoria export --help"
+    )
+    commands.add_parser(
+        "import", help="import a KBO/BCE open-data extract: territoria import kbo DIR|ZIP"
     )
     args = parser.parse_args(argv)
     if args.command == "demo":

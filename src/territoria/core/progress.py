@@ -16,7 +16,7 @@ class ProgressBar:
         self.tty = self.stream.isatty()
         self.last_percent = -1
 
-    def update(self, done: int, total: int | None = None) -> None:
+    def update(self, done: int, total: int | None = None, note: str = "") -> None:
         if total is not None:
             self.total = max(total, 1)
         percent = min(100, done * 100 // self.total)
@@ -28,11 +28,12 @@ class ProgressBar:
             bar = "█" * filled + "░" * (self.width - filled)
             elapsed = now - self.started
             self.stream.write(
-                f"\r{self.label:<24} {bar} {percent:3d}% {done:,}/{self.total:,} {elapsed:5.1f}s"
+                f"\r{self.label:<24} {bar} {percent:3d}% {note or f'{done:,}/{self.total:,}'} "
+                f"{elapsed:5.1f}s\x1b[K"
             )
             self.stream.flush()
         elif percent // 25 != self.last_percent // 25 or done >= self.total:
-            self.stream.write(f"{self.label}: {percent}% ({done:,}/{self.total:,})\n")
+            self.stream.write(f"{self.label}: {percent}% ({note or f'{done:,}/{self.total:,}'})\n")
         self.last_draw, self.last_percent = now, percent
 
     def finish(self) -> None:

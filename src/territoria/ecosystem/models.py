@@ -69,6 +69,30 @@ class Organisation(TaggedModel):
     description_en = models.TextField(_("description (English)"), blank=True)
     founded_on = models.DateField(_("founded on"), null=True, blank=True, db_index=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # What the KBO/BCE register says (see `ecosystem.kbo`); a re-import rewrites these, and
+    # never what the agency entered (descriptions, website, tags of its own).
+    other_names = models.TextField(
+        _("other names"), blank=True, help_text=_("Abbreviations and commercial names.")
+    )
+    juridical_form = models.CharField(_("legal form code (KBO)"), max_length=3, blank=True)
+    juridical_situation = models.CharField(
+        _("juridical situation code (KBO)"), max_length=3, blank=True
+    )
+    establishments = models.PositiveIntegerField(
+        _("establishments"), null=True, blank=True, help_text=_("Establishment units in the KBO.")
+    )
+    main_activity = models.ForeignKey(
+        "taxonomy.Concept",
+        verbose_name=_("main activity (NACE-BEL)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"scheme__code": "nace"},
+    )
+    # The date a KBO/BCE update struck the enterprise off the register: it stays here with
+    # what the agency added, but nothing public shows it (`public_organisations`).
+    struck_off_on = models.DateField(_("struck off the register on"), null=True, blank=True)
     # Derived from legal_form on save (see `derive`): a natural person's organisation is
     # personal data, and SQL cannot compare "natürliche Person" without case the same way
     # on SQLite and PostgreSQL.
@@ -129,6 +153,7 @@ class Organisation(TaggedModel):
             self.name_nl,
             self.name_de,
             self.name_en,
+            self.other_names,
             self.enterprise_number,
             (self.enterprise_number or "").replace(".", ""),
             self.legal_form,
@@ -266,3 +291,87 @@ class Publication(TaggedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class KboCode(models.Model):
+    """One code of the KBO/BCE extract's code.csv (legal forms, NACE, …) in four languages."""
+
+    category = models.CharField(max_length=40)
+    code = models.CharField(max_length=20)
+    label_fr = models.TextField(blank=True)
+    label_nl = models.TextField(blank=True)
+    label_de = models.TextField(blank=True)
+    label_en = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("KBO code")
+        verbose_name_plural = _("KBO codes")
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="kbo_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.code}"
+
+    @property
+    def label(self) -> str:
+        return localized(self, "label") or self.code
+
+
+class KboEnterprise(models.Model):
+    """An enterprise of the register as the last import left it: its rows of every file
+    (`state`, compressed JSON, see `ecosystem.kbo.state`), which an update extract edits."""
+
+    number = models.CharField(max_length=12, primary_key=True)
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="kbo")
+    state = models.BinaryField()
+    digest = models.CharField(max_length=40)
+    extract_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("KBO enterprise")
+        verbose_name_plural = _("KBO enterprises")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class KboEstablishment(models.Model):
+    """Which enterprise an establishment unit belongs to (update extracts name the unit only)."""
+
+    number = models.CharField(max_length=13, primary_key=True)
+    enterprise = models.ForeignKey(
+        KboEnterprise, on_delete=models.CASCADE, related_name="establishment_units"
+    )
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class KboImport(models.Model):
+    """One run of `territoria import kbo`: what it read, wrote and refused."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("importing")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("refused")
+
+    source = models.CharField(_("extract"), max_length=255)
+    extract_type = models.CharField(_("type"), max_length=10, blank=True)
+    extract_number = models.PositiveIntegerField(_("extract number"), default=0)
+    snapshot_date = models.DateField(_("snapshot date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    bad_rows = models.PositiveIntegerField(_("bad rows"), default=0)
+    report = models.CharField(_("report file"), max_length=500, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("KBO import")
+        verbose_name_plural = _("KBO imports")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.status})"

@@ -39,13 +39,16 @@ def search_organisations(query: str) -> QuerySet[Organisation]:
 
 def public_organisations() -> QuerySet[Organisation]:
     """The organisations anyone may see and count: all but the natural persons whose
-    consent to publication is not recorded (`withheld_person_condition`).
+    consent to publication is not recorded (`withheld_person_condition`) and the
+    enterprises a KBO/BCE update struck off the register (`struck_off_on`).
 
     One rule for every public page, magnet, API and dataset; staff alone see the others,
     in the back office and on their own page (`visible_organisations`). Even published, a
     natural person's home stays private: see `with_public_address`.
     """
-    return Organisation.objects.exclude(withheld_person_condition())
+    return Organisation.objects.filter(struck_off_on__isnull=True).exclude(
+        withheld_person_condition()
+    )
 
 
 def is_public(organisation: Organisation) -> bool:

@@ -213,6 +213,12 @@ def import_scheme_turtle(scheme: ConceptScheme, text: str, source: str = "Turtle
 TEXT_FIELDS = [*(f"label_{lang}" for lang in LABEL_LANGUAGES), "definition"]
 
 
+def apply_concept_rows(scheme: ConceptScheme, rows: list[ConceptRow], source: str) -> ImportReport:
+    """Create or update the scheme's concepts from rows another importer built (the KBO's
+    NACE codes): the same checks and the same single transaction as a file's."""
+    return _apply(scheme, rows, source)
+
+
 def _apply(scheme: ConceptScheme, rows: list[ConceptRow], source: str) -> ImportReport:
     """Write checked rows in one transaction: new concepts in bulk, existing ones only where
     a field changed, so that the write lock is held briefly and a re-import writes nothing."""

@@ -1,0 +1,503 @@
+"""`territoria import kbo DIR|ZIP`: a full or update extract into the organisations.
+
+Reading and checking come first and write nothing: every refused row goes to the report
+file (file, line, field, reason), and the import stops there when refused rows pass the
+allowed share. Then one transaction writes everything: a crash or a kill at any point
+leaves the previous import whole, and running the command again is safe. An enterprise
+whose register rows did not change is not written at all, so the same extract twice
+changes nothing.
+"""
+
+import csv
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from territoria.core import territory
+from territoria.core.progress import ProgressBar
+from territoria.ecosystem.kbo import nace
+from territoria.ecosystem.kbo import state as states
+from territoria.ecosystem.kbo.checks import Refused, Register, check, check_key
+from territoria.ecosystem.kbo.derive import Context, derive
+from territoria.ecosystem.kbo.layout import DATA_FILES, FileSpec
+from territoria.ecosystem.kbo.reader import (
+    BadRow,
+    CountingReader,
+    Extract,
+    ExtractError,
+    read_codes,
+    rows,
+)
+from territoria.ecosystem.kbo.staging import Staging
+from territoria.ecosystem.kbo.writer import Pending, Writer
+from territoria.ecosystem.models import (
+    KboCode,
+    KboEnterprise,
+    KboEstablishment,
+    KboImport,
+    Organisation,
+)
+from territoria.taxonomy import index
+from territoria.taxonomy.models import Concept
+
+DEFAULT_MAX_BAD_SHARE = 0.01
+IMPORTED_SCHEMES = ["nace", "org-type"]
+
+
+class ImportRefused(Exception):
+    """Too many bad rows: nothing was written; the report file lists them."""
+
+
+@dataclass
+class Outcome:
+    run: KboImport
+    read: dict[str, int] = field(default_factory=dict)
+    bad: dict[str, int] = field(default_factory=dict)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    struck_off: int = 0
+    report: Path | None = None
+
+
+class Report:
+    """The report file: one line per refused row."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.stream: IO[str] = path.open("w", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.stream)
+        self.writer.writerow(["file", "line", "field", "reason", "row"])
+        self.counts: dict[str, int] = {}
+
+    def add(self, bad: BadRow) -> None:
+        self.writer.writerow([bad.file, bad.line, bad.field, bad.reason, bad.row])
+        self.counts[bad.file] = self.counts.get(bad.file, 0) + 1
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def default_report_path(extract: Extract) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return (
+        Path(settings.DATA_DIR) / "kbo-reports" / f"kbo-{extract.kind}-{extract.number}-{stamp}.csv"
+    )
+
+
+def import_extract(
+    path: Path | str,
+    *,
+    max_bad_share: float = DEFAULT_MAX_BAD_SHARE,
+    report_path: Path | None = None,
+    progress: TextIO | None = None,
+) -> Outcome:
+    """Import the extract at `path`; ExtractError or ImportRefused when it cannot be."""
+    extract = Extract(path)  # a missing file or a wrong meta.csv stops here
+    report = Report(report_path or default_report_path(extract))
+    run = KboImport.objects.create(
+        source=str(path),
+        extract_type=extract.kind,
+        extract_number=extract.number,
+        snapshot_date=extract.snapshot_date,
+        report=str(report.path),
+    )
+    outcome = Outcome(run=run, report=report.path)
+    staging = Staging(Path(settings.DATA_DIR))
+    try:
+        codes, register, deletes = _read(extract, staging, report, outcome, progress)
+        total_read = sum(outcome.read.values())
+        outcome.bad = dict(report.counts)
+        total_bad = sum(report.counts.values())
+        report.close()
+        if total_read and total_bad / total_read > max_bad_share:
+            raise ImportRefused(
+                f"{total_bad:,} of {total_read:,} rows are refused ({total_bad / total_read:.2%}, "
+                f"more than the {max_bad_share:.2%} allowed); nothing was imported. "
+                f"Each is listed in {report.path}."
+            )
+        with transaction.atomic():
+            _write(extract, codes, register, deletes, staging, outcome, progress)
+            run.status, run.finished_at = KboImport.Status.DONE, timezone.now()
+            run.counts = _counts(outcome)
+            run.bad_rows = total_bad
+            run.save()
+    except (ImportRefused, ExtractError) as error:
+        KboImport.objects.filter(pk=run.pk).update(
+            status=KboImport.Status.FAILED,
+            finished_at=timezone.now(),
+            message=str(error),
+            bad_rows=sum(report.counts.values()),
+        )
+        raise
+    finally:
+        report.close()
+        staging.close()
+        extract.close()
+    return outcome
+
+
+def _counts(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "read": outcome.read,
+        "bad": outcome.bad,
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "struck_off": outcome.struck_off,
+    }
+
+
+# --- reading and checking --------------------------------------------------------------
+
+
+def _read(
+    extract: Extract, staging: Staging, report: Report, outcome: Outcome, progress: TextIO | None
+) -> tuple[Any, Register, dict[str, set[str]]]:
+    bad: list[BadRow] = []
+    codes = read_codes(extract, bad)
+    for row in bad:
+        report.add(row)
+    register = Register()
+    if extract.kind == "update":
+        enterprises = set(KboEnterprise.objects.values_list("number", flat=True).iterator(20000))
+        units = dict(
+            KboEstablishment.objects.values_list("number", "enterprise_id").iterator(20000)
+        )
+        register.known_enterprise = enterprises.__contains__
+        register.known_unit = units.get
+    deletes: dict[str, set[str]] = {}
+    for spec in DATA_FILES:
+        names = extract.file_names(spec)
+        if extract.kind == "update":
+            delete_name, names = names[0], names[1:]
+            deletes[spec.name] = _read_deletes(extract, spec, delete_name, report, outcome)
+        for name in names:
+            if not extract.has(name):
+                continue  # an optional file (contact, branch) the extract lacks
+            _read_file(extract, spec, name, codes, register, staging, report, outcome, progress)
+        for line, first, key in staging.duplicates(spec):
+            report.add(
+                BadRow(names[-1], line, spec.key, f"duplicate key {key}, already at line {first}")
+            )
+    return codes, register, deletes
+
+
+def _read_deletes(
+    extract: Extract, spec: FileSpec, name: str, report: Report, outcome: Outcome
+) -> set[str]:
+    keys: set[str] = set()
+    if not extract.has(name):
+        return keys
+    count = 0
+    for line, row in rows(extract, name, (spec.key,)):
+        count += 1
+        try:
+            keys.add(check_key(spec, row))
+        except Refused as refused:
+            report.add(BadRow(name, line, refused.field, refused.reason, ",".join(row)[:300]))
+    outcome.read[name] = count
+    return keys
+
+
+def _read_file(
+    extract: Extract,
+    spec: FileSpec,
+    name: str,
+    codes: Any,
+    register: Register,
+    staging: Staging,
+    report: Report,
+    outcome: Outcome,
+    progress: TextIO | None,
+) -> None:
+    bar = ProgressBar(name, extract.size(name), stream=progress) if progress else None
+    counter: list[CountingReader] = []
+    count = 0
+    started = time.monotonic()
+    for line, row in rows(extract, name, spec.columns, counter):
+        count += 1
+        try:
+            kept = check(spec, row, codes, register)
+        except Refused as refused:
+            report.add(BadRow(name, line, refused.field, refused.reason, ",".join(row)[:300]))
+        else:
+            if spec.name == "enterprise":
+                register.enterprises.add(kept[0])
+            elif spec.name == "establishment":
+                register.units[kept[1]] = kept[0]
+            staging.add(spec, line, kept)
+        if bar is not None and count % 50_000 == 0:
+            rate = count / max(time.monotonic() - started, 1e-6)
+            bar.update(counter[0].count, note=f"{count:,} rows, {rate:,.0f} rows/s")
+    staging.flush(spec)
+    outcome.read[name] = count
+    if bar is not None:
+        rate = count / max(time.monotonic() - started, 1e-6)
+        bar.update(extract.size(name), note=f"{count:,} rows, {rate:,.0f} rows/s")
+        bar.finish()
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _write(
+    extract: Extract,
+    codes: Any,
+    register: Register,
+    deletes: dict[str, set[str]],
+    staging: Staging,
+    outcome: Outcome,
+    progress: TextIO | None,
+) -> None:
+    _write_codes(codes)
+    context = Context(
+        codes=codes,
+        nace_ids=nace.ensure_concepts(codes),
+        place_ids=_place_ids(),
+        org_type_ids=dict(
+            Concept.objects.filter(scheme__code="org-type").values_list("notation", "pk")
+        ),
+        languages=_languages(),
+    )
+    writer = Writer(extract.number, IMPORTED_SCHEMES)
+    touched = _touched_by_deletes(deletes)
+    streams = {spec.name: _Cursor(staging.sorted_rows(spec)) for spec in DATA_FILES}
+    numbers = _merged(staging.enterprises(), touched)
+    total = (
+        len(register.enterprises | touched)
+        if extract.kind == "update"
+        else len(register.enterprises)
+    )
+    bar = ProgressBar("organisations", total, stream=progress) if progress else None
+    seen: set[str] = set()
+    done = 0
+    for chunk in _chunks(numbers, 2000):
+        stored = {
+            row[0]: row[1:]
+            for row in KboEnterprise.objects.filter(number__in=chunk).values_list(
+                "number", "organisation_id", "digest", "state"
+            )
+        }
+        linked = _agency_records(chunk, exclude=set(stored))
+        for number in chunk:
+            seen.add(number)
+            _one(number, extract, deletes, streams, stored, linked, context, writer, outcome)
+        done += len(chunk)
+        if bar is not None:
+            bar.update(done)
+    writer.finish()
+    if bar is not None:
+        bar.finish()
+    if extract.kind == "full":
+        outcome.struck_off += _strike_off_missing(seen, extract)
+    index.bump()
+
+
+def _one(
+    number: str,
+    extract: Extract,
+    deletes: dict[str, set[str]],
+    streams: dict[str, "_Cursor"],
+    stored: dict[str, tuple[Any, ...]],
+    linked: dict[str, int],
+    context: Context,
+    writer: Writer,
+    outcome: Outcome,
+) -> None:
+    previous = stored.get(number)
+    if extract.kind == "update" and previous is not None:
+        state = states.decode(previous[2])
+        for file, keys in deletes.items():
+            for key in _keys_of(file, number, state, keys):
+                states.delete(state, file, key, number)
+    else:
+        state = states.empty()
+    for spec in DATA_FILES:
+        for row in streams[spec.name].take(number):
+            states.insert(state, spec.name, row[1], list(row[2:]))
+    states.settle(state)
+    data, digest = states.encode(state)
+    if previous is not None and previous[1] == digest:
+        outcome.unchanged += 1
+        return
+    organisation_id = previous[0] if previous is not None else linked.get(number)
+    if state["e"] is None:
+        if previous is None:
+            return  # rows of an enterprise neither the extract nor the database holds
+        _strike_off([previous[0]], extract)
+        outcome.struck_off += 1
+        KboEnterprise.objects.filter(number=number).update(state=data, digest=digest)
+        return
+    derived = derive(number, state, context)
+    writer.add(
+        Pending(
+            number, organisation_id, derived, data, digest, list(state["est"]), previous is not None
+        )
+    )
+    if organisation_id is None:
+        outcome.created += 1
+    else:
+        outcome.updated += 1
+
+
+def _keys_of(file: str, number: str, state: states.State, keys: set[str]) -> list[str]:
+    """The keys of this enterprise's rows that `file`'s delete file names."""
+    if not keys:
+        return []
+    if file == "enterprise":
+        return [number] if number in keys else []
+    if file == "establishment":
+        return [unit for unit in state["est"] if unit in keys]
+    if file == "branch":
+        return [branch for branch in state["br"] if branch in keys]
+    return [entity for entity in states.entities(state, number) if entity in keys]
+
+
+def _touched_by_deletes(deletes: dict[str, set[str]]) -> set[str]:
+    """The enterprises an update's delete files reach (through their units too)."""
+    keys = set().union(*deletes.values()) if deletes else set()
+    if not keys:
+        return set()
+    touched = {key for key in keys if key[:1] in ("0", "1")}
+    units = [key for key in keys if key[:1] not in ("0", "1")]
+    for start in range(0, len(units), 2000):
+        touched.update(
+            KboEstablishment.objects.filter(number__in=units[start : start + 2000]).values_list(
+                "enterprise_id", flat=True
+            )
+        )
+    branches = deletes.get("branch", set())
+    if branches:
+        # A branch's key is its own id: find the enterprises whose state holds it.
+        touched.update(_enterprises_with_branches(branches))
+    return touched
+
+
+def _enterprises_with_branches(branches: set[str]) -> set[str]:
+    found = set()
+    for number, data in KboEnterprise.objects.values_list("number", "state").iterator(5000):
+        if branches & set(states.decode(data)["br"]):
+            found.add(number)
+    return found
+
+
+class _Cursor:
+    """One file's rows, sorted by enterprise, handed out enterprise by enterprise."""
+
+    def __init__(self, source: Iterator[tuple[Any, ...]]) -> None:
+        self.source = source
+        self.head: tuple[Any, ...] | None = next(source, None)
+
+    def take(self, enterprise: str) -> list[tuple[Any, ...]]:
+        found = []
+        while self.head is not None and self.head[0] <= enterprise:
+            if self.head[0] == enterprise:
+                found.append(self.head)
+            self.head = next(self.source, None)
+        return found
+
+
+def _merged(first: Iterator[str], extra: set[str]) -> Iterator[str]:
+    """The enterprises of the extract and those only its deletes reach, in order."""
+    pending = sorted(extra)
+    i = 0
+    for number in first:
+        while i < len(pending) and pending[i] < number:
+            yield pending[i]
+            i += 1
+        if i < len(pending) and pending[i] == number:
+            i += 1
+        yield number
+    yield from pending[i:]
+
+
+def _chunks(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _agency_records(numbers: list[str], exclude: set[str]) -> dict[str, int]:
+    """Organisations the agency recorded with these numbers before any import: the import
+    takes them over rather than making a second organisation."""
+    wanted = [n for n in numbers if n not in exclude]
+    if not wanted:
+        return {}
+    found = Organisation.objects.filter(enterprise_number__in=wanted)
+    return {number: pk for number, pk in found.values_list("enterprise_number", "pk") if number}
+
+
+def _strike_off(ids: list[int], extract: Extract) -> None:
+    day = extract.snapshot_date or timezone.localdate()
+    Organisation.objects.filter(pk__in=ids, struck_off_on__isnull=True).update(
+        struck_off_on=day, is_active=False, updated_at=timezone.now()
+    )
+
+
+def _strike_off_missing(seen: set[str], extract: Extract) -> int:
+    """A full extract holds every active enterprise: those it lacks left the register."""
+    gone = [
+        organisation_id
+        for number, organisation_id in KboEnterprise.objects.filter(
+            organisation__struck_off_on__isnull=True
+        )
+        .values_list("number", "organisation_id")
+        .iterator(20000)
+        if number not in seen
+    ]
+    for start in range(0, len(gone), 2000):
+        _strike_off(gone[start : start + 2000], extract)
+    return len(gone)
+
+
+def _write_codes(codes: Any) -> None:
+    wanted = {
+        (category, code): [labels.get(lang, "") for lang in ("fr", "nl", "de", "en")]
+        for category, found in codes.items()
+        for code, labels in found.items()
+    }
+    existing = {
+        (row[0], row[1]): list(row[2:])
+        for row in KboCode.objects.values_list(
+            "category", "code", "label_fr", "label_nl", "label_de", "label_en"
+        )
+    }
+    if wanted == existing:
+        return
+    KboCode.objects.all().delete()
+    KboCode.objects.bulk_create(
+        [
+            KboCode(category=c, code=k, label_fr=fr, label_nl=nl, label_de=de, label_en=en)
+            for (c, k), (fr, nl, de, en) in wanted.items()
+        ],
+        batch_size=2000,
+    )
+
+
+def _place_ids() -> dict[str, int]:
+    """Postcode → the territory profile's municipality concept."""
+    ids = dict(Concept.objects.filter(scheme__code="territory").values_list("notation", "pk"))
+    found: dict[str, int] = {}
+    for notation, place in territory.current().places().items():
+        if notation in ids:
+            for postcode in place.postcodes:
+                found.setdefault(postcode, ids[notation])
+    return found
+
+
+def _languages() -> tuple[str, ...]:
+    first = territory.current().default_language
+    return (first, *(lang for lang in ("fr", "nl", "de", "en") if lang != first))

@@ -1,0 +1,251 @@
+"""Reading an extract (a folder or its zip) and checking each row where it stands.
+
+Every refused row becomes a `BadRow` naming the file, the line, the field and the reason;
+the rows that pass come out as plain tuples. Nothing here touches the database.
+"""
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from territoria.ecosystem.kbo.layout import ALL_FILES, CODE, CODE_LANGUAGES, META, FileSpec
+
+ENTERPRISE_NUMBER = re.compile(r"^[01][0-9]{3}\.[0-9]{3}\.[0-9]{3}$")
+ESTABLISHMENT_NUMBER = re.compile(r"^[2-8]\.[0-9]{3}\.[0-9]{3}\.[0-9]{3}$")
+DATE = re.compile(r"^([0-9]{2})-([0-9]{2})-([0-9]{4})$")
+# csv's own limit is 128 KiB per field; no KBO field comes near a thousand characters.
+MAX_FIELD = 4000
+
+
+class ExtractError(Exception):
+    """The extract cannot be imported at all (a missing file, a wrong header): nothing was
+    written. The message says which file and what to do."""
+
+
+@dataclass(frozen=True)
+class BadRow:
+    file: str
+    line: int
+    field: str
+    reason: str
+    row: str = ""
+
+
+def number_is_valid(number: str) -> bool:
+    """The check of an enterprise or establishment number: the last two digits are
+    97 − (the first eight mod 97). `number` is written with its dots."""
+    digits = number.replace(".", "")
+    return 97 - int(digits[:8]) % 97 == int(digits[8:])
+
+
+def enterprise_number_problem(value: str) -> str:
+    if not ENTERPRISE_NUMBER.match(value):
+        return f"{value!r} is not an enterprise number written 0123.456.789"
+    if not number_is_valid(value):
+        return f"{value}: the check digits do not match"
+    return ""
+
+
+def entity_number_problem(value: str) -> str:
+    """An enterprise's or an establishment unit's number (2.123.456.789)."""
+    if ESTABLISHMENT_NUMBER.match(value):
+        return "" if number_is_valid(value) else f"{value}: the check digits do not match"
+    return enterprise_number_problem(value)
+
+
+def parse_date(value: str) -> date:
+    """`dd-mm-yyyy` → a date; ValueError with the reason otherwise."""
+    match = DATE.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a date written dd-mm-yyyy")
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date of the calendar") from None
+
+
+class Extract:
+    """A KBO extract on disk: a folder of CSV files or the zip the FOD publishes."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise ExtractError(f"{self.path}: no such file or folder")
+        self._zip: zipfile.ZipFile | None = None
+        if self.path.is_dir():
+            self.names = {p.name.lower(): p.name for p in self.path.iterdir() if p.is_file()}
+        else:
+            try:
+                self._zip = zipfile.ZipFile(self.path)
+            except (zipfile.BadZipFile, OSError) as error:
+                raise ExtractError(f"{self.path}: not a folder nor a zip file ({error})") from None
+            self.names = {
+                Path(info.filename).name.lower(): info.filename
+                for info in self._zip.infolist()
+                if not info.is_dir()
+            }
+        self.meta = self._read_meta()
+        self.kind = self.meta.get("ExtractType", "").strip().lower()
+        if self.kind not in ("full", "update"):
+            raise ExtractError(
+                f"{self.path}: meta.csv says ExtractType {self.meta.get('ExtractType')!r}; "
+                "expected full or update"
+            )
+        self._check_files()
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+    @property
+    def number(self) -> int:
+        value = self.meta.get("ExtractNumber", "0").strip()
+        return int(value) if value.isdigit() else 0
+
+    @property
+    def snapshot_date(self) -> date | None:
+        try:
+            return parse_date(self.meta.get("SnapshotDate", "").strip())
+        except ValueError:
+            return None
+
+    def file_names(self, spec: FileSpec) -> list[str]:
+        """The file names that hold `spec`'s rows: one in a full extract, the delete then the
+        insert file in an update."""
+        if spec in (META, CODE) or self.kind == "full":
+            return [f"{spec.name}.csv"]
+        return [f"{spec.name}_delete.csv", f"{spec.name}_insert.csv"]
+
+    def has(self, name: str) -> bool:
+        return name.lower() in self.names
+
+    def size(self, name: str) -> int:
+        stored = self.names[name.lower()]
+        if self._zip is not None:
+            return self._zip.getinfo(stored).file_size
+        return (self.path / stored).stat().st_size
+
+    def open_binary(self, name: str) -> IO[bytes]:
+        stored = self.names[name.lower()]
+        if self._zip is not None:
+            return self._zip.open(stored)
+        return (self.path / stored).open("rb")
+
+    def _check_files(self) -> None:
+        missing = [
+            name
+            for spec in ALL_FILES
+            if spec.required
+            for name in self.file_names(spec)
+            if not self.has(name)
+        ]
+        if missing:
+            raise ExtractError(
+                f"{self.path}: this {self.kind} extract lacks {', '.join(missing)}; "
+                "nothing was imported. Give the whole extract (the zip as published, or "
+                "the folder it unpacks to)."
+            )
+
+    def _read_meta(self) -> dict[str, str]:
+        if not self.has("meta.csv"):
+            raise ExtractError(
+                f"{self.path}: no meta.csv, so this is not a KBO open-data extract; "
+                "nothing was imported"
+            )
+        values = {}
+        for _line, row in rows(self, "meta.csv", META.columns):
+            if len(row) == 2:
+                values[row[0]] = row[1]
+        return values
+
+
+class CountingReader(io.RawIOBase):
+    """A binary stream that counts the bytes read through it, for the progress bar."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw, self.count = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+
+def rows(
+    extract: Extract,
+    name: str,
+    columns: tuple[str, ...],
+    counter: list[CountingReader] | None = None,
+) -> Iterator[tuple[int, list[str]]]:
+    """(line, values) for each row of file `name` after its header, which must be `columns`.
+
+    The line is where the row ends, as a text editor numbers it (a quoted value may span
+    lines). The file is UTF-8, with or without a byte-order mark.
+    """
+    with extract.open_binary(name) as raw:
+        counting = CountingReader(raw)
+        if counter is not None:
+            counter[:] = [counting]
+        text = io.TextIOWrapper(
+            io.BufferedReader(counting, 1 << 20), encoding="utf-8-sig", newline=""
+        )
+        reader = csv.reader(text)
+        try:
+            header = next(reader, None)
+            if header is None or [h.strip() for h in header] != list(columns):
+                raise ExtractError(
+                    f"{name} line 1: expected the columns {','.join(columns)}; found "
+                    f"{','.join(header or []) or 'an empty file'}. Nothing was imported."
+                )
+            for row in reader:
+                yield reader.line_num, row
+        except UnicodeDecodeError as error:
+            raise ExtractError(
+                f"{name} line {reader.line_num + 1}: not UTF-8 text ({error.reason}); "
+                "nothing was imported"
+            ) from None
+        except csv.Error as error:
+            raise ExtractError(
+                f"{name} line {reader.line_num}: {error}; nothing was imported"
+            ) from None
+
+
+Codes = dict[str, dict[str, dict[str, str]]]  # category → code → language → description
+
+
+def read_codes(extract: Extract, bad: list[BadRow]) -> Codes:
+    codes: Codes = {}
+    for line, row in rows(extract, "code.csv", CODE.columns):
+        if len(row) != len(CODE.columns):
+            bad.append(BadRow("code.csv", line, "", _count_problem(len(row), 4), _shown(row)))
+            continue
+        category, code, language, description = row
+        lang = CODE_LANGUAGES.get(language.strip().upper())
+        if lang is None:
+            bad.append(
+                BadRow("code.csv", line, "Language", f"unknown language {language!r}", _shown(row))
+            )
+            continue
+        codes.setdefault(category, {}).setdefault(code, {})[lang] = description.strip()
+    return codes
+
+
+def _count_problem(found: int, expected: int) -> str:
+    return f"{found} values where the file has {expected} columns"
+
+
+def _shown(row: list[str]) -> str:
+    """The row as the report shows it (cut, so that a runaway line does not fill the file)."""
+    text = ",".join(row)
+    return text if len(text) <= 300 else text[:300] + "…"

@@ -1,0 +1,45 @@
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from territoria.ecosystem.kbo.importer import DEFAULT_MAX_BAD_SHARE, ImportRefused, import_extract
+from territoria.ecosystem.kbo.reader import ExtractError
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a KBO/BCE open-data extract (full or update; the folder or the zip as "
+        "published) into the organisations. Safe to run again: the same extract changes nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("extract", help="the extract's folder or zip file")
+        parser.add_argument(
+            "--max-bad-share",
+            type=float,
+            default=DEFAULT_MAX_BAD_SHARE,
+            help="refuse the whole extract when more than this share of rows is refused "
+            f"(default {DEFAULT_MAX_BAD_SHARE})",
+        )
+        parser.add_argument("--report", type=Path, help="where to write the refused rows (CSV)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            outcome = import_extract(
+                options["extract"],
+                max_bad_share=options["max_bad_share"],
+                report_path=options["report"],
+                progress=sys.stderr,
+            )
+        except (ExtractError, ImportRefused) as error:
+            raise CommandError(str(error)) from None
+        bad = sum(outcome.bad.values())
+        self.stdout.write(
+            f"KBO {outcome.run.extract_type} extract {outcome.run.extract_number}: "
+            f"{sum(outcome.read.values()):,} rows read, {bad:,} refused"
+            + (f" (listed in {outcome.report})" if bad else "")
+            + f"; organisations: {outcome.created:,} created, {outcome.updated:,} updated, "
+            f"{outcome.unchanged:,} unchanged, {outcome.struck_off:,} struck off."
+        )
