@@ -5,9 +5,14 @@ import secrets
 import socket
 import subprocess
 import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from django.db import connections
 
 # Set for this test process only: the settings module, and the browser tests' permission
 # for Django's async-unsafe calls (which `check --deploy` refuses).
@@ -57,3 +62,41 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@dataclass
+class FreshDatabase:
+    """A database of the test run's kind that nothing else uses, dropped at the end."""
+
+    url: str
+    drop: Callable[[], None] = lambda: None
+
+
+def fresh_database(folder: Path, prefix: str = "territoria_clients") -> FreshDatabase:
+    """An SQLite file in `folder`, or a new database on the test run's PostgreSQL server."""
+    if connections["default"].vendor != "postgresql":
+        return FreshDatabase(f"sqlite:///{folder / (prefix + '.sqlite3')}")
+    import psycopg
+    from psycopg import sql
+
+    # On the test run's PostgreSQL server, beside its test database.
+    settings = connections["default"].settings_dict
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    host, port = settings["HOST"] or "localhost", settings["PORT"] or 5432
+    user, password = settings["USER"] or "", settings["PASSWORD"] or ""
+
+    def maintenance(statement: sql.Composed) -> None:
+        with psycopg.connect(
+            host=host, port=port, user=user or None, password=password or None,
+            dbname="postgres", autocommit=True,
+        ) as admin:  # fmt: skip
+            admin.execute(statement)
+
+    maintenance(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    secret = f":{quote(password, safe='')}" if password else ""
+    return FreshDatabase(
+        f"postgres://{quote(user, safe='')}{secret}@{quote(host, safe='')}:{port}/{name}",
+        lambda: maintenance(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        ),
+    )

@@ -23,20 +23,18 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 import zoneinfo
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import rdflib
 from django.db import connections
 
-from tests.processes import free_port, site_env, unavailable
+from tests.processes import free_port, fresh_database, site_env, unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENTS = Path(__file__).resolve().parent / "clients"
@@ -99,43 +97,6 @@ class Site:
     @property
     def catalogue(self) -> list[dict[str, Any]]:
         return list(self.facts["catalogue"])
-
-
-@dataclass
-class FreshDatabase:
-    """A database of the test run's kind that nothing else uses, dropped at the end."""
-
-    url: str
-    drop: Callable[[], None] = lambda: None
-
-
-def _fresh_database(folder: Path) -> FreshDatabase:
-    if connections["default"].vendor != "postgresql":
-        return FreshDatabase(f"sqlite:///{folder / 'clients.sqlite3'}")
-    import psycopg
-    from psycopg import sql
-
-    # On the test run's PostgreSQL server, beside its test database.
-    settings = connections["default"].settings_dict
-    name = f"territoria_clients_{uuid.uuid4().hex[:8]}"
-    host, port = settings["HOST"] or "localhost", settings["PORT"] or 5432
-    user, password = settings["USER"] or "", settings["PASSWORD"] or ""
-
-    def maintenance(statement: sql.Composed) -> None:
-        with psycopg.connect(
-            host=host, port=port, user=user or None, password=password or None,
-            dbname="postgres", autocommit=True,
-        ) as admin:  # fmt: skip
-            admin.execute(statement)
-
-    maintenance(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    secret = f":{quote(password, safe='')}" if password else ""
-    return FreshDatabase(
-        f"postgres://{quote(user, safe='')}{secret}@{quote(host, safe='')}:{port}/{name}",
-        lambda: maintenance(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        ),
-    )
 
 
 def _wait_for(url: str, server: subprocess.Popen[bytes], log: Path, seconds: float = 90) -> None:
@@ -237,7 +198,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     if not (CLIENTS / "node_modules" / "@opendatasoft" / "api-client").is_dir():
         unavailable(f"needs the client installed: npm ci --prefix {CLIENTS.relative_to(REPO)}")
     folder = tmp_path_factory.mktemp("clients")
-    database = _fresh_database(folder)
+    database = fresh_database(folder)
     server = None
     try:
         env = site_env(folder, DATABASE_URL=database.url, OPENDATA_RATE_LIMIT="100000")

@@ -335,7 +335,8 @@ class KboEnterprise(models.Model):
 
 
 class KboEstablishment(models.Model):
-    """Which enterprise an establishment unit belongs to (update extracts name the unit only)."""
+    """Which enterprise an establishment unit or a branch belongs to (an update extract's
+    delete files name the unit or the branch alone)."""
 
     number = models.CharField(max_length=13, primary_key=True)
     enterprise = models.ForeignKey(

@@ -193,15 +193,17 @@ def enterprise(index: int, seed: int, revision: int = 0) -> dict[str, list[list[
         if rng.random() < 0.15:
             rows["denomination"].append([number, language, "002", stem.upper()[:6]])
         rows["address"].append(_address(rng, number, "REGO", place, french))
-    if rng.random() < (0.35 if not natural else 0.55):
+    if rng.random() < (0.45 if not natural else 0.55):
         rows["denomination"].append(
             [number, language, "003", f"{stem} {rng.choice(SYLLABLES)}".title()]
         )
-    units = rng.choices((0, 1, 2, 3), weights=(38, 48, 10, 4))[0]
+    units = rng.choices((0, 1, 2, 3), weights=(50, 38, 8, 4))[0]
     if natural:
         units = max(units, 1)  # a natural person trades from at least one unit
     main = rng.choice(subclasses("2025"))
-    codes = [main] + rng.sample(subclasses("2025"), rng.choices((0, 1, 2, 3), (30, 35, 20, 15))[0])
+    codes = [main] + rng.sample(
+        subclasses("2025"), rng.choices((0, 1, 2, 3, 4), (15, 25, 25, 20, 15))[0]
+    )
     _activities(rng, rows, number, codes, 1.0)
     for k in range(units):
         unit = unit_number(index, k)
@@ -210,7 +212,7 @@ def enterprise(index: int, seed: int, revision: int = 0) -> dict[str, list[list[
         )
         unit_place = place if rng.random() < 0.7 else rng.choice(places()[region])
         rows["address"].append(_address(rng, unit, "BAET", unit_place, french))
-        if rng.random() < 0.25:
+        if rng.random() < 0.6:
             rows["denomination"].append(
                 [unit, language, "003", f"{stem} {unit_place.fr if french else unit_place.nl}"]
             )
@@ -256,7 +258,7 @@ def _activities(
     for position, code in enumerate(codes):
         classification = "MAIN" if position == 0 else ("ANCI" if rng.random() < 0.05 else "SECO")
         chosen = ["001"] + [
-            g for g in ("003", "006") if rng.random() < groups * (0.55 if g == "003" else 0.2)
+            g for g in ("003", "006") if rng.random() < groups * (0.8 if g == "003" else 0.35)
         ]
         for group in chosen:
             rows["activity"].append([entity, group, "2025", code, classification])
@@ -306,12 +308,16 @@ def generate(
     enterprises: int,
     seed: int = 2025,
     update_share: float = 0.0,
+    after_update: float = 0.0,
     snapshot: date = date(2025, 10, 12),
     progress: Callable[[int], None] | None = None,
     as_zip: bool = False,
 ) -> Path:
     """Write a full extract (or, with `update_share`, the update that follows it) into
-    folder `out`; with `as_zip`, the zip the FOD publishes instead. Returns what was written."""
+    folder `out`; with `as_zip`, the zip the FOD publishes instead. Returns what was written.
+
+    With `after_update`, the full extract is the register after that update: importing it
+    must give what importing the first full extract then the update gives."""
     out.mkdir(parents=True, exist_ok=True)
     update = update_share > 0
     names: dict[str, tuple[str, ...]] = {"meta.csv": META.columns, "code.csv": ALL_FILES[1].columns}
@@ -336,8 +342,13 @@ def generate(
     if update:
         _write_update(files, enterprises, seed, update_share, progress)
     else:
-        for index in range(enterprises):
-            rows = enterprise(index, seed)
+        plan = UpdatePlan.of(enterprises, seed, after_update) if after_update else None
+        indexes = range(enterprises) if plan is None else range(plan.fresh.stop)
+        for index in indexes:
+            revision = 0 if plan is None else plan.revision(index)
+            if revision is None:
+                continue
+            rows = enterprise(index, seed, revision)
             for spec in DATA_FILES:
                 for row in rows[spec.name]:
                     files.write(f"{spec.name}.csv", row)
@@ -357,17 +368,39 @@ def generate(
     return archive
 
 
+@dataclass(frozen=True)
+class UpdatePlan:
+    """What the update that follows a full extract does: of `share` of the enterprises, a
+    quarter struck off, two thirds changed, and new ones for the rest."""
+
+    gone: frozenset[int]
+    changed: frozenset[int]
+    fresh: range
+
+    @classmethod
+    def of(cls, enterprises: int, seed: int, share: float) -> "UpdatePlan":
+        rng = random.Random(f"{seed}/update")
+        touched = max(1, int(enterprises * share))
+        chosen = sorted(rng.sample(range(enterprises), min(enterprises, touched)))
+        gone = chosen[: touched // 4]
+        changed = chosen[touched // 4 :][: touched * 2 // 3]
+        fresh = range(enterprises, enterprises + touched - len(gone) - len(changed))
+        return cls(frozenset(gone), frozenset(changed), fresh)
+
+    def revision(self, index: int) -> int | None:
+        """The revision of enterprise `index` after the update; None if struck off."""
+        if index in self.gone:
+            return None
+        return 1 if index in self.changed else 0
+
+
 def _write_update(
     files: _Files, enterprises: int, seed: int, share: float, progress: Callable[[int], None] | None
 ) -> None:
-    """Of `share` of the enterprises: a quarter struck off, two thirds changed, and new ones
-    for the rest, each as the register publishes it: its rows deleted, then inserted."""
-    rng = random.Random(f"{seed}/update")
-    touched = max(1, int(enterprises * share))
-    chosen = sorted(rng.sample(range(enterprises), min(enterprises, touched)))
-    gone = set(chosen[: touched // 4])
-    changed = chosen[touched // 4 :][: touched * 2 // 3]
-    fresh = range(enterprises, enterprises + touched - len(gone) - len(changed))
+    """The update, each touched enterprise as the register publishes it: its rows deleted,
+    then inserted."""
+    plan = UpdatePlan.of(enterprises, seed, share)
+    gone, changed, fresh = plan.gone, plan.changed, plan.fresh
     for position, index in enumerate(sorted([*gone, *changed, *fresh])):
         if index < enterprises:
             before = enterprise(index, seed)

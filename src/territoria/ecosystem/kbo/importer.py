@@ -102,6 +102,13 @@ def import_extract(
     """Import the extract at `path`; ExtractError or ImportRefused when it cannot be."""
     extract = Extract(path)  # a missing file or a wrong meta.csv stops here
     report = Report(report_path or default_report_path(extract))
+    # A run still marked running was killed or crashed (imports run one at a time): its
+    # transaction was rolled back, which its record now says.
+    KboImport.objects.filter(status=KboImport.Status.RUNNING).update(
+        status=KboImport.Status.FAILED,
+        finished_at=timezone.now(),
+        message="stopped before finishing (killed or crashed); nothing it read was written",
+    )
     run = KboImport.objects.create(
         source=str(path),
         extract_type=extract.kind,
@@ -315,8 +322,11 @@ def _one(
     previous = stored.get(number)
     if extract.kind == "update" and previous is not None:
         state = states.decode(previous[2])
+        # The entities as they stood before the update: deleting a unit must not hide its
+        # rows from the other files' deletes.
+        entities = states.entities(state, number)
         for file, keys in deletes.items():
-            for key in _keys_of(file, number, state, keys):
+            for key in _keys_of(file, number, state, entities, keys):
                 states.delete(state, file, key, number)
     else:
         state = states.empty()
@@ -339,7 +349,13 @@ def _one(
     derived = derive(number, state, context)
     writer.add(
         Pending(
-            number, organisation_id, derived, data, digest, list(state["est"]), previous is not None
+            number,
+            organisation_id,
+            derived,
+            data,
+            digest,
+            [*state["est"], *state["br"]],
+            previous is not None,
         )
     )
     if organisation_id is None:
@@ -348,7 +364,9 @@ def _one(
         outcome.updated += 1
 
 
-def _keys_of(file: str, number: str, state: states.State, keys: set[str]) -> list[str]:
+def _keys_of(
+    file: str, number: str, state: states.State, entities: list[str], keys: set[str]
+) -> list[str]:
     """The keys of this enterprise's rows that `file`'s delete file names."""
     if not keys:
         return []
@@ -358,7 +376,7 @@ def _keys_of(file: str, number: str, state: states.State, keys: set[str]) -> lis
         return [unit for unit in state["est"] if unit in keys]
     if file == "branch":
         return [branch for branch in state["br"] if branch in keys]
-    return [entity for entity in states.entities(state, number) if entity in keys]
+    return [entity for entity in entities if entity in keys]
 
 
 def _touched_by_deletes(deletes: dict[str, set[str]]) -> set[str]:
@@ -367,6 +385,7 @@ def _touched_by_deletes(deletes: dict[str, set[str]]) -> set[str]:
     if not keys:
         return set()
     touched = {key for key in keys if key[:1] in ("0", "1")}
+    # Units and branches: the table of what belongs to which enterprise holds both.
     units = [key for key in keys if key[:1] not in ("0", "1")]
     for start in range(0, len(units), 2000):
         touched.update(
@@ -374,19 +393,7 @@ def _touched_by_deletes(deletes: dict[str, set[str]]) -> set[str]:
                 "enterprise_id", flat=True
             )
         )
-    branches = deletes.get("branch", set())
-    if branches:
-        # A branch's key is its own id: find the enterprises whose state holds it.
-        touched.update(_enterprises_with_branches(branches))
     return touched
-
-
-def _enterprises_with_branches(branches: set[str]) -> set[str]:
-    found = set()
-    for number, data in KboEnterprise.objects.values_list("number", "state").iterator(5000):
-        if branches & set(states.decode(data)["br"]):
-            found.add(number)
-    return found
 
 
 class _Cursor:
