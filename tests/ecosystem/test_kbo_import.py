@@ -272,8 +272,12 @@ def test_every_kind_of_bad_row_is_reported_with_file_line_and_field(full, tmp_pa
         for r in report
     )
     assert "not a date of the calendar" in reasons[("enterprise.csv", "4")]
-    # Below the allowed share the rest is imported; the refused enterprises are not.
-    assert outcome.created == len(enterprises) - 2
+    # Below the allowed share the rest is imported; the refused enterprises are not, nor
+    # the one whose row is repeated (which of the two is right, the import cannot tell).
+    duplicated = enterprises[4]["EnterpriseNumber"]  # line 6, repeated
+    assert outcome.created == len(enterprises) - 3
+    assert not Organisation.objects.filter(enterprise_number=duplicated).exists()
+    assert {refused, duplicated} <= outcome.held
     assert KboImport.objects.get().bad_rows == len(report)
 
 
@@ -370,3 +374,21 @@ def test_magnets_agree_with_sql_and_brute_force_after_random_updates(full, updat
         parsed = parse(expression)
         assert set(engine.matching(container, parsed)) == expected
         assert set(SqlMagnetEngine().matching(container, parsed)) == expected
+
+
+def test_names_with_quotes_commas_and_line_breaks_come_through_whole(full):
+    number = read(full, "enterprise.csv")[0]["EnterpriseNumber"]
+    name = 'Les "Ateliers", réunis\nà Liège'
+    quoted = name.replace('"', '""')
+    rewrite(
+        full, "denomination.csv", lambda lines: lines.append(f'"{number}","1","003","{quoted}"\n')
+    )
+    import_extract(full)
+    assert name in Organisation.objects.get(enterprise_number=number).other_names
+
+
+def test_the_report_never_starts_a_formula(full, tmp_path):
+    rewrite(full, "contact.csv", lambda lines: lines.append('"=HYPERLINK(1)","ENT","WEB","x"\n'))
+    import_extract(full, report_path=tmp_path / "r.csv")
+    (row,) = read(tmp_path, "r.csv")
+    assert row["row"].startswith("'=HYPERLINK") and row["reason"].startswith("'=HYPERLINK")

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
 from territoria.ecosystem.kbo import nace
 from territoria.ecosystem.kbo.layout import (
     DENOMINATION_LANGUAGES,
@@ -97,10 +100,8 @@ def derive(number: str, state: State, context: Context) -> Derived:
     website = next(
         (value for _ec, kind_, value in state["con"].get(number, []) if kind_ == WEBSITE), ""
     )
-    if website and "://" not in website:
-        website = f"https://{website}"
     del status  # always AC: the open data holds active enterprises only
-    return Derived(values, tags, website[:200])
+    return Derived(values, tags, _web_address(website))
 
 
 def search_text(values: dict[str, Any], number: str, descriptions: tuple[str, ...] = ()) -> str:
@@ -120,6 +121,20 @@ def search_text(values: dict[str, Any], number: str, descriptions: tuple[str, ..
         values["postcode"],
         *descriptions,
     )
+
+
+def _web_address(value: str) -> str:
+    """The register's web address as a link anyone may follow: http(s) only, else nothing."""
+    value = value.strip()
+    if value and "://" not in value:
+        value = f"https://{value}"
+    if len(value) > 200 or not value.lower().startswith(("http://", "https://")):
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        return ""
+    return value
 
 
 def _legal_names(rows: list[list[str]]) -> dict[str, str]:

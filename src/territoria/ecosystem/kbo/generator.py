@@ -231,7 +231,9 @@ def enterprise(index: int, seed: int, revision: int = 0) -> dict[str, list[list[
                 [number, "ENT", "TEL", f"04{rng.randint(70, 99)} {rng.randint(100000, 999999)}"]
             )
     if rng.random() < 0.004:
-        rows["branch"].append([f"9.{index:09d}"[:13], _date(started), number])
+        digits = f"{index:09d}"
+        branch = f"9.{digits[:3]}.{digits[3:6]}.{digits[6:]}"
+        rows["branch"].append([branch, _date(started), number])
     return rows
 
 

@@ -9,28 +9,31 @@ changes nothing.
 """
 
 import csv
+import fcntl
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TextIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from territoria.core import territory
+from territoria.core.http import spreadsheet_text
 from territoria.core.progress import ProgressBar
 from territoria.ecosystem.kbo import nace
 from territoria.ecosystem.kbo import state as states
-from territoria.ecosystem.kbo.checks import Refused, Register, check, check_key
+from territoria.ecosystem.kbo.checks import Checker, Refused, Register, check_key
 from territoria.ecosystem.kbo.derive import Context, derive
 from territoria.ecosystem.kbo.layout import DATA_FILES, FileSpec
 from territoria.ecosystem.kbo.reader import (
     BadRow,
-    CountingReader,
     Extract,
     ExtractError,
+    LineCounter,
     read_codes,
     rows,
 )
@@ -47,6 +50,8 @@ from territoria.taxonomy import index
 from territoria.taxonomy.models import Concept
 
 DEFAULT_MAX_BAD_SHARE = 0.01
+DEFAULT_MAX_STRUCK_OFF_SHARE = 0.1
+LOCK_KEY = 0x4B424F  # "KBO": the advisory lock that keeps imports one at a time
 IMPORTED_SCHEMES = ["nace", "org-type"]
 
 
@@ -63,6 +68,9 @@ class Outcome:
     updated: int = 0
     unchanged: int = 0
     struck_off: int = 0
+    # Enterprises with a refused row (or a number another organisation holds): left as
+    # the last import left them, neither changed nor struck off.
+    held: set[str] = field(default_factory=set)
     report: Path | None = None
 
 
@@ -78,7 +86,10 @@ class Report:
         self.counts: dict[str, int] = {}
 
     def add(self, bad: BadRow) -> None:
-        self.writer.writerow([bad.file, bad.line, bad.field, bad.reason, bad.row])
+        # Read in a spreadsheet as often as not: no cell may start a formula.
+        self.writer.writerow(
+            [bad.file, bad.line, bad.field, spreadsheet_text(bad.reason), spreadsheet_text(bad.row)]
+        )
         self.counts[bad.file] = self.counts.get(bad.file, 0) + 1
 
     def close(self) -> None:
@@ -96,13 +107,41 @@ def import_extract(
     path: Path | str,
     *,
     max_bad_share: float = DEFAULT_MAX_BAD_SHARE,
+    max_struck_off_share: float = DEFAULT_MAX_STRUCK_OFF_SHARE,
     report_path: Path | None = None,
     progress: TextIO | None = None,
 ) -> Outcome:
-    """Import the extract at `path`; ExtractError or ImportRefused when it cannot be."""
+    """Import the extract at `path`; ExtractError or ImportRefused when it cannot be.
+
+    `max_bad_share`: the share of refused rows above which nothing is imported.
+    `max_struck_off_share`: the share of the register a full extract may strike off (a
+    truncated extract would strike off everything it lacks).
+    """
+    for name, share in (
+        ("max_bad_share", max_bad_share),
+        ("max_struck_off_share", max_struck_off_share),
+    ):
+        if not 0 <= share <= 1:  # NaN too
+            raise ValueError(f"{name} is a share between 0 and 1, not {share}")
     extract = Extract(path)  # a missing file or a wrong meta.csv stops here
-    report = Report(report_path or default_report_path(extract))
-    # A run still marked running was killed or crashed (imports run one at a time): its
+    with _exclusive():
+        return _import(extract, path, max_bad_share, max_struck_off_share, report_path, progress)
+
+
+def _import(
+    extract: Extract,
+    path: Path | str,
+    max_bad_share: float,
+    max_struck_off_share: float,
+    report_path: Path | None,
+    progress: TextIO | None,
+) -> Outcome:
+    try:
+        report = Report(report_path or default_report_path(extract))
+    except OSError as error:
+        extract.close()
+        raise ExtractError(f"the report file cannot be written: {error}") from None
+    # A run still marked running was killed or crashed (this one holds the only lock): its
     # transaction was rolled back, which its record now says.
     KboImport.objects.filter(status=KboImport.Status.RUNNING).update(
         status=KboImport.Status.FAILED,
@@ -110,11 +149,11 @@ def import_extract(
         message="stopped before finishing (killed or crashed); nothing it read was written",
     )
     run = KboImport.objects.create(
-        source=str(path),
+        source=str(path)[:255],
         extract_type=extract.kind,
         extract_number=extract.number,
         snapshot_date=extract.snapshot_date,
-        report=str(report.path),
+        report=str(report.path)[:500],
     )
     outcome = Outcome(run=run, report=report.path)
     staging = Staging(Path(settings.DATA_DIR))
@@ -130,17 +169,20 @@ def import_extract(
                 f"more than the {max_bad_share:.2%} allowed); nothing was imported. "
                 f"Each is listed in {report.path}."
             )
+        if extract.kind == "full":
+            _check_shrink(register, outcome, max_struck_off_share)
+        _roomy_cache()
         with transaction.atomic():
             _write(extract, codes, register, deletes, staging, outcome, progress)
             run.status, run.finished_at = KboImport.Status.DONE, timezone.now()
             run.counts = _counts(outcome)
             run.bad_rows = total_bad
             run.save()
-    except (ImportRefused, ExtractError) as error:
+    except BaseException as error:  # a refusal, a crash, an interrupt: the run says so
         KboImport.objects.filter(pk=run.pk).update(
             status=KboImport.Status.FAILED,
             finished_at=timezone.now(),
-            message=str(error),
+            message=str(error) or type(error).__name__,
             bad_rows=sum(report.counts.values()),
         )
         raise
@@ -151,6 +193,67 @@ def import_extract(
     return outcome
 
 
+def _check_shrink(register: Register, outcome: Outcome, max_share: float) -> None:
+    """A full extract holds every active enterprise: refuse one that holds none, or that
+    would strike off more of the register than `max_share` (a truncated file would)."""
+    if not register.enterprises:
+        raise ImportRefused("the full extract holds no enterprise; nothing was imported")
+    active = KboEnterprise.objects.filter(organisation__struck_off_on__isnull=True)
+    gone = sum(
+        1
+        for number in active.values_list("number", flat=True).iterator(20000)
+        if number not in register.enterprises and number not in outcome.held
+    )
+    total = active.count()
+    if total and gone / total > max_share:
+        raise ImportRefused(
+            f"the full extract lacks {gone:,} of the {total:,} enterprises imported before "
+            f"({gone / total:.1%}, more than the {max_share:.0%} allowed to leave the register "
+            "at once); nothing was imported. If the register did shrink so, run again with a "
+            "higher --max-struck-off-share."
+        )
+
+
+@contextmanager
+def _exclusive() -> Iterator[None]:
+    """One import at a time: a PostgreSQL advisory lock, or a lock file beside SQLite's."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+            row = cursor.fetchone()
+        if not row or not row[0]:
+            raise ExtractError("another KBO import is running; try again when it has finished")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        return
+    name = str(connection.settings_dict["NAME"])
+    lock_path = (
+        Path(name + ".kbo-import.lock")
+        if "memory" not in name
+        else Path(settings.DATA_DIR) / "kbo-import.lock"
+    )
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ExtractError(
+                "another KBO import is running; try again when it has finished"
+            ) from None
+        yield
+
+
+def _roomy_cache() -> None:
+    """SQLite's page cache is 2 MB by default: the indexes of millions of rows being written
+    then go to disk and back at every insert. 512 MB for this connection's import."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -524288")
+
+
 def _counts(outcome: Outcome) -> dict[str, Any]:
     return {
         "read": outcome.read,
@@ -159,6 +262,7 @@ def _counts(outcome: Outcome) -> dict[str, Any]:
         "updated": outcome.updated,
         "unchanged": outcome.unchanged,
         "struck_off": outcome.struck_off,
+        "held_back": len(outcome.held),
     }
 
 
@@ -185,20 +289,28 @@ def _read(
         names = extract.file_names(spec)
         if extract.kind == "update":
             delete_name, names = names[0], names[1:]
-            deletes[spec.name] = _read_deletes(extract, spec, delete_name, report, outcome)
+            deletes[spec.name] = _read_deletes(
+                extract, spec, delete_name, register, report, outcome
+            )
         for name in names:
             if not extract.has(name):
                 continue  # an optional file (contact, branch) the extract lacks
             _read_file(extract, spec, name, codes, register, staging, report, outcome, progress)
-        for line, first, key in staging.duplicates(spec):
+        for line, first, key, enterprise in staging.duplicates(spec):
             report.add(
                 BadRow(names[-1], line, spec.key, f"duplicate key {key}, already at line {first}")
             )
+            outcome.held.add(enterprise)
     return codes, register, deletes
 
 
 def _read_deletes(
-    extract: Extract, spec: FileSpec, name: str, report: Report, outcome: Outcome
+    extract: Extract,
+    spec: FileSpec,
+    name: str,
+    register: Register,
+    report: Report,
+    outcome: Outcome,
 ) -> set[str]:
     keys: set[str] = set()
     if not extract.has(name):
@@ -210,8 +322,18 @@ def _read_deletes(
             keys.add(check_key(spec, row))
         except Refused as refused:
             report.add(BadRow(name, line, refused.field, refused.reason, ",".join(row)[:300]))
+            outcome.held.add(_owner(spec, row, register))
     outcome.read[name] = count
     return keys
+
+
+def _owner(spec: FileSpec, row: list[str], register: Register) -> str:
+    """The enterprise a refused row belongs to, as far as it tells (its own number else)."""
+    if not row:
+        return ""
+    if spec.name in ("establishment", "branch") and len(row) == len(spec.columns):
+        return row[2]
+    return register.enterprise_of(row[0]) or row[0] if row[0] else ""
 
 
 def _read_file(
@@ -226,15 +348,17 @@ def _read_file(
     progress: TextIO | None,
 ) -> None:
     bar = ProgressBar(name, extract.size(name), stream=progress) if progress else None
-    counter: list[CountingReader] = []
+    counter: list[LineCounter] = []
     count = 0
     started = time.monotonic()
+    check = Checker(spec, codes, register)
     for line, row in rows(extract, name, spec.columns, counter):
         count += 1
         try:
-            kept = check(spec, row, codes, register)
+            kept = check(row)
         except Refused as refused:
             report.add(BadRow(name, line, refused.field, refused.reason, ",".join(row)[:300]))
+            outcome.held.add(_owner(spec, row, register))
         else:
             if spec.name == "enterprise":
                 register.enterprises.add(kept[0])
@@ -293,7 +417,7 @@ def _write(
                 "number", "organisation_id", "digest", "state"
             )
         }
-        linked = _agency_records(chunk, exclude=set(stored))
+        linked = _agency_records(chunk, set(stored), outcome)
         for number in chunk:
             seen.add(number)
             _one(number, extract, deletes, streams, stored, linked, context, writer, outcome)
@@ -304,7 +428,7 @@ def _write(
     if bar is not None:
         bar.finish()
     if extract.kind == "full":
-        outcome.struck_off += _strike_off_missing(seen, extract)
+        outcome.struck_off += _strike_off_missing(seen | outcome.held, extract)
     index.bump()
 
 
@@ -319,6 +443,8 @@ def _one(
     writer: Writer,
     outcome: Outcome,
 ) -> None:
+    if number in outcome.held:
+        return  # a refused row: the enterprise stays as the last import left it
     previous = stored.get(number)
     if extract.kind == "update" and previous is not None:
         state = states.decode(previous[2])
@@ -342,8 +468,7 @@ def _one(
     if state["e"] is None:
         if previous is None:
             return  # rows of an enterprise neither the extract nor the database holds
-        _strike_off([previous[0]], extract)
-        outcome.struck_off += 1
+        outcome.struck_off += _strike_off([previous[0]], extract)
         KboEnterprise.objects.filter(number=number).update(state=data, digest=digest)
         return
     derived = derive(number, state, context)
@@ -437,37 +562,50 @@ def _chunks(items: Iterator[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def _agency_records(numbers: list[str], exclude: set[str]) -> dict[str, int]:
+def _agency_records(numbers: list[str], imported: set[str], outcome: Outcome) -> dict[str, int]:
     """Organisations the agency recorded with these numbers before any import: the import
-    takes them over rather than making a second organisation."""
-    wanted = [n for n in numbers if n not in exclude]
+    takes them over rather than making a second organisation. A number already held by an
+    organisation of another enterprise (the agency edited it) is held back: the import
+    cannot tell which is right."""
+    wanted = [n for n in numbers if n not in imported]
     if not wanted:
         return {}
     found = Organisation.objects.filter(enterprise_number__in=wanted)
-    return {number: pk for number, pk in found.values_list("enterprise_number", "pk") if number}
+    linked: dict[str, int] = {}
+    for number, pk, other in found.values_list("enterprise_number", "pk", "kbo__number"):
+        if number and other is None:
+            linked[number] = pk
+        elif number:
+            outcome.held.add(number)
+    return linked
 
 
-def _strike_off(ids: list[int], extract: Extract) -> None:
+def _strike_off(ids: list[int], extract: Extract) -> int:
+    """Strike these organisations off (those not struck off yet); how many were."""
     day = extract.snapshot_date or timezone.localdate()
-    Organisation.objects.filter(pk__in=ids, struck_off_on__isnull=True).update(
+    return Organisation.objects.filter(pk__in=ids, struck_off_on__isnull=True).update(
         struck_off_on=day, is_active=False, updated_at=timezone.now()
     )
 
 
 def _strike_off_missing(seen: set[str], extract: Extract) -> int:
     """A full extract holds every active enterprise: those it lacks left the register."""
+    active = KboEnterprise.objects.filter(organisation__struck_off_on__isnull=True)
     gone = [
-        organisation_id
-        for number, organisation_id in KboEnterprise.objects.filter(
-            organisation__struck_off_on__isnull=True
+        (number, organisation_id)
+        for number, organisation_id in active.values_list("number", "organisation_id").iterator(
+            20000
         )
-        .values_list("number", "organisation_id")
-        .iterator(20000)
         if number not in seen
     ]
+    struck = 0
     for start in range(0, len(gone), 2000):
-        _strike_off(gone[start : start + 2000], extract)
-    return len(gone)
+        chunk = gone[start : start + 2000]
+        struck += _strike_off([organisation_id for _number, organisation_id in chunk], extract)
+        # Its stored rows no longer describe an active enterprise: if it comes back, the
+        # extract that brings it must write it again.
+        KboEnterprise.objects.filter(number__in=[number for number, _id in chunk]).update(digest="")
+    return struck
 
 
 def _write_codes(codes: Any) -> None:

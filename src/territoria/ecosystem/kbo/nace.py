@@ -49,6 +49,7 @@ def section_of_division(version: str) -> dict[str, str]:
     return found
 
 
+@cache
 def notation(version: str, code: str) -> str | None:
     """The concept notation of a NACE-BEL code as code.csv writes it (`62100`); None for a
     code the tree does not hold (a national 7-digit code maps to its subclass)."""

@@ -5,20 +5,26 @@ the rows that pass come out as plain tuples. Nothing here touches the database.
 """
 
 import csv
-import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from territoria.ecosystem.kbo.layout import ALL_FILES, CODE, CODE_LANGUAGES, META, FileSpec
 
-ENTERPRISE_NUMBER = re.compile(r"^[01][0-9]{3}\.[0-9]{3}\.[0-9]{3}$")
-ESTABLISHMENT_NUMBER = re.compile(r"^[2-8]\.[0-9]{3}\.[0-9]{3}\.[0-9]{3}$")
-DATE = re.compile(r"^([0-9]{2})-([0-9]{2})-([0-9]{4})$")
+# Matched whole (`fullmatch`): `$` would also let a final line break through.
+ENTERPRISE_NUMBER = re.compile(r"[01][0-9]{3}\.[0-9]{3}\.[0-9]{3}")
+ESTABLISHMENT_NUMBER = re.compile(r"[2-8]\.[0-9]{3}\.[0-9]{3}\.[0-9]{3}")
+BRANCH_ID = re.compile(r"9\.[0-9]{3}\.[0-9]{3}\.[0-9]{3}")
+DATE = re.compile(r"([0-9]{2})-([0-9]{2})-([0-9]{4})")
+EXTRACT_NUMBER = re.compile(r"[0-9]{1,9}")
+# The longest code each category may hold: the width of the column it is written to.
+CODE_WIDTHS = {"JuridicalForm": 3, "JuridicalSituation": 3}
+CODE_WIDTH, CATEGORY_WIDTH = 20, 40
 # csv's own limit is 128 KiB per field; no KBO field comes near a thousand characters.
 MAX_FIELD = 4000
 
@@ -45,7 +51,7 @@ def number_is_valid(number: str) -> bool:
 
 
 def enterprise_number_problem(value: str) -> str:
-    if not ENTERPRISE_NUMBER.match(value):
+    if not ENTERPRISE_NUMBER.fullmatch(value):
         return f"{value!r} is not an enterprise number written 0123.456.789"
     if not number_is_valid(value):
         return f"{value}: the check digits do not match"
@@ -54,14 +60,21 @@ def enterprise_number_problem(value: str) -> str:
 
 def entity_number_problem(value: str) -> str:
     """An enterprise's or an establishment unit's number (2.123.456.789)."""
-    if ESTABLISHMENT_NUMBER.match(value):
+    if ESTABLISHMENT_NUMBER.fullmatch(value):
         return "" if number_is_valid(value) else f"{value}: the check digits do not match"
     return enterprise_number_problem(value)
 
 
+def branch_id_problem(value: str) -> str:
+    """A branch's id, written as a unit's number beginning with 9 (9.123.456.789)."""
+    if not BRANCH_ID.fullmatch(value):
+        return f"{value!r} is not a branch id written 9.123.456.789"
+    return ""
+
+
 def parse_date(value: str) -> date:
     """`dd-mm-yyyy` → a date; ValueError with the reason otherwise."""
-    match = DATE.match(value)
+    match = DATE.fullmatch(value)
     if not match:
         raise ValueError(f"{value!r} is not a date written dd-mm-yyyy")
     day, month, year = (int(part) for part in match.groups())
@@ -107,7 +120,7 @@ class Extract:
     @property
     def number(self) -> int:
         value = self.meta.get("ExtractNumber", "0").strip()
-        return int(value) if value.isdigit() else 0
+        return int(value) if EXTRACT_NUMBER.fullmatch(value) else 0
 
     @property
     def snapshot_date(self) -> date | None:
@@ -166,59 +179,62 @@ class Extract:
         return values
 
 
-class CountingReader(io.RawIOBase):
-    """A binary stream that counts the bytes read through it, for the progress bar."""
+class LineCounter:
+    """The lines of a binary stream decoded one by one, so that a byte that is not UTF-8
+    is told at its own line; also counts the bytes read, for the progress bar."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw, self.count = raw, 0
+    def __init__(self, raw: IO[bytes], name: str) -> None:
+        self.raw, self.name = raw, name
+        self.count = 0
+        self.line = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
-        buffer[: len(data)] = data
-        self.count += len(data)
-        return len(data)
+    def __iter__(self) -> Iterator[str]:
+        for data in self.raw:
+            self.count += len(data)
+            self.line += 1
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ExtractError(
+                    f"{self.name} line {self.line}: not UTF-8 text ({error.reason} at byte "
+                    f"{error.start + 1}); nothing was imported"
+                ) from None
+            if self.line == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            yield text
 
 
 def rows(
-    extract: Extract,
-    name: str,
-    columns: tuple[str, ...],
-    counter: list[CountingReader] | None = None,
+    extract: Extract, name: str, columns: tuple[str, ...], counter: list[LineCounter] | None = None
 ) -> Iterator[tuple[int, list[str]]]:
     """(line, values) for each row of file `name` after its header, which must be `columns`.
 
     The line is where the row ends, as a text editor numbers it (a quoted value may span
     lines). The file is UTF-8, with or without a byte-order mark.
     """
-    with extract.open_binary(name) as raw:
-        counting = CountingReader(raw)
-        if counter is not None:
-            counter[:] = [counting]
-        text = io.TextIOWrapper(
-            io.BufferedReader(counting, 1 << 20), encoding="utf-8-sig", newline=""
-        )
-        reader = csv.reader(text)
-        try:
-            header = next(reader, None)
-            if header is None or [h.strip() for h in header] != list(columns):
+    try:
+        with extract.open_binary(name) as raw:
+            lines = LineCounter(raw, name)
+            if counter is not None:
+                counter[:] = [lines]
+            reader = csv.reader(lines)
+            try:
+                header = next(reader, None)
+                if header is None or [h.strip() for h in header] != list(columns):
+                    raise ExtractError(
+                        f"{name} line 1: expected the columns {','.join(columns)}; found "
+                        f"{','.join(header or []) or 'an empty file'}. Nothing was imported."
+                    )
+                for row in reader:
+                    yield reader.line_num, row
+            except csv.Error as error:
                 raise ExtractError(
-                    f"{name} line 1: expected the columns {','.join(columns)}; found "
-                    f"{','.join(header or []) or 'an empty file'}. Nothing was imported."
-                )
-            for row in reader:
-                yield reader.line_num, row
-        except UnicodeDecodeError as error:
-            raise ExtractError(
-                f"{name} line {reader.line_num + 1}: not UTF-8 text ({error.reason}); "
-                "nothing was imported"
-            ) from None
-        except csv.Error as error:
-            raise ExtractError(
-                f"{name} line {reader.line_num}: {error}; nothing was imported"
-            ) from None
+                    f"{name} line {reader.line_num}: {error}; nothing was imported"
+                ) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+        raise ExtractError(
+            f"{extract.path}: {name} cannot be read ({error}); nothing was imported"
+        ) from None
 
 
 Codes = dict[str, dict[str, dict[str, str]]]  # category → code → language → description
@@ -231,6 +247,12 @@ def read_codes(extract: Extract, bad: list[BadRow]) -> Codes:
             bad.append(BadRow("code.csv", line, "", _count_problem(len(row), 4), _shown(row)))
             continue
         category, code, language, description = row
+        width = CODE_WIDTHS.get(category, CODE_WIDTH)
+        if len(category) > CATEGORY_WIDTH or len(code) > width:
+            field = "Category" if len(category) > CATEGORY_WIDTH else "Code"
+            reason = f"longer than the {CATEGORY_WIDTH if field == 'Category' else width} characters a code holds"
+            bad.append(BadRow("code.csv", line, field, reason, _shown(row)))
+            continue
         lang = CODE_LANGUAGES.get(language.strip().upper())
         if lang is None:
             bad.append(

@@ -3,18 +3,16 @@ enterprise, so that the import meets each enterprise's rows of every file togeth
 without holding the register in memory.
 """
 
+import csv
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import duckdb
-import pyarrow as pa
 
 from territoria.ecosystem.kbo.layout import DATA_FILES, FileSpec
-
-FLUSH = 100_000
 
 
 def _columns(spec: FileSpec) -> list[str]:
@@ -39,6 +37,9 @@ UNIQUE = {
 
 
 class Staging:
+    """The checked rows of each file go to a CSV file of their own as they pass (Python's
+    csv writer is the cheapest way out of the interpreter), which DuckDB then reads whole."""
+
     def __init__(self, folder: Path | None = None, memory: str = "1GB") -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="kbo-staging-", dir=folder))
         self.db = duckdb.connect(str(self.folder / "staging.duckdb"))
@@ -46,45 +47,50 @@ class Staging:
         self.db.execute("SET threads = 2")
         self.db.execute("SET preserve_insertion_order = false")
         self.db.execute(f"SET temp_directory = '{self.folder / 'spill'}'")
-        self.buffers: dict[str, list[list[Any]]] = {}
+        self.files: dict[str, IO[str]] = {}
+        self.writers: dict[str, Any] = {}
         for spec in DATA_FILES:
             columns = _columns(spec)
             types = ", ".join(f"{c} {'BIGINT' if c == 'line' else 'VARCHAR'}" for c in columns)
             self.db.execute(f"CREATE TABLE {spec.name} ({types})")
-            self.buffers[spec.name] = [[] for _ in columns]
 
     def add(self, spec: FileSpec, line: int, kept: list[str]) -> None:
-        buffer = self.buffers[spec.name]
-        buffer[0].append(line)
-        for column, value in zip(buffer[1:], kept, strict=True):
-            column.append(value)
-        if len(buffer[0]) >= FLUSH:
-            self.flush(spec)
+        writer = self.writers.get(spec.name)
+        if writer is None:
+            stream = (self.folder / f"{spec.name}.csv").open("w", encoding="utf-8", newline="")
+            self.files[spec.name] = stream
+            writer = self.writers[spec.name] = csv.writer(stream, quoting=csv.QUOTE_ALL)
+        writer.writerow((line, *kept))
 
     def flush(self, spec: FileSpec) -> None:
-        buffer = self.buffers[spec.name]
-        if not buffer[0]:
+        """Load what `add` wrote of this file."""
+        stream = self.files.pop(spec.name, None)
+        if stream is None:
             return
-        names = _columns(spec)
-        batch = pa.table(
-            [pa.array(buffer[0], pa.int64())] + [pa.array(c, pa.string()) for c in buffer[1:]],
-            names=names,
+        stream.close()
+        del self.writers[spec.name]
+        path = self.folder / f"{spec.name}.csv"
+        columns = _columns(spec)
+        types = ", ".join(f"'{c}': '{'BIGINT' if c == 'line' else 'VARCHAR'}'" for c in columns)
+        # Quoted, so that an empty value stays an empty text, not a null.
+        self.db.execute(
+            f"""INSERT INTO {spec.name} SELECT * FROM read_csv(?, header = false,
+                columns = {{{types}}}, quote = '"', escape = '"', delim = ',',
+                allow_quoted_nulls = false, strict_mode = true)""",
+            [str(path)],
         )
-        self.db.register("batch", batch)
-        self.db.execute(f"INSERT INTO {spec.name} SELECT * FROM batch")
-        self.db.unregister("batch")
-        self.buffers[spec.name] = [[] for _ in names]
+        path.unlink()
 
-    def duplicates(self, spec: FileSpec) -> list[tuple[int, int, str]]:
-        """(line, first line, key) of each row repeating an earlier row's key; the repeats
-        are removed, the first row of each key stays."""
+    def duplicates(self, spec: FileSpec) -> list[tuple[int, int, str, str]]:
+        """(line, first line, key, enterprise) of each row repeating an earlier row's key;
+        the repeats are removed, the first row of each key stays."""
         if spec.name not in UNIQUE:
             return []
         self.flush(spec)
         key, condition = UNIQUE[spec.name]
         where = f"WHERE {condition}" if condition else ""
         found = self.db.execute(
-            f"""SELECT line, first_value(line) OVER w, concat_ws(' ', {key})
+            f"""SELECT line, first_value(line) OVER w, concat_ws(' ', {key}), enterprise
                 FROM {spec.name} {where}
                 WINDOW w AS (PARTITION BY {key} ORDER BY line)
                 QUALIFY row_number() OVER w > 1 ORDER BY line"""
@@ -92,7 +98,7 @@ class Staging:
         if found:
             self.db.execute(
                 f"DELETE FROM {spec.name} WHERE line IN (SELECT unnest(?))",
-                [[line for line, _first, _key in found]],
+                [[line for line, *_rest in found]],
             )
         return found
 

@@ -10,9 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.management.color import no_style
 from django.db import connection
-from django.db.models import Max
 from django.utils import timezone
 
 from territoria.ecosystem.kbo.derive import Derived, search_text
@@ -69,7 +67,6 @@ class Writer:
     def __init__(self, extract_number: int, imported_schemes: list[str]) -> None:
         self.extract_number = extract_number
         self.content_type = ContentType.objects.get_for_model(Organisation).pk
-        self.next_id = (Organisation.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
         self.now = timezone.now()
         self.pending: list[Pending] = []
         # The schemes whose imported tags a re-import replaces.
@@ -87,9 +84,8 @@ class Writer:
             return
         new = [p for p in self.pending if p.organisation_id is None]
         old = [p for p in self.pending if p.organisation_id is not None]
-        for pending in new:
-            pending.organisation_id = self.next_id
-            self.next_id += 1
+        for pending, organisation_id in zip(new, self._new_ids(len(new)), strict=True):
+            pending.organisation_id = organisation_id
         self._insert_organisations(new)
         self._update_organisations(old)
         self._write_states(self.pending)
@@ -101,10 +97,27 @@ class Writer:
 
     def finish(self) -> None:
         self.flush()
-        if self.inserted:
-            with connection.cursor() as cursor:
-                for sql in connection.ops.sequence_reset_sql(no_style(), [Organisation]):
-                    cursor.execute(sql)
+
+    def _new_ids(self, count: int) -> list[int]:
+        """Ids for new organisations from the table's own sequence, as an INSERT would take
+        them: never one a deleted organisation had (its page and audit entries keep it)."""
+        if not count:
+            return []
+        table = Organisation._meta.db_table
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [_q(table), count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+            # SQLite's AUTOINCREMENT: the highest id ever given is in sqlite_sequence, which
+            # an insert with a higher id moves on.
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            cursor.execute(f"SELECT max(id) FROM {_q(table)}")  # noqa: S608
+            highest = max(row[0] if row else 0, cursor.fetchone()[0] or 0)
+        return list(range(highest + 1, highest + 1 + count))
 
     # --- organisations ---------------------------------------------------------------
 
@@ -197,11 +210,10 @@ class Writer:
                 cursor.execute(f"DELETE FROM {table} WHERE enterprise_id IN ({marks})", chunk)  # noqa: S608
             # A unit moved from another enterprise leaves it.
             moved = [unit for unit, _enterprise in units]
-            if known:
-                for start in range(0, len(moved), 500):
-                    chunk = moved[start : start + 500]
-                    marks = ", ".join(["%s"] * len(chunk))
-                    cursor.execute(f"DELETE FROM {table} WHERE number IN ({marks})", chunk)  # noqa: S608
+            for start in range(0, len(moved), 500):
+                chunk = moved[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"DELETE FROM {table} WHERE number IN ({marks})", chunk)  # noqa: S608
         self._insert(KboEstablishment._meta.db_table, ["number", "enterprise_id"], units)
 
     # --- tags --------------------------------------------------------------------------

@@ -1,11 +1,28 @@
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from territoria.ecosystem.kbo.importer import DEFAULT_MAX_BAD_SHARE, ImportRefused, import_extract
+from territoria.ecosystem.kbo.importer import (
+    DEFAULT_MAX_BAD_SHARE,
+    DEFAULT_MAX_STRUCK_OFF_SHARE,
+    ImportRefused,
+    import_extract,
+)
 from territoria.ecosystem.kbo.reader import ExtractError
+
+
+def share(text: str) -> float:
+    """A share between 0 and 1 (NaN is not one)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
+    return value
 
 
 class Command(BaseCommand):
@@ -18,10 +35,17 @@ class Command(BaseCommand):
         parser.add_argument("extract", help="the extract's folder or zip file")
         parser.add_argument(
             "--max-bad-share",
-            type=float,
+            type=share,
             default=DEFAULT_MAX_BAD_SHARE,
             help="refuse the whole extract when more than this share of rows is refused "
             f"(default {DEFAULT_MAX_BAD_SHARE})",
+        )
+        parser.add_argument(
+            "--max-struck-off-share",
+            type=share,
+            default=DEFAULT_MAX_STRUCK_OFF_SHARE,
+            help="refuse a full extract that would strike off more than this share of the "
+            f"enterprises imported before (default {DEFAULT_MAX_STRUCK_OFF_SHARE})",
         )
         parser.add_argument("--report", type=Path, help="where to write the refused rows (CSV)")
 
@@ -30,6 +54,7 @@ class Command(BaseCommand):
             outcome = import_extract(
                 options["extract"],
                 max_bad_share=options["max_bad_share"],
+                max_struck_off_share=options["max_struck_off_share"],
                 report_path=options["report"],
                 progress=sys.stderr,
             )
