@@ -52,6 +52,7 @@ register(
         csv_columns=("id", "name", "enterprise_number", "municipality", "website"),
         related=("municipality",),
         browse_url=lambda code: f"{reverse('ecosystem:directory')}?{urlencode({'c': code})}",
+        sort_field="name",
         heavy_fields=(
             "search_text",
             "description_fr",

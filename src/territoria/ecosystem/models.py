@@ -1,6 +1,5 @@
 """The ecosystem's containers: organisations, people, events, publications."""
 
-import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -11,27 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from territoria.core.i18n import InLanguage, localized
+from territoria.core.text import fold
 from territoria.ecosystem.legal_forms import is_natural_person_form, legal_form_label
 from territoria.ecosystem.validators import validate_enterprise_number
 from territoria.taxonomy.models import Tag, TaggedModel, concept_field
 
-# ASCII's control characters, which `normalise_for_search` drops as it drops every other.
-_ASCII_CONTROLS = dict.fromkeys([*range(32), 127])
-
 
 def normalise_for_search(*parts: str | None) -> str:
     """Lower case without accents, so that "Liège", "LIEGE" and "liege" match."""
-    text = " ".join(part for part in parts if part)
-    if text.isascii():  # most names: the same result, without a look at every character
-        return " ".join(text.translate(_ASCII_CONTROLS).lower().split())
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    # Accents go; so do control characters (PostgreSQL text cannot hold NUL).
-    kept = (
-        ch
-        for ch in decomposed
-        if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cc"
-    )
-    return " ".join("".join(kept).split())
+    return fold(*parts)
 
 
 class Source(models.TextChoices):

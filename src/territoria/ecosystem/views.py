@@ -3,11 +3,11 @@
 import json
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote_plus, urlencode
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -44,6 +44,7 @@ from territoria.taxonomy import containers, index
 from territoria.taxonomy.expressions import to_json
 from territoria.taxonomy.models import Concept, ConceptScheme, Magnet
 from territoria.taxonomy.services import (
+    RecordsInOrder,
     concepts_by_code,
     refine,
     schemes_by_code,
@@ -101,8 +102,13 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
         selected,
         schemes,
     )
-    records = refinement.records.select_related("municipality", "size_class").order_by("name", "pk")
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted and paged from the bitmap index: the database reads the page's rows alone.
+    records = RecordsInOrder(
+        containers.get("organisation"),
+        refinement.ids,
+        lambda rows: rows.select_related("municipality", "size_class"),
+    )
+    page: Page[Any] = Paginator(cast(Any, records), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "nav": "ecosystem",
         "query": query,

@@ -34,6 +34,8 @@ class Container:
     related: tuple[str, ...] = field(default=())
     # The public list of these records narrowed to one concept, if there is one.
     browse_url: Callable[[str], str] | None = None
+    # The field whose order lists show (the index keeps it, to page without SQL).
+    sort_field: str = ""
 
     def listing(self, ids: Any) -> models.QuerySet[Any]:
         """The public records with these ids, ready for `describe`."""

@@ -23,6 +23,7 @@ from pyroaring import BitMap
 
 from territoria.core.i18n import LANGUAGE_CODES
 from territoria.taxonomy.models import Concept, ConceptClosure, IndexState, Tag
+from territoria.taxonomy.ordering import Ordering
 
 if TYPE_CHECKING:  # containers register themselves with `watch` below: no import cycle
     from territoria.taxonomy.containers import Container
@@ -36,6 +37,8 @@ class ContainerIndex:
     universe: BitMap
     by_concept: dict[int, BitMap]
     scheme_concepts: dict[str, list[int]]
+    # The public records in the container's order (`Container.sort_field`), if it has one.
+    ordering: Ordering | None = None
 
     def concept(self, concept_id: int) -> BitMap:
         return self.by_concept.get(concept_id) or BitMap()
@@ -161,9 +164,25 @@ def _build(container: Container, token: str) -> ContainerIndex:
     for concept_id, row in catalog().rows.items():
         if concept_id in by_concept:
             scheme_concepts.setdefault(row["scheme__code"], []).append(concept_id)
+    ordering = None
+    if container.sort_field:
+        pairs = container.queryset().order_by().values_list("pk", container.sort_field)
+        ordering = Ordering.of((pk, str(name)) for pk, name in pairs.iterator(chunk_size=20000))
     return ContainerIndex(
-        token=token, universe=universe, by_concept=by_concept, scheme_concepts=scheme_concepts
+        token=token,
+        universe=universe,
+        by_concept=by_concept,
+        scheme_concepts=scheme_concepts,
+        ordering=ordering,
     )
+
+
+def page(container: Container, ids: BitMap, offset: int, limit: int) -> list[int]:
+    """The ids of `ids` at positions offset … offset + limit − 1 in the container's order."""
+    ordering = for_container(container).ordering
+    if ordering is None:
+        raise ValueError(f"the container {container.code} has no order to page in")
+    return ordering.page(ids, offset, limit)
 
 
 def ids_of(records: models.QuerySet[Any]) -> BitMap:

@@ -10,6 +10,7 @@ from territoria.taxonomy.services.schemes import (
     import_scheme_turtle,
 )
 from territoria.taxonomy.services.search import (
+    RecordsInOrder,
     UnknownScheme,
     describe_records,
     evaluate,
@@ -26,6 +27,7 @@ from territoria.taxonomy.services.tagging import (
 )
 
 __all__ = [
+    "RecordsInOrder",
     "SchemeImportError",
     "UnknownScheme",
     "concepts_by_code",

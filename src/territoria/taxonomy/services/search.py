@@ -1,5 +1,6 @@
 """Faceted refinement and magnet evaluation, on top of the magnet engine."""
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,37 @@ class Refinement:
     records: QuerySet[Any]
     facets: list[SchemeFacets]
     expression: Expression | None
+    ids: BitMap = field(default_factory=BitMap)  # the records', as the index selected them
+
+
+class RecordsInOrder:
+    """A selection's records in the container's order, for Django's Paginator: it counts
+    with the bitmap and reads from the database the rows of the page alone."""
+
+    def __init__(
+        self,
+        container: containers.Container,
+        ids: BitMap,
+        prepare: Callable[[QuerySet[Any]], QuerySet[Any]] = lambda records: records,
+    ) -> None:
+        self.container, self.ids, self.prepare = container, ids, prepare
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, part: slice) -> list[Any]:
+        start = part.start or 0
+        stop = len(self.ids) if part.stop is None else part.stop
+        pks = index.page(self.container, self.ids, start, max(stop - start, 0))
+        found = {r.pk: r for r in self.prepare(self.container.queryset().filter(pk__in=pks))}
+        return [found[pk] for pk in pks if pk in found]
+
+    def __iter__(self) -> Iterator[Any]:
+        for start in range(0, len(self.ids), 500):
+            yield from self[start : start + 500]
 
 
 def _scheme_groups(selected: list[Concept]) -> dict[int, AnyOf]:
@@ -121,6 +153,7 @@ def _refine(
         records=records,
         facets=facets,
         expression=selection_expression(selected),
+        ids=matching,
     )
 
 
