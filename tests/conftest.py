@@ -30,6 +30,25 @@ def _fresh_territory_profile():
     territory.forget()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_bitmap_indexes():
+    # Each test's records are rolled back after it, changes to the index with them: the
+    # index a process built during a test must not serve the next (production never sees
+    # its own rolled-back changes: an index reads committed rows).
+    import shutil
+
+    from django.conf import settings
+
+    from territoria.taxonomy import index
+
+    yield
+    index.forget()
+    from territoria.opendata import selection
+
+    selection._ids_cache.clear()
+    shutil.rmtree(settings.DATA_DIR / "index", ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -26,17 +26,26 @@ def test_a_page_is_the_sorted_selection_cut(rows, data, offset, limit):
 
 @settings(max_examples=100, deadline=None)
 @given(records, st.lists(st.tuples(st.integers(1, 5000), names), max_size=15), st.data())
-def test_inserted_and_renamed_records_take_their_place(rows, changes, data):
+def test_inserted_renamed_and_removed_records_take_their_place(rows, changes, data):
     built = Ordering.of(rows.items(), chunk=7)  # small chunks: many borders to cross
+    before = [list(chunk) for chunk in built.chunks]
     current = dict(rows)
-    for pk, name in changes:
-        built.remove(pk)
-        current[pk] = name
-        keys = {other: (sort_key(current[other]), other) for other in current}
-        built.insert(pk, keys[pk], keys)
+    renamed = dict(changes)
+    removed = data.draw(st.sets(st.sampled_from(sorted(rows)))) if rows else set()
+    removed -= set(renamed)
+    current.update(renamed)
+    for pk in removed:
+        del current[pk]
+    changed = built.changed(
+        BitMap([*renamed, *removed]),
+        renamed,
+        lambda ids: {pk: current[pk] for pk in ids if pk in current},
+    )
+    assert [list(chunk) for chunk in built.chunks] == before  # the old one is untouched
     selection = BitMap(current)
     offset = data.draw(st.integers(0, len(current)))
-    assert built.page(selection, offset, 25) == expected(current, selection, offset, 25)
+    assert changed.page(selection, offset, 25) == expected(current, selection, offset, 25)
+    assert len(changed) == len(current)
 
 
 def test_accents_and_case_sort_among_their_letters():

@@ -32,12 +32,12 @@ IDS_CACHE_SECONDS = 60
 
 
 def cached_ids(key: tuple[Any, ...], queryset: models.QuerySet[Any]) -> BitMap:
-    """The ids a query selects, kept while the tag index token stays the same: a client
+    """The ids a query selects, kept while the bitmap index stays the same: a client
     paging through results, or a page asking records then facets, scans the table once.
-    Every change to a tagged record renews the token, as it renews the bitmap index."""
+    Every change to a tagged record changes the index's version (its token or its log)."""
     # The minute too: changes that bypass the token (bulk updates of related tables)
     # are seen within a minute.
-    full_key = (*key, index.current_token(), int(time.monotonic() // IDS_CACHE_SECONDS))
+    full_key = (*key, index.current_version(), int(time.monotonic() // IDS_CACHE_SECONDS))
     with _ids_lock:
         found = _ids_cache.get(full_key)
         if found is not None:

@@ -8,8 +8,9 @@ class TaxonomyConfig(AppConfig):
     verbose_name = _("Taxonomies")
 
     def ready(self) -> None:
-        from territoria.taxonomy.index import watch
-        from territoria.taxonomy.models import Concept, ConceptScheme, Tag
+        from territoria.taxonomy.index import watch, watch_tags
+        from territoria.taxonomy.models import Concept, ConceptScheme
 
-        for model in (Tag, Concept, ConceptScheme):
+        watch_tags()
+        for model in (Concept, ConceptScheme):
             watch(model)

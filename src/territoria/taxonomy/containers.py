@@ -51,7 +51,7 @@ _registry: dict[str, Container] = {}
 
 def register(container: Container) -> None:
     _registry[container.code] = container
-    watch(container.model)
+    watch(container.model, container.code)
 
 
 def get(code: str) -> Container:

@@ -2,9 +2,16 @@
 
 For each container, one roaring bitmap of record ids per concept, already rolled up
 to include the records tagged with any descendant, plus the bitmap of all public
-records. Each process builds it from the database on first use and rebuilds it
-when the shared `IndexState` token changes (any tag, concept hierarchy or record
-change bumps it, see `bump`).
+records and the public records in the container's order (`ordering.py`).
+
+Each process keeps it in step with the database in two ways:
+
+- a record saved or deleted, or tagged, writes an `IndexChange` row in its own
+  transaction; a process that sees new rows re-reads those records alone and swaps in
+  a copy of its index with only the bitmaps they touch replaced (`changes.py`);
+- what changes everything (a concept moved, a bulk import) bumps the shared
+  `IndexState` token: the process then loads the snapshot on disk written for that
+  token, or rebuilds from the database and writes the snapshot (`snapshot.py`).
 """
 
 from __future__ import annotations
@@ -13,22 +20,32 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 from pyroaring import BitMap
 
 from territoria.core.i18n import LANGUAGE_CODES
-from territoria.taxonomy.models import Concept, ConceptClosure, IndexState, Tag
+from territoria.taxonomy.models import Concept, ConceptClosure, IndexChange, IndexState, Tag
 from territoria.taxonomy.ordering import Ordering
 
 if TYPE_CHECKING:  # containers register themselves with `watch` below: no import cycle
     from territoria.taxonomy.containers import Container
 
 STATE_KEY = "tags"
+
+
+@dataclass(frozen=True)
+class State:
+    """What the database says of the index: the token, and where the change log stands."""
+
+    token: str
+    last_change: int
+    changes: int
 
 
 @dataclass
@@ -39,6 +56,10 @@ class ContainerIndex:
     scheme_concepts: dict[str, list[int]]
     # The public records in the container's order (`Container.sort_field`), if it has one.
     ordering: Ordering | None = None
+    # The change log as this index has read it (`State.last_change`, `State.changes`).
+    seen: tuple[int, int] = (0, 0)
+    read_at: float = 0.0  # time.time() of the reading, for changes committed late
+    applied: set[tuple[int, str]] = field(default_factory=set)  # (change id, its time)
 
     def concept(self, concept_id: int) -> BitMap:
         return self.by_concept.get(concept_id) or BitMap()
@@ -56,10 +77,21 @@ class Catalog:
         row = self.rows[concept_id]
         return f"{row['scheme__code']}:{row['notation']}"
 
+    def ancestors(self, concept_id: int) -> list[int]:
+        """The concept and every concept above it."""
+        found: list[int] = []
+        current: int | None = concept_id
+        while current is not None and current in self.rows and len(found) < 20:
+            found.append(current)
+            current = self.rows[current]["parent_id"]
+        return found
+
 
 _lock = threading.Lock()
 _cache: dict[str, ContainerIndex] = {}
 _catalog: list[Catalog] = []
+# Container models → their container's code; the models whose change changes everything.
+_containers_of: dict[type[models.Model], str] = {}
 
 
 def mark_index_stale(sender: type[models.Model], **kwargs: Any) -> None:
@@ -68,11 +100,55 @@ def mark_index_stale(sender: type[models.Model], **kwargs: Any) -> None:
     bump()
 
 
-def watch(model: type[models.Model]) -> None:
-    """Any saved or deleted instance of `model` makes the bitmap indexes stale."""
+def record_change(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """A container's record saved or deleted: the indexes re-read it."""
+    if kwargs.get("raw"):
+        return
+    code = _containers_of.get(sender)
+    if code is not None and instance.pk is not None:
+        IndexChange.objects.create(container=code, object_id=instance.pk)
+
+
+def record_tag_change(sender: type[models.Model], instance: Tag, **kwargs: Any) -> None:
+    """A tag added or removed: the indexes re-read its record."""
+    if kwargs.get("raw"):
+        return
+    model = ContentType.objects.get_for_id(instance.content_type_id).model_class()
+    code = _containers_of.get(model) if model is not None else None
+    if code is not None:
+        IndexChange.objects.create(container=code, object_id=instance.object_id)
+
+
+def watch(model: type[models.Model], container: str | None = None) -> None:
+    """Keep the indexes in step with `model`: a container's records one by one (`container`
+    names it), any other model's change by a rebuild (concepts, strategy versions)."""
     uid = f"taxonomy-index-{model._meta.label_lower}"
-    post_save.connect(mark_index_stale, sender=model, dispatch_uid=uid + "-save")
-    post_delete.connect(mark_index_stale, sender=model, dispatch_uid=uid + "-delete")
+    if container is None:
+        post_save.connect(mark_index_stale, sender=model, dispatch_uid=uid + "-save")
+        post_delete.connect(mark_index_stale, sender=model, dispatch_uid=uid + "-delete")
+        return
+    _containers_of[model] = container
+    post_save.connect(record_change, sender=model, dispatch_uid=uid + "-save")
+    post_delete.connect(record_change, sender=model, dispatch_uid=uid + "-delete")
+
+
+def watch_tags() -> None:
+    post_save.connect(record_tag_change, sender=Tag, dispatch_uid="taxonomy-index-tag-save")
+    post_delete.connect(record_tag_change, sender=Tag, dispatch_uid="taxonomy-index-tag-delete")
+
+
+def changed(container: str, ids: list[int]) -> None:
+    """Records changed without signals (bulk writes): the indexes re-read them."""
+    IndexChange.objects.bulk_create(
+        [IndexChange(container=container, object_id=pk) for pk in ids], batch_size=2000
+    )
+
+
+def changed_record(record: models.Model) -> None:
+    """One record changed without signals (its tags set in bulk)."""
+    code = _containers_of.get(type(record))
+    if code is not None and record.pk is not None:
+        changed(code, [record.pk])
 
 
 def bump() -> None:
@@ -86,38 +162,61 @@ def bump() -> None:
 _pinned = threading.local()
 
 
-def current_token() -> str:
-    pinned: str | None = getattr(_pinned, "token", None)
+def current_state() -> State:
+    pinned: State | None = getattr(_pinned, "state", None)
     if pinned is not None:
         return pinned
     token = IndexState.objects.filter(key=STATE_KEY).values_list("token", flat=True).first()
-    return token or "initial"
+    log = IndexChange.objects.aggregate(last=Max("id"), count=Count("id"))
+    return State(token or "initial", log["last"] or 0, log["count"])
+
+
+def current_token() -> str:
+    return current_state().token
+
+
+def current_version() -> str:
+    """Changes whenever any index would: the token, or the change log."""
+    state = current_state()
+    return f"{state.token}/{state.last_change}/{state.changes}"
 
 
 @contextmanager
 def pinned() -> Iterator[None]:
-    """Read the token once for a whole evaluation (count, page, facets) instead of per step."""
-    if getattr(_pinned, "token", None) is not None:
+    """Read the state once for a whole evaluation (count, page, facets) instead of per step."""
+    if getattr(_pinned, "state", None) is not None:
         yield
         return
-    _pinned.token = current_token()
+    _pinned.state = current_state()
     try:
         yield
     finally:
-        _pinned.token = None
+        _pinned.state = None
 
 
 def for_container(container: Container) -> ContainerIndex:
-    token = current_token()
+    from territoria.taxonomy import changes, snapshot
+
+    state = current_state()
     cached = _cache.get(container.code)
-    if cached is not None and cached.token == token:
-        return cached
+    if cached is not None and cached.token == state.token:
+        if cached.seen == (state.last_change, state.changes):
+            return cached
     with _lock:
         cached = _cache.get(container.code)
-        if cached is None or cached.token != token:
-            cached = _build(container, token)
-            _cache[container.code] = cached
+        if cached is None or cached.token != state.token:
+            cached = snapshot.load(container, state) or snapshot.build_and_save(container, state)
+        if cached.seen != (state.last_change, state.changes):
+            cached = changes.apply(container, cached, state)
+        _cache[container.code] = cached
     return cached
+
+
+def forget() -> None:
+    """Drop this process's indexes and catalogue (the next use reads them again)."""
+    with _lock:
+        _cache.clear()
+        _catalog.clear()
 
 
 def catalog() -> Catalog:
@@ -140,7 +239,11 @@ def catalog() -> Catalog:
     return built
 
 
-def _build(container: Container, token: str) -> ContainerIndex:
+def build(container: Container, state: State) -> ContainerIndex:
+    """The container's index from the database, as it stands in `state`."""
+    import time
+
+    read_at = time.time()
     content_type = ContentType.objects.get_for_model(container.model)
     universe = BitMap(container.queryset().order_by().values_list("pk", flat=True))
     direct: dict[int, list[int]] = {}
@@ -160,21 +263,27 @@ def _build(container: Container, token: str) -> ContainerIndex:
         else BitMap(tagged[members[0]])
         for ancestor_id, members in descendants.items()
     }
-    scheme_concepts: dict[str, list[int]] = {}
-    for concept_id, row in catalog().rows.items():
-        if concept_id in by_concept:
-            scheme_concepts.setdefault(row["scheme__code"], []).append(concept_id)
     ordering = None
     if container.sort_field:
         pairs = container.queryset().order_by().values_list("pk", container.sort_field)
         ordering = Ordering.of((pk, str(name)) for pk, name in pairs.iterator(chunk_size=20000))
     return ContainerIndex(
-        token=token,
+        token=state.token,
         universe=universe,
         by_concept=by_concept,
-        scheme_concepts=scheme_concepts,
+        scheme_concepts=scheme_concepts_of(by_concept),
         ordering=ordering,
+        seen=(state.last_change, state.changes),
+        read_at=read_at,
     )
+
+
+def scheme_concepts_of(by_concept: dict[int, BitMap]) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for concept_id, row in catalog().rows.items():
+        if concept_id in by_concept:
+            found.setdefault(row["scheme__code"], []).append(concept_id)
+    return found
 
 
 def page(container: Container, ids: BitMap, offset: int, limit: int) -> list[int]:

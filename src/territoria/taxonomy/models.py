@@ -292,6 +292,22 @@ class IndexState(models.Model):
         return f"{self.key}: {self.token}"
 
 
+class IndexChange(models.Model):
+    """One record of a container changed (saved, deleted, tagged): every process brings its
+    bitmap index up to date with the records these rows name, instead of rebuilding it.
+
+    Written in the transaction that changes the record, so a rolled-back change leaves none.
+    Rows older than a day are pruned: a process that slept longer rebuilds.
+    """
+
+    container = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.container}/{self.object_id}"
+
+
 class SchemeImport(Leased):
     """A concept-scheme file uploaded by staff, imported by the background worker (which
     holds it under a lease: a worker that stops leaves it to another, see core.leases)."""

@@ -6,14 +6,17 @@ many of the selection each holds (one C call each) until the page's offset is re
 then reading the few chunks the page falls in, in order. No list of ids goes to the
 database: a page of 20 among two million records costs a few hundred intersections.
 
-The order is the one a reader expects of a list of names: letters before their accented
-forms, case ignored, then the record id to break ties (`sort_key`).
+An ordering is never changed in place (requests read it while it is brought up to date):
+`changed` gives a new one that shares every chunk the change leaves alone.
+
+The order is the one a reader expects of a list of names: case and accents ignored,
+then the record id to break ties (`sort_key`).
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pyroaring import BitMap
@@ -22,6 +25,8 @@ from territoria.core.text import sort_key
 
 CHUNK = 4096
 
+Key = tuple[str, int]
+
 
 @dataclass
 class Ordering:
@@ -29,8 +34,7 @@ class Ordering:
 
     chunks: list[list[int]] = field(default_factory=list)
     bitmaps: list[BitMap] = field(default_factory=list)
-    keys: list[tuple[str, int]] = field(default_factory=list)
-    where: dict[int, int] = field(default_factory=dict)  # id → its chunk
+    keys: list[Key] = field(default_factory=list)
 
     @classmethod
     def of(cls, rows: Iterable[tuple[int, str]], chunk: int = CHUNK) -> Ordering:
@@ -39,16 +43,13 @@ class Ordering:
         ordering = cls()
         for start in range(0, len(ordered), chunk):
             part = ordered[start : start + chunk]
-            ordering._append([pk for _key, pk in part], part[0])
+            ordering.chunks.append([pk for _key, pk in part])
+            ordering.bitmaps.append(BitMap(pk for _key, pk in part))
+            ordering.keys.append(part[0])
         return ordering
 
-    def _append(self, ids: list[int], first: tuple[str, int]) -> None:
-        number = len(self.chunks)
-        self.chunks.append(ids)
-        self.bitmaps.append(BitMap(ids))
-        self.keys.append(first)
-        for pk in ids:
-            self.where[pk] = number
+    def __len__(self) -> int:
+        return sum(len(bitmap) for bitmap in self.bitmaps)
 
     def page(self, selection: BitMap, offset: int, limit: int) -> list[int]:
         """The ids of `selection` at positions offset … offset + limit − 1 of the order."""
@@ -69,29 +70,42 @@ class Ordering:
                         return found
         return found
 
-    def remove(self, pk: int) -> None:
-        number = self.where.pop(pk, None)
-        if number is not None:
-            self.chunks[number].remove(pk)
-            self.bitmaps[number].discard(pk)
+    def changed(
+        self,
+        gone: BitMap,
+        names: dict[int, str],
+        names_of: Callable[[list[int]], dict[int, str]],
+    ) -> Ordering:
+        """A new ordering without the ids of `gone`, then with the records of `names` (id →
+        name) in their place; `names_of(ids)` reads the names of a chunk's records."""
+        new = Ordering(list(self.chunks), list(self.bitmaps), list(self.keys))
+        copied: set[int] = set()
 
-    def insert(self, pk: int, key: tuple[str, int], keys_of: dict[int, tuple[str, int]]) -> None:
-        """Put `pk` (sort key `key`) in its place; `keys_of` gives the sort keys of the ids
-        of the chunk it falls in (the caller reads their names)."""
-        if not self.chunks:
-            self._append([pk], key)
-            return
-        number = max(bisect.bisect_right(self.keys, key) - 1, 0)
-        ids = self.chunks[number]
-        position = bisect.bisect_right([keys_of[other] for other in ids], key)
-        ids.insert(position, pk)
-        self.bitmaps[number].add(pk)
-        self.where[pk] = number
-        if position == 0:
-            self.keys[number] = key
+        def own(number: int) -> None:
+            if number not in copied:
+                new.chunks[number] = list(new.chunks[number])
+                new.bitmaps[number] = BitMap(new.bitmaps[number])
+                copied.add(number)
 
-    def chunk_of(self, key: tuple[str, int]) -> list[int]:
-        """The ids of the chunk a record with sort key `key` falls in."""
-        if not self.chunks:
-            return []
-        return self.chunks[max(bisect.bisect_right(self.keys, key) - 1, 0)]
+        for number, bitmap in enumerate(self.bitmaps):
+            if bitmap.intersect(gone):
+                own(number)
+                new.chunks[number] = [pk for pk in new.chunks[number] if pk not in gone]
+                new.bitmaps[number] -= gone
+        for pk, name in sorted(names.items()):
+            key = (sort_key(name), pk)
+            if not new.chunks:
+                new.chunks, new.bitmaps, new.keys = [[pk]], [BitMap([pk])], [key]
+                copied.add(0)
+                continue
+            number = max(bisect.bisect_right(new.keys, key) - 1, 0)
+            own(number)
+            ids = new.chunks[number]
+            known = {**names_of([other for other in ids if other not in names]), **names}
+            keys = [(sort_key(known.get(other, "")), other) for other in ids]
+            position = bisect.bisect_right(keys, key)
+            ids.insert(position, pk)
+            new.bitmaps[number].add(pk)
+            if position == 0:
+                new.keys[number] = key
+        return new

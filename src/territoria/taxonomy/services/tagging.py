@@ -120,8 +120,8 @@ def set_tags(
         return
     before = sorted(c.code for c in Concept.objects.filter(pk__in=current).select_related("scheme"))
     Tag.objects.filter(pk__in=removed).delete()
-    Tag.objects.bulk_create(added)
-    index.bump()
+    Tag.objects.bulk_create(added)  # no signal: the indexes are told below
+    index.changed_record(record)
     record_audit(
         actor,
         "tags.set",

@@ -1,0 +1,125 @@
+"""The bitmap index of a container on disk, so that a process starts in seconds.
+
+Written after every full build, for the index token it was built for; a process whose
+token matches loads it, then applies the change log written since. Layout: an 8-byte
+length, a JSON header (token, what it read of the change log, concept ids, chunk keys),
+then length-prefixed blobs: the universe, each concept's bitmap, each chunk of the order
+(its ids as 8-byte integers). Written beside its final name and renamed, so a reader
+never meets half a file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import struct
+import tempfile
+from array import array
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from django.conf import settings
+from django.utils import timezone
+from pyroaring import BitMap
+
+from territoria.taxonomy import index
+from territoria.taxonomy.models import IndexChange
+from territoria.taxonomy.ordering import Ordering
+
+if TYPE_CHECKING:
+    from territoria.taxonomy.containers import Container
+
+VERSION = 1
+LENGTH = struct.Struct("<Q")
+# Change-log rows older than this are pruned when an index is rebuilt.
+KEEP_CHANGES = datetime.timedelta(days=1)
+
+
+def path_of(container: Container) -> Path:
+    return Path(settings.DATA_DIR) / "index" / f"{container.code}.snapshot"
+
+
+def build_and_save(container: Container, state: index.State) -> index.ContainerIndex:
+    built = index.build(container, state)
+    IndexChange.objects.filter(at__lt=timezone.now() - KEEP_CHANGES).delete()
+    try:
+        save(container, built)
+    except OSError:
+        pass  # a read-only data folder: the next process builds again, nothing is wrong
+    return built
+
+
+def save(container: Container, built: index.ContainerIndex) -> Path:
+    target = path_of(container)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    concepts = sorted(built.by_concept)
+    ordering = built.ordering
+    header = {
+        "version": VERSION,
+        "token": built.token,
+        "seen": list(built.seen),
+        "read_at": built.read_at,
+        "applied": sorted(built.applied),
+        "concepts": concepts,
+        "scheme_concepts": built.scheme_concepts,
+        "keys": [list(key) for key in ordering.keys] if ordering is not None else None,
+    }
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name)
+    with os.fdopen(descriptor, "wb") as stream:
+        _blob(stream, json.dumps(header).encode())
+        _blob(stream, built.universe.serialize())
+        for concept_id in concepts:
+            _blob(stream, built.by_concept[concept_id].serialize())
+        if ordering is not None:
+            for ids in ordering.chunks:
+                _blob(stream, array("q", ids).tobytes())
+    os.replace(temporary, target)
+    return target
+
+
+def load(container: Container, state: index.State) -> index.ContainerIndex | None:
+    """The snapshot written for `state`'s token, or None (none, another token, damaged)."""
+    target = path_of(container)
+    try:
+        with target.open("rb") as stream:
+            header = json.loads(_read(stream))
+            if header.get("version") != VERSION or header.get("token") != state.token:
+                return None
+            universe = BitMap.deserialize(_read(stream))
+            by_concept = {c: BitMap.deserialize(_read(stream)) for c in header["concepts"]}
+            ordering = None
+            if header["keys"] is not None:
+                ordering = Ordering()
+                for key in header["keys"]:
+                    ids = array("q")
+                    ids.frombytes(_read(stream))
+                    ordering.chunks.append(ids.tolist())
+                    ordering.bitmaps.append(BitMap(ordering.chunks[-1]))
+                    ordering.keys.append((key[0], key[1]))
+    except (OSError, ValueError, KeyError, struct.error):
+        return None
+    return index.ContainerIndex(
+        token=header["token"],
+        universe=universe,
+        by_concept=by_concept,
+        scheme_concepts=header["scheme_concepts"],
+        ordering=ordering,
+        seen=(header["seen"][0], header["seen"][1]),
+        read_at=header["read_at"],
+        applied={(pk, at) for pk, at in header["applied"]},
+    )
+
+
+def _blob(stream: IO[bytes], data: bytes) -> None:
+    stream.write(LENGTH.pack(len(data)))
+    stream.write(data)
+
+
+def _read(stream: IO[bytes]) -> bytes:
+    head = stream.read(LENGTH.size)
+    (length,) = LENGTH.unpack(head)
+    data = stream.read(length)
+    if len(data) != length:
+        raise ValueError("a truncated snapshot")
+    return data
