@@ -52,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-serve", action="store_true", help="prepare the database and stop"
     )
     demo_parser.add_argument(
+        "--kbo",
+        metavar="DIR",
+        help="also import a KBO/BCE open-data extract (folder or zip, real or from "
+        "territoria manage generate_kbo)",
+    )
+    demo_parser.add_argument(
         "--territory",
         metavar="PATH",
         help="a territory profile (territory.toml or its folder); default: TERRITORIA_TERRITORY's",
@@ -82,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(
-            args.port, args.organisations, serve_after=not args.no_serve, territory=args.territory
+            args.port,
+            args.organisations,
+            serve_after=not args.no_serve,
+            territory=args.territory,
+            kbo=args.kbo,
         )
     return serve(args.bind, args.workers, task_workers=0 if args.no_worker else args.task_workers)
 
@@ -96,7 +106,11 @@ def manage(args: list[str]) -> int:
 
 
 def demo(
-    port: int, organisations: int, serve_after: bool = True, territory: str | None = None
+    port: int,
+    organisations: int,
+    serve_after: bool = True,
+    territory: str | None = None,
+    kbo: str | None = None,
 ) -> int:
     data_dir = Path(os.environ.get("TERRITORIA_DATA_DIR") or "./var").resolve()
     database = data_dir / "demo.sqlite3"
@@ -117,6 +131,15 @@ def demo(
             print(f"territoria demo: no territory profile at {territory}", file=sys.stderr)
             return 2
         os.environ["TERRITORIA_TERRITORY"] = str(profile)
+    if kbo:
+        # Checked before anything is touched: a wrong path keeps the previous demo.
+        from territoria.ecosystem.kbo.reader import Extract, ExtractError
+
+        try:
+            Extract(Path(kbo).expanduser()).close()
+        except ExtractError as error:
+            print(f"territoria demo refuses to start: {error}", file=sys.stderr)
+            return 2
     if os.environ.get("TERRITORIA_TERRITORY"):
         # Checked before anything is touched, told in a line rather than a traceback.
         problem = profile_problem(Path(os.environ["TERRITORIA_TERRITORY"]).expanduser())
@@ -150,6 +173,14 @@ def demo(
     call_command("load_demo", organisations=organisations)
     accounts = _demo_accounts()
     call_command("load_demo_calls", applicant="applicant", expert="expert", laureate="laureate")
+    if kbo:
+        from django.core.management.base import CommandError
+
+        try:
+            call_command("import_kbo", kbo)
+        except CommandError as error:
+            print(f"territoria demo: the KBO extract was not imported: {error}", file=sys.stderr)
+            return 2
     _collect_static()
     if not serve_after:
         return 0

@@ -32,6 +32,35 @@ def test_demo_prepares_a_fresh_database_and_serves_it(tmp_path):
     assert again.returncode == 0, again.stderr  # a second run starts afresh
 
 
+def test_demo_imports_a_kbo_extract_and_refuses_a_broken_one_before_touching_anything(tmp_path):
+    from territoria.ecosystem.kbo.generator import generate
+
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env["TERRITORIA_DATA_DIR"] = str(tmp_path)
+    extract = generate(tmp_path / "kbo", 300, seed=5)
+    command = [sys.executable, "-m", "territoria", "demo", "--no-serve", "--organisations", "50"]
+    result = subprocess.run(
+        [*command, "--kbo", str(extract)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert "300 created" in result.stdout
+    with sqlite3.connect(tmp_path / "demo.sqlite3") as database:
+        (imported,) = database.execute(
+            "SELECT count(*) FROM ecosystem_organisation WHERE source = 'kbo'"
+        ).fetchone()
+    assert imported == 300
+    (extract / "activity.csv").unlink()
+    refused = subprocess.run(
+        [*command, "--kbo", str(extract)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert refused.returncode == 2 and "lacks activity.csv" in refused.stderr
+    with sqlite3.connect(tmp_path / "demo.sqlite3") as database:  # the previous demo stays
+        (kept,) = database.execute("SELECT count(*) FROM ecosystem_organisation").fetchone()
+    assert kept >= 300
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
