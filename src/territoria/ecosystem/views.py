@@ -94,6 +94,11 @@ def _selection(request: HttpRequest) -> tuple[str, list[Concept], list[str]]:
 
 @allow_map_tiles
 def directory(request: HtmxHttpRequest) -> HttpResponse:
+    with index.pinned():  # one reading of the index's state for the whole page
+        return _directory(request)
+
+
+def _directory(request: HtmxHttpRequest) -> HttpResponse:
     query, selected, unknown = _selection(request)
     schemes = schemes_by_code(DIRECTORY_FACETS)
     refinement = refine(

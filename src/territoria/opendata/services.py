@@ -212,6 +212,21 @@ class Query:
             if rows:
                 yield from emit(rows)
 
+    def _named(self, schemes: dict[str, int], lang: str) -> dict[int, tuple[int, str]]:
+        """Concept id → (output index, label) for the schemes' concepts; made once per
+        query, not per batch of rows."""
+        key = (index.catalog().token, tuple(sorted(schemes.items())), lang)
+        cached: tuple[Any, dict[int, tuple[int, str]]] | None = getattr(self, "_named_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        named = {
+            concept_id: (schemes[row["scheme__code"]], row.get(f"label_{lang}") or row["label_fr"])
+            for concept_id, row in index.catalog().rows.items()
+            if row["scheme__code"] in schemes
+        }
+        self._named_cache = (key, named)
+        return named
+
     def _multivalues(
         self, multi: list[tuple[int, Field]], ids: list[Any]
     ) -> dict[int, dict[Any, list[str]]]:
@@ -225,17 +240,11 @@ class Query:
         container = self.selection.container
         schemes = {spec.scheme: i for i, spec in multi if spec.scheme and container is not None}
         if schemes and container is not None:
-            named = {
-                concept_id: (
-                    schemes[row["scheme__code"]],
-                    row.get(f"label_{lang}") or row["label_fr"],
-                )
-                for concept_id, row in index.catalog().rows.items()
-                if row["scheme__code"] in schemes
-            }
+            named = self._named(schemes, lang)
+            # No list of concepts in the query (NACE alone has thousands): the tags of
+            # other schemes are few, and skipped below.
             tags = Tag.objects.filter(
-                content_type=ContentType.objects.get_for_model(container.model),
-                concept_id__in=list(named),
+                content_type=ContentType.objects.get_for_model(container.model)
             )
             # A page of scattered records: by id; a run of an export: by range.
             tag_pairs = (
@@ -248,7 +257,10 @@ class Query:
             target = {cid: (owned_by[i], label) for cid, (i, label) in named.items()}
             for rows in raw_rows(tag_pairs, 20_000):
                 for owner, concept_id in rows:
-                    owned, label = target[concept_id]
+                    found = target.get(concept_id)
+                    if found is None:
+                        continue
+                    owned, label = found
                     values = owned.get(owner)
                     if values is None:
                         owned[owner] = [label]

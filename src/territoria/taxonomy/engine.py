@@ -94,12 +94,25 @@ class BitmapMagnetEngine:
         if not scheme_codes:
             return {}
         idx = index.for_container(container)
+        catalog = index.catalog()
         counts = {}
+        # Top down: a concept's bitmap holds its descendants', so below a concept that
+        # counts none of `ids` nothing counts any (NACE's thousands of classes are skipped
+        # for a small selection).
         for scheme_code in scheme_codes:
-            for concept_id in idx.scheme_concepts.get(scheme_code, []):
+            stack = [
+                concept_id
+                for concept_id in idx.scheme_concepts.get(scheme_code, [])
+                if catalog.rows[concept_id]["parent_id"] not in idx.by_concept
+            ]
+            while stack:
+                concept_id = stack.pop()
                 n = idx.by_concept[concept_id].intersection_cardinality(ids)
                 if n:
                     counts[concept_id] = n
+                    stack.extend(
+                        child for child in catalog.children(concept_id) if child in idx.by_concept
+                    )
         return counts
 
 

@@ -72,10 +72,20 @@ class Catalog:
     token: str
     ids_by_code: dict[str, int]
     rows: dict[int, dict[str, Any]]
+    _children: dict[int, list[int]] | None = None
 
     def code(self, concept_id: int) -> str:
         row = self.rows[concept_id]
         return f"{row['scheme__code']}:{row['notation']}"
+
+    def children(self, concept_id: int) -> list[int]:
+        if self._children is None:
+            found: dict[int, list[int]] = {}
+            for pk, row in self.rows.items():
+                if row["parent_id"] is not None:
+                    found.setdefault(row["parent_id"], []).append(pk)
+            self._children = found
+        return self._children.get(concept_id, [])
 
     def ancestors(self, concept_id: int) -> list[int]:
         """The concept and every concept above it."""

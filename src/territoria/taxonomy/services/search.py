@@ -1,5 +1,7 @@
 """Faceted refinement and magnet evaluation, on top of the magnet engine."""
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,8 +144,9 @@ def _refine(
     for scheme in schemes:
         if scheme.pk in groups:
             counts.update(using.facet_counts_of(container, narrowed(scheme.pk), [scheme.code]))
-    concepts = Concept.objects.filter(scheme__in=schemes).select_related("scheme")
-    facets = _facet_trees(schemes, list(concepts), counts, {c.pk for c in selected}, expand_all)
+    facets = _facet_trees(
+        schemes, concepts_of(schemes), counts, {c.pk for c in selected}, expand_all
+    )
     records = (
         container.queryset().filter(pk__in=list(matching))
         if selected or base is not None
@@ -155,6 +158,27 @@ def _refine(
         expression=selection_expression(selected),
         ids=matching,
     )
+
+
+_concepts: OrderedDict[tuple[str, tuple[int, ...]], list[Concept]] = OrderedDict()
+_concepts_lock = threading.Lock()
+
+
+def concepts_of(schemes: list[ConceptScheme]) -> list[Concept]:
+    """Every concept of these schemes (NACE alone holds thousands), read once per version
+    of the concepts (the index token changes with any of them) and shared: read-only."""
+    key = (index.current_token(), tuple(scheme.pk for scheme in schemes))
+    with _concepts_lock:
+        found = _concepts.get(key)
+        if found is not None:
+            _concepts.move_to_end(key)
+            return found
+    found = list(Concept.objects.filter(scheme__in=schemes).select_related("scheme"))
+    with _concepts_lock:
+        _concepts[key] = found
+        while len(_concepts) > 16:
+            _concepts.popitem(last=False)
+    return found
 
 
 def flatten(values: list[FacetValue], depth: int = 0) -> list[tuple[FacetValue, int]]:
