@@ -62,6 +62,26 @@ def test_on_postgresql_the_search_uses_a_trigram_index(db):
         assert "gin_trgm_ops" in cursor.fetchone()[0]
 
 
+def test_the_search_finds_what_a_substring_scan_finds_through_its_index(db):
+    """SQLite's FTS5 trigram table answers as `LIKE '%word%'` would, words of three letters
+    or more through the index; shorter ones by scan; quotes are words like any."""
+    from django.db import connection
+
+    names = ["Boulangerie Dupont", 'Atelier "Les Bois"', "Bois & Co", "Nexalis", "Ixelles Data"]
+    names += ["École de l'Ourthe", "Ourthe-Amblève", "Café ix", "BOULANGER"]
+    for name in names:
+        organisation(name)
+    for query in ["boul", "bois", '"les', "ix", "ourthe ecole", "xal", "e", "é", "zzz", "co"]:
+        words = normalise_for_search(query).split()
+        expected = sorted(
+            o.name for o in Organisation.objects.all() if all(w in o.search_text for w in words)
+        )
+        assert sorted(o.name for o in search_organisations(query)) == expected, query
+    if connection.vendor == "sqlite":
+        sql = str(search_organisations("boulangerie").query)
+        assert "ecosystem_organisation_search" in sql and "MATCH" in sql
+
+
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_ascii_texts_are_normalised_as_any_other(text):
     # ASCII text takes a shortcut; with an accented word after it, the general path runs.

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -16,6 +17,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 
 from territoria.core.i18n import current_language, localized_value
 from territoria.ecosystem.models import Organisation, normalise_for_search
@@ -24,11 +26,22 @@ from territoria.ecosystem.models import Organisation, normalise_for_search
 def search_condition(query: str) -> Q:
     """Every word of `query` in the names, number, place or descriptions.
 
-    Accents and case are ignored ("liege" finds "Liège"); an empty query selects all.
+    Accents and case are ignored ("liege" finds "Liège"); an empty query selects all. A
+    word is found anywhere in a word ("ix" finds "Nexalis"); from three letters on, through
+    an index (PostgreSQL's trigram index, SQLite's FTS5 trigram table).
     """
     condition = Q()
     for term in normalise_for_search(query).split()[:10]:
-        condition &= Q(search_text__contains=term)
+        if len(term) >= 3 and connection.vendor == "sqlite":
+            # The same rows as `search_text LIKE '%term%'`, from the index.
+            phrase = '"' + term.replace('"', '""') + '"'
+            matches = RawSQL(
+                "SELECT rowid FROM ecosystem_organisation_search WHERE search_text MATCH %s",
+                [phrase],
+            )
+            condition &= Q(pk__in=matches)
+        else:
+            condition &= Q(search_text__contains=term)
     return condition
 
 
