@@ -123,6 +123,11 @@ def main() -> int:
     parser.add_argument("--work", type=Path, help="folder for extracts and databases")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument(
+        "--no-import",
+        action="store_true",
+        help="measure the queries on the work folder's register.sqlite3 as it is",
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="territoria-bench-kbo-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -144,11 +149,15 @@ def main() -> int:
 
     print("\n1. Import")
     sqlite_url = f"sqlite:///{work}/register.sqlite3"
-    for suffix in ("", "-wal", "-shm", ".kbo-import.lock"):
-        Path(f"{work}/register.sqlite3{suffix}").unlink(missing_ok=True)
     databases = [("SQLite", sqlite_url, 15 * 60)]
-    if args.pg:
+    if args.pg and not args.no_import:
         databases.append(("PostgreSQL", fresh_pg(args.pg, "territoria_bench_kbo"), 20 * 60))
+    if args.no_import:
+        databases = []
+        print("  (skipped: --no-import)")
+    else:
+        for suffix in ("", "-wal", "-shm", ".kbo-import.lock"):
+            Path(f"{work}/register.sqlite3{suffix}").unlink(missing_ok=True)
     for label, url, target in databases:
         prepare_database(url, work)
         seconds, peak = run_import(url, full, work)
@@ -319,7 +328,10 @@ def pg_baseline(args: argparse.Namespace, rows: list[tuple[int, list[int]]]) -> 
     import psycopg
 
     url = args.pg.rsplit("/", 1)[0] + "/territoria_bench_kbo"
-    connection = psycopg.connect(url, autocommit=True)
+    try:
+        connection = psycopg.connect(url, autocommit=True)
+    except psycopg.OperationalError:  # --no-import: the baseline's table alone
+        connection = psycopg.connect(fresh_pg(args.pg, "territoria_bench_kbo"), autocommit=True)
     connection.execute("DROP TABLE IF EXISTS bench_org")
     connection.execute(
         "CREATE TABLE bench_org (id bigint PRIMARY KEY, concepts integer[] NOT NULL)"

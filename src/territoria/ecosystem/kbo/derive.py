@@ -88,7 +88,7 @@ def derive(number: str, state: State, context: Context) -> Derived:
     tags = {
         context.nace_ids[notation]
         for entity_rows in state["act"].values()
-        for _group, version, code, _classification in entity_rows
+        for version, code, _classification in entity_rows
         if version in KEPT_NACE_VERSIONS
         and (notation := nace.notation(version, code)) in context.nace_ids
     }
@@ -181,7 +181,7 @@ def _main_activity(number: str, state: State, context: Context) -> int | None:
     """The main activity in the newest version, the enterprise's own before its units'."""
     for version in reversed(KEPT_NACE_VERSIONS):
         for entity in (number, *state["est"]):
-            for _group, row_version, code, classification in state["act"].get(entity, []):
+            for row_version, code, classification in state["act"].get(entity, []):
                 if row_version == version and classification == MAIN:
                     found = context.nace_ids.get(nace.notation(version, code) or "")
                     if found:

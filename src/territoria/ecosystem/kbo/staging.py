@@ -116,6 +116,12 @@ class Staging:
 
     def sorted_rows(self, spec: FileSpec) -> Iterator[tuple[Any, ...]]:
         """(enterprise, entity, *values) of the file, by enterprise then line."""
+        if spec.name == "activity":  # one row per activity, whatever its groups
+            yield from self._stream(
+                "SELECT DISTINCT enterprise, entity, naceversion, nacecode, classification "
+                "FROM activity ORDER BY ALL"
+            )
+            return
         columns = ", ".join(_columns(spec)[1:])
         yield from self._stream(f"SELECT {columns} FROM {spec.name} ORDER BY enterprise, line")
 

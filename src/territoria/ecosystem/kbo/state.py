@@ -11,9 +11,10 @@ document, compressed.
      "den": {entity: [[Language, TypeOfDenomination, Denomination], …]},
      "adr": {entity: [[TypeOfAddress, CountryNL, …, DateStrikingOff], …]},
      "con": {entity: [[EntityContact, ContactType, Value], …]},
-     "act": {entity: [[ActivityGroup, NaceVersion, NaceCode, Classification], …]}}
+     "act": {entity: [[NaceVersion, NaceCode, Classification], …]}}
 
-Dates are ISO (yyyy-mm-dd). Rows are kept sorted and without repeats, so that the same
+Dates are ISO (yyyy-mm-dd). An activity is kept without its ActivityGroup (VAT, social
+security…): the same code under three groups is one activity, and half the rows. Rows are kept sorted and without repeats, so that the same
 register always gives the same bytes, and the same digest.
 """
 
