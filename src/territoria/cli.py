@@ -269,7 +269,21 @@ def serve(bind: str, workers: int, task_workers: int = 1) -> int:
         print("territoria serve refuses to start:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 2
     _collect_static()
+    _warm_indexes()
     return _run_servers(bind, workers, task_workers)
+
+
+def _warm_indexes() -> None:
+    """The bitmap indexes built or loaded once, their snapshots written, before the web
+    workers start: each worker then loads them from disk in a moment (two million
+    organisations take a few seconds to build, a fraction of one to load)."""
+    from django.core.management import call_command
+    from django.db import DatabaseError
+
+    try:
+        call_command("build_index")
+    except DatabaseError as error:  # not migrated yet: the site says so itself
+        print(f"territoria serve: the indexes are built on first use ({error})", file=sys.stderr)
 
 
 def profile_problem(path: Path) -> str:
