@@ -51,6 +51,29 @@ def test_facet_counts_roll_up_to_ancestors_without_counting_twice(orgs):
     assert extra.pk
 
 
+def test_facet_counts_down_to_the_expanded_concepts_are_the_full_counts_cut(orgs):
+    container = containers.get("organisation")
+    ids = engine.matching(container, None)
+    full = engine.facet_counts_of(container, ids, ["nace", "territory"])
+    tops = engine.facet_counts_of(container, ids, ["nace", "territory"], expanded=())
+    assert tops == {
+        pk: n
+        for pk, n in full.items()
+        if pk
+        in {
+            concept("nace:C").pk,
+            concept("nace:K").pk,
+            concept("nace:G").pk,
+            concept("territory:BE-WAL").pk,
+        }
+    }
+    opened = {concept("nace:C").pk, concept("territory:BE-WAL").pk}
+    below = engine.facet_counts_of(container, ids, ["nace", "territory"], expanded=opened)
+    assert below[concept("nace:C10").pk] == full[concept("nace:C10").pk] == 1
+    assert concept("nace:K62").pk not in below and concept("territory:BE-WLG").pk in below
+    assert all(full[pk] == n for pk, n in below.items())
+
+
 def test_refining_is_disjunctive_within_a_scheme_and_conjunctive_across(orgs):
     container = containers.get("organisation")
     schemes = list(ConceptScheme.objects.filter(code__in=["org-type", "territory"]))

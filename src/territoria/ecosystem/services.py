@@ -177,7 +177,12 @@ def selection_counts(
         ids = engine.matching(container, selection_expression(selected))
         if query:
             ids = ids & index.ids_of(search_organisations(query))
-        return engine.facet_counts_of(container, ids, list(scheme_codes))
+        # The compositions show each scheme's top values; the map, every municipality.
+        tops = [code for code in scheme_codes if code != MAP_SCHEME]
+        counts = engine.facet_counts_of(container, ids, tops, expanded=())
+        if MAP_SCHEME in scheme_codes:
+            counts.update(engine.facet_counts_of(container, ids, [MAP_SCHEME]))
+        return counts
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ compiles the same expressions to SQL subqueries over tags and the concept closur
 table. Tests check both against a brute-force oracle.
 """
 
+from collections.abc import Collection
 from typing import Any, Protocol
 
 from django.contrib.contenttypes.models import ContentType
@@ -31,9 +32,14 @@ class MagnetEngine(Protocol):
         """The ids of the public records that match `expression`."""
 
     def facet_counts_of(
-        self, container: Container, ids: BitMap, scheme_codes: list[str]
+        self,
+        container: Container,
+        ids: BitMap,
+        scheme_codes: list[str],
+        expanded: Collection[int] | None = None,
     ) -> dict[int, int]:
-        """Facet counts over a set of record ids."""
+        """Facet counts over a set of record ids: every concept's, or with `expanded`, the
+        top concepts' and the children's of the concepts it holds (what a facet tree shows)."""
 
     def facet_counts(
         self, container: Container, records: QuerySet[Any], scheme_codes: list[str]
@@ -88,9 +94,13 @@ class BitmapMagnetEngine:
         return self.facet_counts_of(container, index.ids_of(records), scheme_codes)
 
     def facet_counts_of(
-        self, container: Container, ids: BitMap, scheme_codes: list[str]
+        self,
+        container: Container,
+        ids: BitMap,
+        scheme_codes: list[str],
+        expanded: Collection[int] | None = None,
     ) -> dict[int, int]:
-        """Facet counts over a bitmap of record ids."""
+        """Facet counts over a bitmap of record ids (`MagnetEngine.facet_counts_of`)."""
         if not scheme_codes:
             return {}
         idx = index.for_container(container)
@@ -110,9 +120,12 @@ class BitmapMagnetEngine:
                 n = idx.by_concept[concept_id].intersection_cardinality(ids)
                 if n:
                     counts[concept_id] = n
-                    stack.extend(
-                        child for child in catalog.children(concept_id) if child in idx.by_concept
-                    )
+                    if expanded is None or concept_id in expanded:
+                        stack.extend(
+                            child
+                            for child in catalog.children(concept_id)
+                            if child in idx.by_concept
+                        )
         return counts
 
 
@@ -134,8 +147,13 @@ class SqlMagnetEngine:
         return index.ids_of(self.select(container, expression))
 
     def facet_counts_of(
-        self, container: Container, ids: BitMap, scheme_codes: list[str]
+        self,
+        container: Container,
+        ids: BitMap,
+        scheme_codes: list[str],
+        expanded: Collection[int] | None = None,
     ) -> dict[int, int]:
+        # Every concept's count: a superset of what `expanded` asks.
         return self.facet_counts(
             container, container.queryset().filter(pk__in=list(ids)), scheme_codes
         )

@@ -138,15 +138,19 @@ def _refine(
         return ids
 
     matching = narrowed(None)
+    concepts = concepts_of(schemes)
+    # The counts the trees show: the top of each scheme and below the selected concepts'
+    # path (NACE's thousands of classes otherwise), or everything when all is expanded.
+    shown = None if expand_all else _shown_parents(concepts, selected)
     counts = using.facet_counts_of(
-        container, matching, [s.code for s in schemes if s.pk not in groups]
+        container, matching, [s.code for s in schemes if s.pk not in groups], shown
     )
     for scheme in schemes:
         if scheme.pk in groups:
-            counts.update(using.facet_counts_of(container, narrowed(scheme.pk), [scheme.code]))
-    facets = _facet_trees(
-        schemes, concepts_of(schemes), counts, {c.pk for c in selected}, expand_all
-    )
+            counts.update(
+                using.facet_counts_of(container, narrowed(scheme.pk), [scheme.code], shown)
+            )
+    facets = _facet_trees(schemes, concepts, counts, {c.pk for c in selected}, expand_all)
     records = (
         container.queryset().filter(pk__in=list(matching))
         if selected or base is not None
@@ -158,6 +162,24 @@ def _refine(
         expression=selection_expression(selected),
         ids=matching,
     )
+
+
+def _shown_parents(concepts: list[Concept], selected: list[Concept]) -> set[int]:
+    """The concepts whose children a collapsed facet tree shows: the selected ones and their
+    ancestors, and a scheme's single top concept (the region, whose children are shown)."""
+    by_id = {c.pk: c for c in concepts}
+    shown: set[int] = set()
+    for concept in selected:
+        node: Concept | None = by_id.get(concept.pk)
+        while node is not None and node.pk not in shown:
+            shown.add(node.pk)
+            node = by_id.get(node.parent_id) if node.parent_id else None
+    roots: dict[int, list[int]] = {}
+    for concept in concepts:
+        if concept.parent_id is None:
+            roots.setdefault(concept.scheme_id, []).append(concept.pk)
+    shown.update(ids[0] for ids in roots.values() if len(ids) == 1)
+    return shown
 
 
 _concepts: OrderedDict[tuple[str, tuple[int, ...]], list[Concept]] = OrderedDict()
