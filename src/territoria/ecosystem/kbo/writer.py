@@ -225,13 +225,16 @@ class Writer:
         if old:
             ids = [p.organisation_id for p in old]
             concepts, schemes = _q(Concept._meta.db_table), _q(ConceptScheme._meta.db_table)
-            # The register's tags: imported ones of its schemes, and the municipality's
-            # (which follows the field, whoever set it).
-            marks = ", ".join(["%s"] * len(self.schemes))
+            of_schemes = (
+                f"SELECT c.id FROM {concepts} c JOIN {schemes} s ON s.id = c.scheme_id "  # noqa: S608
+                "WHERE s.code IN ({})"
+            )
+            # The register's tags: the municipality's (which follows the field, whoever set
+            # it), and the imported ones of its schemes. Subqueries that do not depend on
+            # the row, so that each is read once.
             theirs = (
-                f"concept_id IN (SELECT c.id FROM {concepts} c JOIN {schemes} s "  # noqa: S608
-                "ON s.id = c.scheme_id WHERE (s.code = 'territory') "
-                f"OR (s.code IN ({marks}) AND {_q(table)}.provenance = %s))"
+                f"(concept_id IN ({of_schemes.format('%s')}) OR (provenance = %s AND "
+                f"concept_id IN ({of_schemes.format(', '.join(['%s'] * len(self.schemes)))})))"
             )
             with connection.cursor() as cursor:
                 for start in range(0, len(ids), 500):
@@ -240,7 +243,7 @@ class Writer:
                     cursor.execute(
                         f"DELETE FROM {_q(table)} WHERE content_type_id = %s "  # noqa: S608
                         f"AND object_id IN ({marks}) AND {theirs}",
-                        [self.content_type, *chunk, *self.schemes, imported],
+                        [self.content_type, *chunk, "territory", imported, *self.schemes],
                     )
         rows = [
             [self.content_type, p.organisation_id, concept_id, imported, now]
