@@ -8,7 +8,8 @@ proportions) of `--enterprises` enterprises (1.9 million for the issue's figures
 2. the bitmap index: build from the database and snapshot load, time and memory
    (targets 60 s and 5 s);
 3. fixed magnets of 3 to 6 clauses, each with exact counts for 3 facets: p50 and p99 for
-   Territoria's bitmap index, for the best SQL I could write on PostgreSQL (one row per
+   Territoria's bitmap index (every value of every level: NACE alone has about 4,000; and
+   the top values, as a collapsed facet tree shows them), for the best SQL I could write on PostgreSQL (one row per
    organisation with the array of its concepts and their ancestors, GIN-indexed), and for
    DuckDB on that same table; ratios (targets p50 <= 5 ms, p99 <= 30 ms, >= 10x both at p50);
 4. the directory over all organisations with facets, and with a search word and two
@@ -230,6 +231,7 @@ def magnets(args: argparse.Namespace, work: Path, container: Any) -> None:
     pg = pg_baseline(args, rows)
     results: dict[str, list[tuple[float, float]]] = {
         "territoria": [],
+        "territoria, top values": [],
         "postgresql": [],
         "duckdb": [],
     }
@@ -240,6 +242,12 @@ def magnets(args: argparse.Namespace, work: Path, container: Any) -> None:
             with index.pinned():
                 found = engine.matching(container, parsed)
                 return len(found), engine.facet_counts_of(container, found, FACETS)
+
+        def ours_shown(parsed: Any = parsed) -> tuple[int, dict[int, int]]:
+            """Each facet's top values, as a collapsed facet tree shows them."""
+            with index.pinned():
+                found = engine.matching(container, parsed)
+                return len(found), engine.facet_counts_of(container, found, FACETS, expanded=())
 
         count, counts = ours()
         where = sql_condition(expression, ids)
@@ -252,11 +260,11 @@ def magnets(args: argparse.Namespace, work: Path, container: Any) -> None:
         line = [f"  {name:<30} {count:>9,} found"]
         for label, call in (
             ("territoria", ours),
+            ("territoria, top values", ours_shown),
             ("duckdb", lambda q=duck_sql: duck.execute(q).fetchall()),
         ):
-            p50, _p95, p99 = timed(
-                call, args.runs if label == "territoria" else max(10, args.runs // 10)
-            )
+            runs = args.runs if label.startswith("territoria") else max(10, args.runs // 10)
+            p50, _p95, p99 = timed(call, runs)
             results[label].append((p50, p99))
             line.append(f"{label} p50 {p50:7.2f} p99 {p99:7.2f}")
         if pg is not None:
@@ -275,20 +283,23 @@ def magnets(args: argparse.Namespace, work: Path, container: Any) -> None:
             results["postgresql"].append((p50, p99))
             line.append(f"postgresql p50 {p50:7.2f} p99 {p99:7.2f}")
         print("  ".join(line) + " ms")
-    ours_p50 = statistics.median(p for p, _ in results["territoria"])
-    ours_p99 = max(p for _, p in results["territoria"])
-    print(
-        f"  Territoria: median p50 {ours_p50:.2f} ms {verdict(ours_p50, 5)}; worst p99 {ours_p99:.2f} ms {verdict(ours_p99, 30)}"
-    )
-    for label in ("postgresql", "duckdb"):
-        if results[label]:
-            ratios = [
-                theirs[0] / max(mine[0], 1e-6)
-                for mine, theirs in zip(results["territoria"], results[label], strict=True)
-            ]
-            print(
-                f"  {label} p50 / Territoria p50: min {min(ratios):.1f}x, median {statistics.median(ratios):.1f}x (target >= 10x)"
-            )
+    for ours_label in ("territoria", "territoria, top values"):
+        ours_p50 = statistics.median(p for p, _ in results[ours_label])
+        ours_p99 = max(p for _, p in results[ours_label])
+        print(
+            f"  {ours_label}: median p50 {ours_p50:.2f} ms {verdict(ours_p50, 5)}; "
+            f"worst p99 {ours_p99:.2f} ms {verdict(ours_p99, 30)}"
+        )
+        for label in ("postgresql", "duckdb"):
+            if results[label]:
+                ratios = [
+                    theirs[0] / max(mine[0], 1e-6)
+                    for mine, theirs in zip(results[ours_label], results[label], strict=True)
+                ]
+                print(
+                    f"    {label} p50 / {ours_label} p50: min {min(ratios):.1f}x, "
+                    f"median {statistics.median(ratios):.1f}x (target >= 10x)"
+                )
 
 
 def concept_arrays(container: Any, catalog: Any) -> list[tuple[int, list[int]]]:
