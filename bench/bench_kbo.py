@@ -125,6 +125,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument(
+        "--phases", default="2,3,4,5", help="which of the phases 2 to 5 to run (default: all)"
+    )
+    parser.add_argument(
         "--no-import",
         action="store_true",
         help="measure the queries on the work folder's register.sqlite3 as it is",
@@ -202,9 +205,13 @@ def main() -> int:
     print(f"  load  {load_s:6.2f} s  {verdict(load_s, 5)}; snapshot {size:.0f} MB")
     index._cache[container.code] = loaded
 
-    magnets(args, work, container)
-    pages(args)
-    export()
+    phases = set(args.phases.split(","))
+    if "3" in phases:
+        magnets(args, work, container)
+    if "4" in phases:
+        pages(args)
+    if "5" in phases:
+        export()
     return 0
 
 
