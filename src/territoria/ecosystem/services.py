@@ -45,6 +45,12 @@ def search_condition(query: str) -> Q:
     return condition
 
 
+def matching_organisations(query: str) -> QuerySet[Organisation]:
+    """Every organisation, public or not, that `search_condition(query)` selects: for a
+    caller that narrows public ids with it (the bitmap index applied the public rule)."""
+    return Organisation.objects.filter(search_condition(query))
+
+
 def search_organisations(query: str) -> QuerySet[Organisation]:
     """The public organisations that `search_condition(query)` selects."""
     return public_organisations().filter(search_condition(query))
@@ -176,7 +182,8 @@ def selection_counts(
     with index.pinned():
         ids = engine.matching(container, selection_expression(selected))
         if query:
-            ids = ids & index.ids_of(search_organisations(query))
+            # `ids` holds public records only: the search need not apply the rule again.
+            ids = ids & index.ids_of(matching_organisations(query))
         # The compositions show each scheme's top values; the map, every municipality.
         tops = [code for code in scheme_codes if code != MAP_SCHEME]
         counts = engine.facet_counts_of(container, ids, tops, expanded=())

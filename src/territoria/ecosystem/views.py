@@ -26,9 +26,9 @@ from territoria.ecosystem.services import (
     MAP_SCHEME,
     compositions,
     is_public,
+    matching_organisations,
     place_counts,
     public_organisations,
-    search_organisations,
     selection_counts,
     visible_organisations,
     with_public_address,
@@ -41,6 +41,7 @@ from territoria.opendata.params import Request
 from territoria.opendata.services import Query, record_count, run
 from territoria.opendata.views import page_language, search_condition
 from territoria.taxonomy import containers, index
+from territoria.taxonomy.engine import engine
 from territoria.taxonomy.expressions import to_json
 from territoria.taxonomy.models import Concept, ConceptScheme, Magnet
 from territoria.taxonomy.services import (
@@ -64,7 +65,8 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "ecosystem/home.html",
         {
-            "organisations": public_organisations().count(),
+            # The public count as the directory and magnets count it: from the index.
+            "organisations": len(engine.matching(containers.get("organisation"), None)),
             "events": Event.objects.count(),
             "publications": Publication.objects.count(),
             "magnets": Magnet.objects.filter(is_public=True)[:6],
@@ -103,7 +105,7 @@ def _directory(request: HtmxHttpRequest) -> HttpResponse:
     schemes = schemes_by_code(DIRECTORY_FACETS)
     refinement = refine(
         containers.get("organisation"),
-        search_organisations(query) if query else None,
+        matching_organisations(query) if query else None,
         selected,
         schemes,
     )

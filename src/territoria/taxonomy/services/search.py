@@ -74,7 +74,10 @@ class RecordsInOrder:
         start = part.start or 0
         stop = len(self.ids) if part.stop is None else part.stop
         pks = index.page(self.container, self.ids, start, max(stop - start, 0))
-        found = {r.pk: r for r in self.prepare(self.container.queryset().filter(pk__in=pks))}
+        # The ids come from the index's public records: the page's rows are read by key,
+        # without the public rule's subqueries.
+        rows = self.container.model._default_manager.filter(pk__in=pks)
+        found = {r.pk: r for r in self.prepare(rows)}
         return [found[pk] for pk in pks if pk in found]
 
     def __iter__(self) -> Iterator[Any]:
@@ -126,7 +129,11 @@ def _refine(
     expand_all: bool,
     using: MagnetEngine,
 ) -> Refinement:
-    base_ids = using.matching(container, None) if base is None else index.ids_of(base)
+    # The public records, narrowed to `base` (which need not apply the public rule again:
+    # the index already did, and its rows are costly to filter at two million).
+    base_ids = using.matching(container, None)
+    if base is not None:
+        base_ids &= index.ids_of(base)
     groups = _scheme_groups(selected)
     group_ids = {scheme_id: using.matching(container, group) for scheme_id, group in groups.items()}
 
