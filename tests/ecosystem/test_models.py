@@ -86,3 +86,13 @@ def test_the_search_finds_what_a_substring_scan_finds_through_its_index(db):
 def test_ascii_texts_are_normalised_as_any_other(text):
     # ASCII text takes a shortcut; with an accented word after it, the general path runs.
     assert normalise_for_search(text, "é") == (normalise_for_search(text) + " e").strip()
+
+
+def test_search_ids_are_the_searchs_rows(db):
+    from territoria.ecosystem.services import search_ids
+
+    for name in ["Boulangerie Dupont", "Boulanger", 'Les "Bois"', "Bois & Co", "Nexalis"]:
+        organisation(name)
+    for query in ["boul", "boulangerie dupont", "bois", '"bois', "xa", "zzz", "bois co"]:
+        expected = set(search_organisations(query).values_list("pk", flat=True))
+        assert set(search_ids(query)) == expected, query

@@ -18,6 +18,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
+from pyroaring import BitMap
 
 from territoria.core.i18n import current_language, localized_value
 from territoria.ecosystem.models import Organisation, normalise_for_search
@@ -43,6 +44,23 @@ def search_condition(query: str) -> Q:
         else:
             condition &= Q(search_text__contains=term)
     return condition
+
+
+def search_ids(query: str) -> BitMap:
+    """The ids of every organisation, public or not, that `search_condition(query)` selects.
+    On SQLite with words of three letters or more, read from the FTS5 table alone."""
+    from territoria.taxonomy import index
+
+    terms = normalise_for_search(query).split()[:10]
+    if connection.vendor == "sqlite" and terms and all(len(term) >= 3 for term in terms):
+        phrases = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid FROM ecosystem_organisation_search WHERE search_text MATCH %s",
+                [phrases],
+            )
+            return BitMap(row[0] for row in cursor.fetchall())
+    return index.ids_of(matching_organisations(query))
 
 
 def matching_organisations(query: str) -> QuerySet[Organisation]:
@@ -164,7 +182,7 @@ MAP_SCHEME = "territory"
 
 
 def selection_counts(
-    query: str, selected: list[Any], scheme_codes: Sequence[str]
+    query: str, selected: list[Any], scheme_codes: Sequence[str], found: Any = None
 ) -> dict[int, int]:
     """For each concept of the schemes, how many organisations of the directory's selection
     (search text and concepts, as `refine` narrows them) it tags, descendants included.
@@ -183,7 +201,7 @@ def selection_counts(
         ids = engine.matching(container, selection_expression(selected))
         if query:
             # `ids` holds public records only: the search need not apply the rule again.
-            ids = ids & index.ids_of(matching_organisations(query))
+            ids = ids & (found if found is not None else search_ids(query))
         # The compositions show each scheme's top values; the map, every municipality.
         tops = [code for code in scheme_codes if code != MAP_SCHEME]
         counts = engine.facet_counts_of(container, ids, tops, expanded=())

@@ -29,6 +29,7 @@ from territoria.ecosystem.services import (
     matching_organisations,
     place_counts,
     public_organisations,
+    search_ids,
     selection_counts,
     visible_organisations,
     with_public_address,
@@ -103,11 +104,13 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
 def _directory(request: HtmxHttpRequest) -> HttpResponse:
     query, selected, unknown = _selection(request)
     schemes = schemes_by_code(DIRECTORY_FACETS)
+    found = search_ids(query) if query else None  # read once, for the list and pictures
     refinement = refine(
         containers.get("organisation"),
         matching_organisations(query) if query else None,
         selected,
         schemes,
+        base_ids=found,
     )
     # Counted and paged from the bitmap index: the database reads the page's rows alone.
     records = RecordsInOrder(
@@ -130,7 +133,9 @@ def _directory(request: HtmxHttpRequest) -> HttpResponse:
         "facet_url": reverse("ecosystem:directory"),
         "facet_form": "directory-form",
         "downloads": _downloads(query, selected),
-        "pictures": _pictures(request, query, selected, schemes) if page.paginator.count else None,
+        "pictures": _pictures(request, query, selected, schemes, found)
+        if page.paginator.count
+        else None,
     }
     fragment = request.htmx and not request.htmx.history_restore_request
     template = "ecosystem/_directory_body.html" if fragment else "ecosystem/directory.html"
@@ -145,7 +150,11 @@ MAP_TABLE_ROWS = 8
 
 
 def _pictures(
-    request: HttpRequest, query: str, selected: list[Concept], schemes: list[ConceptScheme]
+    request: HttpRequest,
+    query: str,
+    selected: list[Concept],
+    schemes: list[ConceptScheme],
+    found: Any = None,
 ) -> dict[str, Any]:
     """The selection's composition (type, size, sector) and its map of organisations per
     municipality, each circle and row a link that narrows the directory to its place.
@@ -155,7 +164,7 @@ def _pictures(
     same HTMX fragment, need no script to draw, and work offline under the strict CSP.
     """
     with index.pinned():  # one reading of the index for the counts and their labels
-        counts = selection_counts(query, selected, [*COMPOSITION_SCHEMES, MAP_SCHEME])
+        counts = selection_counts(query, selected, [*COMPOSITION_SCHEMES, MAP_SCHEME], found)
         places = place_counts(counts)
         by_code = {scheme.code: scheme for scheme in schemes}
         shares = compositions(

@@ -109,6 +109,7 @@ def refine(
     schemes: list[ConceptScheme],
     expand_all: bool = False,
     using: MagnetEngine = engine,
+    base_ids: BitMap | None = None,
 ) -> Refinement:
     """Narrow `base` (None: every public record) to the selected concepts; count every scheme's values.
 
@@ -118,7 +119,7 @@ def refine(
     engine: the bitmap index by default, SQL for records outside the public index.
     """
     with index.pinned():
-        return _refine(container, base, selected, schemes, expand_all, using)
+        return _refine(container, base, selected, schemes, expand_all, using, base_ids)
 
 
 def _refine(
@@ -128,11 +129,14 @@ def _refine(
     schemes: list[ConceptScheme],
     expand_all: bool,
     using: MagnetEngine,
+    narrowing: BitMap | None = None,
 ) -> Refinement:
     # The public records, narrowed to `base` (which need not apply the public rule again:
     # the index already did, and its rows are costly to filter at two million).
     base_ids = using.matching(container, None)
-    if base is not None:
+    if narrowing is not None:  # the ids of `base`, which the caller has already
+        base_ids &= narrowing
+    elif base is not None:
         base_ids &= index.ids_of(base)
     groups = _scheme_groups(selected)
     group_ids = {scheme_id: using.matching(container, group) for scheme_id, group in groups.items()}
