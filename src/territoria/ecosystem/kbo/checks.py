@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from territoria.ecosystem.kbo.layout import (
+    ADDRESS,
     CODED_COLUMNS,
     DATE_COLUMNS,
     NACE_VERSIONS,
@@ -22,22 +23,11 @@ from territoria.ecosystem.kbo.reader import (
     parse_date,
 )
 
-# Columns that may be empty; any other column must hold a value.
+# Columns that may be empty; any other column must hold a value. An address needs only its
+# entity and type (a foreign one has no Belgian postcode; a natural person's, no street).
 OPTIONAL = {
     "enterprise": {"JuridicalForm", "JuridicalFormCAC", "JuridicalSituation"},
-    "address": {
-        "CountryNL",
-        "CountryFR",
-        "Zipcode",
-        "MunicipalityNL",
-        "MunicipalityFR",
-        "StreetNL",
-        "StreetFR",
-        "HouseNumber",
-        "Box",
-        "ExtraAddressInfo",
-        "DateStrikingOff",
-    },
+    "address": set(ADDRESS.columns[2:]),
 }
 
 
