@@ -132,22 +132,21 @@ def test_a_full_extract_becomes_one_organisation_per_enterprise(full):
         )
 
 
+def chain(concept: Concept | None) -> list[str]:
+    """The notations from a concept up to its scheme's top."""
+    found = []
+    while concept is not None:
+        found.append(concept.notation)
+        concept = concept.parent
+    return found
+
+
 def test_nace_concepts_hold_both_versions_with_their_hierarchy(full):
     import_extract(full)
     subclass = Concept.objects.get(scheme__code="nace", notation="62.100")
-    chain = []
-    concept = subclass
-    while concept is not None:
-        chain.append(concept.notation)
-        concept = concept.parent
-    assert chain == ["62.100", "62.10", "62.1", "K62", "K"]
+    assert chain(subclass) == ["62.100", "62.10", "62.1", "K62", "K"]
     old = Concept.objects.get(scheme__code="nace", notation="2008-62.010")
-    chain = []
-    concept = old
-    while concept is not None:
-        chain.append(concept.notation)
-        concept = concept.parent
-    assert chain == ["2008-62.010", "2008-62.01", "2008-62.0", "2008-J62", "2008-J", "2008"]
+    assert chain(old) == ["2008-62.010", "2008-62.01", "2008-62.0", "2008-J62", "2008-J", "2008"]
     # code.csv has French and Dutch; German and English come from Statbel's tables.
     assert subclass.label_fr and subclass.label_nl and subclass.label_de and subclass.label_en
     # The reference file's own labels are kept.
