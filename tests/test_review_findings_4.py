@@ -231,6 +231,7 @@ def test_serve_refuses_to_start_on_a_profile_it_cannot_read(
     monkeypatch.setenv("TERRITORIA_HTTPS", "true")
     started = []
     monkeypatch.setattr(cli, "_collect_static", lambda: None)
+    monkeypatch.setattr(cli, "_warm_indexes", lambda: None)
     monkeypatch.setattr(cli, "_run_servers", lambda *args: started.append(args) or 0)
     assert cli.serve("127.0.0.1:0", 1, task_workers=0) == 2
     assert not started
