@@ -232,9 +232,7 @@ def magnets(args: argparse.Namespace, work: Path, container: Any) -> None:
     rows = concept_arrays(container, catalog)
     duck = duckdb.connect(str(work / "baseline.duckdb"))
     duck.execute("CREATE OR REPLACE TABLE org (id BIGINT, concepts INTEGER[])")
-    duck.executemany("INSERT INTO org VALUES (?, ?)", rows) if len(rows) < 50_000 else load_duck(
-        duck, rows, work
-    )
+    load_duck(duck, rows, work)
     pg = pg_baseline(args, rows)
     results: dict[str, list[tuple[float, float]]] = {
         "territoria": [],
@@ -257,10 +255,15 @@ def magnets(args: argparse.Namespace, work: Path, container: Any) -> None:
                 return len(found), engine.facet_counts_of(container, found, FACETS, expanded=())
 
         count, counts = ours()
-        where = sql_condition(expression, ids)
-        expected = {pk: n for pk, n in counts.items() if pk in set(wanted)}
+        listed = set(wanted)
+        expected = {pk: n for pk, n in counts.items() if pk in listed}
         duck_sql = facet_sql(
-            where, "list_has_all(concepts, [{}])", "list_has_any(concepts, [{}])", wanted, "duckdb"
+            expression,
+            ids,
+            "list_has_all(concepts, [{}])",
+            "list_has_any(concepts, [{}])",
+            wanted,
+            "duckdb",
         )
         got = dict(duck.execute(duck_sql).fetchall())
         assert got == expected, f"{name}: DuckDB disagrees"
@@ -276,7 +279,7 @@ def magnets(args: argparse.Namespace, work: Path, container: Any) -> None:
             line.append(f"{label} p50 {p50:7.2f} p99 {p99:7.2f}")
         if pg is not None:
             pg_sql = facet_sql(
-                where, "concepts @> ARRAY[{}]", "concepts && ARRAY[{}]", wanted, "pg"
+                expression, ids, "concepts @> ARRAY[{}]", "concepts && ARRAY[{}]", wanted, "pg"
             )
             with pg.cursor() as cursor:
                 cursor.execute(pg_sql)
@@ -367,14 +370,16 @@ def pg_baseline(args: argparse.Namespace, rows: list[tuple[int, list[int]]]) -> 
     return connection
 
 
-def sql_condition(expression: dict[str, Any], ids: dict[str, int]) -> dict[str, Any]:
-    return expression | {"_ids": ids}
-
-
 def facet_sql(
-    expression: dict[str, Any], has_all: str, has_any: str, wanted: list[int], dialect: str
+    expression: dict[str, Any],
+    ids: dict[str, int],
+    has_all: str,
+    has_any: str,
+    wanted: list[int],
+    dialect: str,
 ) -> str:
-    ids = expression["_ids"]
+    """The facet counts of `expression`'s rows in SQL, `has_all`/`has_any` writing a test
+    of the concepts array in the dialect."""
 
     def compile_(node: dict[str, Any]) -> str:
         if "concept" in node:
@@ -388,7 +393,7 @@ def facet_sql(
             "(" + joiner.join(compile_(item) for item in node.get("all") or node.get("any")) + ")"
         )
 
-    condition = compile_({k: v for k, v in expression.items() if k != "_ids"})
+    condition = compile_(expression)
     table = "bench_org" if dialect == "pg" else "org"
     listed = ", ".join(map(str, wanted))
     return (

@@ -35,15 +35,19 @@ def search_condition(query: str) -> Q:
     for term in normalise_for_search(query).split()[:10]:
         if len(term) >= 3 and connection.vendor == "sqlite":
             # The same rows as `search_text LIKE '%term%'`, from the index.
-            phrase = '"' + term.replace('"', '""') + '"'
             matches = RawSQL(
                 "SELECT rowid FROM ecosystem_organisation_search WHERE search_text MATCH %s",
-                [phrase],
+                [fts_phrase(term)],
             )
             condition &= Q(pk__in=matches)
         else:
             condition &= Q(search_text__contains=term)
     return condition
+
+
+def fts_phrase(term: str) -> str:
+    """A word as an FTS5 phrase: quoted, its own quotes doubled (never an operator)."""
+    return '"' + term.replace('"', '""') + '"'
 
 
 def search_ids(query: str) -> BitMap:
@@ -53,7 +57,7 @@ def search_ids(query: str) -> BitMap:
 
     terms = normalise_for_search(query).split()[:10]
     if connection.vendor == "sqlite" and terms and all(len(term) >= 3 for term in terms):
-        phrases = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        phrases = " AND ".join(fts_phrase(term) for term in terms)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT rowid FROM ecosystem_organisation_search WHERE search_text MATCH %s",

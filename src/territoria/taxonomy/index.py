@@ -17,6 +17,7 @@ Each process keeps it in step with the database in two ways:
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -251,8 +252,6 @@ def catalog() -> Catalog:
 
 def build(container: Container, state: State) -> ContainerIndex:
     """The container's index from the database, as it stands in `state`."""
-    import time
-
     read_at = time.time()
     content_type = ContentType.objects.get_for_model(container.model)
     universe = BitMap(container.queryset().order_by().values_list("pk", flat=True))

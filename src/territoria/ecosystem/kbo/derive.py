@@ -53,7 +53,8 @@ class Derived:
 
 def derive(number: str, state: State, context: Context) -> Derived:
     """The organisation's fields and imported tags for enterprise `number`."""
-    status, situation, kind, form, _form_cac, start = state["e"]
+    # Status is always AC: the open data holds active enterprises only.
+    _status, situation, kind, form, _form_cac, start = state["e"]
     names = _legal_names(state["den"].get(number, []))
     name = next((names[lang] for lang in (*context.languages, "") if names.get(lang)), "")
     others = _other_names(state)
@@ -100,7 +101,6 @@ def derive(number: str, state: State, context: Context) -> Derived:
     website = next(
         (value for _ec, kind_, value in state["con"].get(number, []) if kind_ == WEBSITE), ""
     )
-    del status  # always AC: the open data holds active enterprises only
     return Derived(values, tags, _web_address(website))
 
 

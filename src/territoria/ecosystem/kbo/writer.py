@@ -72,6 +72,9 @@ class Writer:
         # The schemes whose imported tags a re-import replaces.
         self.schemes = list(imported_schemes)
         self.inserted = self.updated = 0
+        # Units can only move from an enterprise imported before: a first import skips the
+        # look for them (staging already refused a unit named twice in one extract).
+        self.units_before = KboEstablishment.objects.exists()
         self.postgres = connection.vendor == "postgresql"
 
     def add(self, pending: Pending) -> None:
@@ -209,7 +212,7 @@ class Writer:
                 marks = ", ".join(["%s"] * len(chunk))
                 cursor.execute(f"DELETE FROM {table} WHERE enterprise_id IN ({marks})", chunk)  # noqa: S608
             # A unit moved from another enterprise leaves it.
-            moved = [unit for unit, _enterprise in units]
+            moved = [unit for unit, _enterprise in units] if self.units_before else []
             for start in range(0, len(moved), 500):
                 chunk = moved[start : start + 500]
                 marks = ", ".join(["%s"] * len(chunk))
