@@ -174,10 +174,16 @@ def public_organisation_rows() -> QuerySet[Organisation]:
     return with_public_address(public_organisations())
 
 
+def organisation_rows_by_key() -> QuerySet[Organisation]:
+    """The dataset's columns for rows whose ids come from the index's public records: the
+    rule that made them public is not read again for a page of them."""
+    return with_public_address(Organisation.objects.all())
+
+
 def organiser(column: str) -> Any:
     """The organiser's `column`, withheld when the organiser is a withheld natural person."""
     return Case(
-        When(withheld_person_condition("organiser__"), then=Value(None)),
+        When(withheld_person_condition("organiser__", per_row=True), then=Value(None)),
         default=F(f"organiser__{column}"),
         output_field=TextField(),
     )
@@ -214,6 +220,7 @@ register(
             de=("Unternehmen", "Digitalisierung", "Ökosystem", "ZDU", "{region}"),
         ),
         queryset=public_organisation_rows,
+        rows_by_key=organisation_rows_by_key,
         fields=organisation_fields,
         modified=_organisations_modified,
         container="organisation",

@@ -16,11 +16,12 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from pyroaring import BitMap
 
 from territoria.core import territory
 from territoria.core.http import HtmxHttpRequest
 from territoria.core.maps import Mark, allow_map_tiles, proportional_circles
-from territoria.ecosystem.models import Event, Membership, Publication
+from territoria.ecosystem.models import Event, Membership, Organisation, Publication
 from territoria.ecosystem.services import (
     COMPOSITION_SCHEMES,
     MAP_SCHEME,
@@ -29,6 +30,7 @@ from territoria.ecosystem.services import (
     matching_organisations,
     place_counts,
     public_organisations,
+    ranked_search_ids,
     search_ids,
     selection_counts,
     visible_organisations,
@@ -47,6 +49,7 @@ from territoria.taxonomy.expressions import to_json
 from territoria.taxonomy.models import Concept, ConceptScheme, Magnet
 from territoria.taxonomy.services import (
     RecordsInOrder,
+    RecordsRanked,
     concepts_by_code,
     refine,
     schemes_by_code,
@@ -104,7 +107,11 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
 def _directory(request: HtmxHttpRequest) -> HttpResponse:
     query, selected, unknown = _selection(request)
     schemes = schemes_by_code(DIRECTORY_FACETS)
-    found = search_ids(query) if query else None  # read once, for the list and pictures
+    # A search lists the most relevant first, unless name order is asked for.
+    by_name = request.GET.get("sort") == "name"
+    ranked = ranked_search_ids(query) if query and not by_name else None
+    # The matches, read once for the list and the pictures.
+    found = BitMap(ranked) if ranked is not None else search_ids(query) if query else None
     refinement = refine(
         containers.get("organisation"),
         matching_organisations(query) if query else None,
@@ -112,16 +119,24 @@ def _directory(request: HtmxHttpRequest) -> HttpResponse:
         schemes,
         base_ids=found,
     )
+
     # Counted and paged from the bitmap index: the database reads the page's rows alone.
-    records = RecordsInOrder(
-        containers.get("organisation"),
-        refinement.ids,
-        lambda rows: rows.select_related("municipality", "size_class"),
+    def prepare(rows: QuerySet[Organisation]) -> QuerySet[Organisation]:
+        return rows.select_related("municipality", "size_class")
+
+    organisations = containers.get("organisation")
+    records = (
+        RecordsRanked(organisations, refinement.ids, ranked, prepare)
+        if ranked is not None
+        else RecordsInOrder(organisations, refinement.ids, prepare)
     )
     page: Page[Any] = Paginator(cast(Any, records), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "nav": "ecosystem",
         "query": query,
+        # Name order is the only one without a search; with one, relevance unless asked.
+        "sort": "name" if by_name or ranked is None else "relevance",
+        "sort_links": _sort_links(request) if ranked is not None or by_name else None,
         "selected": selected,
         "unknown": unknown,
         "facets": refinement.facets,
@@ -338,6 +353,19 @@ def _typed_list(
             "page_query": _query_without_page(request),
         },
     )
+
+
+def _sort_links(request: HttpRequest) -> dict[str, str]:
+    """The directory's address in each order, from the first page."""
+    links = {}
+    for order in ("relevance", "name"):
+        params = request.GET.copy()
+        params.pop("page", None)
+        params.pop("sort", None)
+        if order == "name":
+            params["sort"] = "name"
+        links[order] = f"{reverse('ecosystem:directory')}?{params.urlencode()}"
+    return links
 
 
 def _query_without_page(request: HttpRequest) -> str:

@@ -208,6 +208,11 @@ class Dataset:
     modified: Callable[[], datetime.datetime | datetime.date | None]
     # The taxonomy container of the rows, when they are tagged records.
     container: str | None = None
+    # When the rows are exactly the container's public records: the same columns as
+    # `queryset` for rows whose ids come from the index (which applied the public rule),
+    # read by key. The selection then starts from the index's public records and pages
+    # from bitmaps, never counting or scanning the table.
+    rows_by_key: Callable[[], models.QuerySet[Any]] | None = None
     # Columns `search()` looks into (case- and accent-insensitive where the column is
     # already normalised for search, see `search_normalised`).
     search_columns: tuple[str, ...] = ()

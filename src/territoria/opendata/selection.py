@@ -258,10 +258,11 @@ class Selection:
                 self._ids = BitMap()
             elif self.container is not None:
                 matching = BitmapMagnetEngine().matching(self.container, self.expression)
-                # The dataset may publish fewer records than the container holds.
-                matching = matching & cached_ids(
-                    (self.dataset.id,), self.dataset.queryset().order_by()
-                )
+                if self.dataset.rows_by_key is None:
+                    # The dataset may publish fewer records than the container holds.
+                    matching = matching & cached_ids(
+                        (self.dataset.id,), self.dataset.queryset().order_by()
+                    )
                 if self.filtered:
                     matching = matching & cached_ids(self.cache_key, self.queryset)
                 self._ids = matching
@@ -271,6 +272,20 @@ class Selection:
 
     def uses_bitmap(self) -> bool:
         return self.expression is not None or self.empty
+
+    def pages_from_bitmap(self) -> bool:
+        """Whether a page of these rows is best read from `ids()`: a taxonomy selection,
+        or any selection of a dataset whose rows are its container's public records."""
+        return self.uses_bitmap() or (
+            self.container is not None and self.dataset.rows_by_key is not None
+        )
+
+    def rows_of(self, ids: list[int]) -> models.QuerySet[Any]:
+        """The rows of `ids`, taken from `ids()`: the selection's conditions are not run
+        again where the dataset can read its rows by key."""
+        by_key = self.dataset.rows_by_key
+        rows = by_key() if by_key is not None else self.dataset.queryset()
+        return rows.filter(IdsIn(F("pk"), ids))
 
     def rows(self) -> models.QuerySet[Any]:
         """The selected rows as a queryset, taxonomy refinements included."""

@@ -94,13 +94,12 @@ class Query:
         if self.compiled.aggregated:
             raise QueryError("records with identifiers cannot be grouped or aggregated")
         start, stop = self.request.offset, self.request.offset + self.request.limit
-        if self.selection.uses_bitmap() and not self.compiled.order_by and self._pk_order():
+        if self.selection.pages_from_bitmap() and not self.compiled.order_by and self._pk_order():
             ids = self.selection.ids()
             total = len(ids)
             page = list(ids[start:stop]) if start < total and stop > start else []
             # The page's ids come from the selection: its conditions need not run again.
-            page_rows = self.dataset.queryset().filter(IdsIn(F("pk"), page)).order_by("pk")
-            return total, self._fetch(page_rows)
+            return total, self._fetch(self.selection.rows_of(page).order_by("pk"))
         queryset = self.selection.rows()
         total = queryset.count()
         if self.request.limit == 0 or start >= total:

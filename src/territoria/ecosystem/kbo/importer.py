@@ -388,6 +388,11 @@ def _write(
     outcome: Outcome,
     progress: TextIO | None,
 ) -> None:
+    if connection.vendor == "postgresql":
+        # Foreign keys checked as each batch is written (in the background) rather than
+        # all at the commit, while nothing else runs.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     _write_codes(codes)
     context = Context(
         codes=codes,
@@ -409,22 +414,28 @@ def _write(
     )
     bar = ProgressBar("organisations", total, stream=progress) if progress else None
     seen: set[str] = set()
-    done = 0
-    for chunk in _chunks(numbers, 2000):
-        stored = {
-            row[0]: row[1:]
-            for row in KboEnterprise.objects.filter(number__in=chunk).values_list(
-                "number", "organisation_id", "digest", "state"
-            )
-        }
-        linked = _agency_records(chunk, set(stored), outcome)
-        for number in chunk:
-            seen.add(number)
-            _one(number, extract, deletes, streams, stored, linked, context, writer, outcome)
-        done += len(chunk)
-        if bar is not None:
-            bar.update(done)
-    writer.finish()
+    chunks = _chunks(numbers, 2000)
+    chunk = next(chunks, None)
+    known = _known(chunk, outcome)
+    try:
+        while chunk is not None:
+            stored, linked = known
+            for number in chunk:
+                seen.add(number)
+                _one(number, extract, deletes, streams, stored, linked, context, writer, outcome)
+            following = next(chunks, None)
+            # The batch before is written (in the background, while this chunk was
+            # prepared): the connection is free to read what the next chunk needs, before
+            # this chunk's batch starts writing.
+            writer.wait()
+            known = _known(following, outcome)
+            writer.flush()
+            chunk = following
+            if bar is not None:
+                bar.update(len(seen))
+        writer.finish()
+    finally:
+        writer.stop()
     if bar is not None:
         bar.finish()
     if extract.kind == "full":
@@ -487,6 +498,22 @@ def _one(
         outcome.created += 1
     else:
         outcome.updated += 1
+
+
+def _known(
+    chunk: list[str] | None, outcome: Outcome
+) -> tuple[dict[str, tuple[Any, ...]], dict[str, int]]:
+    """For a chunk of enterprises: the register state of those imported before (organisation
+    id, digest, state), and the organisations the agency recorded for the others."""
+    if not chunk:
+        return {}, {}
+    stored = {
+        row[0]: row[1:]
+        for row in KboEnterprise.objects.filter(number__in=chunk).values_list(
+            "number", "organisation_id", "digest", "state"
+        )
+    }
+    return stored, _agency_records(chunk, set(stored), outcome)
 
 
 def _keys_of(

@@ -11,6 +11,7 @@ from territoria.taxonomy.services.schemes import (
 )
 from territoria.taxonomy.services.search import (
     RecordsInOrder,
+    RecordsRanked,
     UnknownScheme,
     describe_records,
     evaluate,
@@ -28,6 +29,7 @@ from territoria.taxonomy.services.tagging import (
 
 __all__ = [
     "RecordsInOrder",
+    "RecordsRanked",
     "SchemeImportError",
     "UnknownScheme",
     "concepts_by_code",

@@ -1,5 +1,6 @@
 """Faceted refinement and magnet evaluation, on top of the magnet engine."""
 
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -73,7 +74,7 @@ class RecordsInOrder:
     def __getitem__(self, part: slice) -> list[Any]:
         start = part.start or 0
         stop = len(self.ids) if part.stop is None else part.stop
-        pks = index.page(self.container, self.ids, start, max(stop - start, 0))
+        pks = self._page(start, max(stop - start, 0))
         # The ids come from the index's public records: the page's rows are read by key,
         # without the public rule's subqueries.
         rows = self.container.model._default_manager.filter(pk__in=pks)
@@ -83,6 +84,28 @@ class RecordsInOrder:
     def __iter__(self) -> Iterator[Any]:
         for start in range(0, len(self.ids), 500):
             yield from self[start : start + 500]
+
+    def _page(self, offset: int, limit: int) -> list[int]:
+        return index.page(self.container, self.ids, offset, limit)
+
+
+class RecordsRanked(RecordsInOrder):
+    """A selection's records in the order of `ranked` (a search's ids, the most relevant
+    first, a superset of the selection's), for Django's Paginator."""
+
+    def __init__(
+        self,
+        container: containers.Container,
+        ids: BitMap,
+        ranked: list[int],
+        prepare: Callable[[QuerySet[Any]], QuerySet[Any]] = lambda records: records,
+    ) -> None:
+        super().__init__(container, ids, prepare)
+        self.ranked = ranked
+
+    def _page(self, offset: int, limit: int) -> list[int]:
+        selected = (pk for pk in self.ranked if pk in self.ids)
+        return list(itertools.islice(selected, offset, offset + limit))
 
 
 def _scheme_groups(selected: list[Concept]) -> dict[int, AnyOf]:
