@@ -170,8 +170,9 @@ def _span(records: QuerySet[Any], column: str) -> tuple[datetime.date | None, da
 
 
 def public_organisation_rows() -> QuerySet[Organisation]:
-    """The dataset's rows: the public organisations, each address as the public may see it."""
-    return with_public_address(public_organisations())
+    """The dataset's rows: the public organisations, each address as the public may see it
+    (the rule read as a set: exports read the whole table)."""
+    return with_public_address(public_organisations(), per_row=False)
 
 
 def organisation_rows_by_key() -> QuerySet[Organisation]:

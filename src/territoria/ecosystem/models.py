@@ -15,6 +15,10 @@ from territoria.ecosystem.legal_forms import is_natural_person_form, legal_form_
 from territoria.ecosystem.validators import validate_enterprise_number
 from territoria.taxonomy.models import Tag, TaggedModel, concept_field
 
+# On SQLite, the FTS5 index of the organisations' search text, kept by triggers (migration
+# 0009); PostgreSQL searches the column through its trigram index.
+SEARCH_TABLE = "ecosystem_organisation_search"
+
 
 def normalise_for_search(*parts: str | None) -> str:
     """Lower case without accents, so that "Liège", "LIEGE" and "liege" match."""

@@ -23,7 +23,7 @@ from django.db.models.expressions import RawSQL
 from pyroaring import BitMap
 
 from territoria.core.i18n import current_language, localized_value
-from territoria.ecosystem.models import Organisation, normalise_for_search
+from territoria.ecosystem.models import SEARCH_TABLE, Organisation, normalise_for_search
 
 
 def search_condition(query: str) -> Q:
@@ -37,10 +37,8 @@ def search_condition(query: str) -> Q:
     for term in normalise_for_search(query).split()[:10]:
         if len(term) >= 3 and connection.vendor == "sqlite":
             # The same rows as `search_text LIKE '%term%'`, from the index.
-            matches = RawSQL(
-                "SELECT rowid FROM ecosystem_organisation_search WHERE search_text MATCH %s",
-                [fts_phrase(term)],
-            )
+            sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE search_text MATCH %s"  # noqa: S608
+            matches = RawSQL(sql, [fts_phrase(term)])  # noqa: S611 (the word is a parameter)
             condition &= Q(pk__in=matches)
         else:
             condition &= Q(search_text__contains=term)
@@ -61,10 +59,8 @@ def search_ids(query: str) -> BitMap:
     if connection.vendor == "sqlite" and terms and all(len(term) >= 3 for term in terms):
         phrases = " AND ".join(fts_phrase(term) for term in terms)
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT rowid FROM ecosystem_organisation_search WHERE search_text MATCH %s",
-                [phrases],
-            )
+            sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE search_text MATCH %s"  # noqa: S608
+            cursor.execute(sql, [phrases])
             return BitMap(row[0] for row in cursor.fetchall())
     return index.ids_of(matching_organisations(query))
 
@@ -90,7 +86,7 @@ def ranked_search_ids(query: str) -> list[int] | None:
             short = [term for term in terms if len(term) < 3]
             join = " JOIN ecosystem_organisation o ON o.id = s.rowid" if short else ""
             narrow = " AND instr(o.search_text, %s) > 0" * len(short)
-            sql = f"SELECT s.rowid FROM ecosystem_organisation_search s{join} WHERE s.search_text MATCH %s{narrow} ORDER BY s.rank, s.rowid"  # noqa: S608 (the words are parameters)
+            sql = f"SELECT s.rowid FROM {SEARCH_TABLE} s{join} WHERE s.search_text MATCH %s{narrow} ORDER BY s.rank, s.rowid"  # noqa: S608 (the words are parameters)
             cursor.execute(sql, [" AND ".join(fts_phrase(t) for t in long_terms), *short])
             return [row[0] for row in cursor.fetchall()]
     from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
@@ -162,7 +158,7 @@ HOME_ADDRESS_FIELDS: dict[str, type[Field[Any, Any]]] = {
 
 
 def with_public_address(
-    organisations: QuerySet[Organisation], user: Any = None
+    organisations: QuerySet[Organisation], user: Any = None, *, per_row: bool = True
 ) -> QuerySet[Organisation]:
     """`organisations` with `home_address` (True for a natural person's) and `public_street`,
     `public_latitude`, `public_longitude`: what `user` (None: anyone) may see of them.
@@ -171,8 +167,9 @@ def with_public_address(
     see its street (number and box included, one field) and its coordinates. The postcode
     and locality stay public: thousands of people share them, they locate nobody, and the
     directory's municipality already says as much. Every public place reads these columns.
+    `per_row` as in `natural_person_condition`: False for a whole table (an export).
     """
-    home = natural_person_condition(per_row=True)
+    home = natural_person_condition(per_row=per_row)
     staff = user is not None and user.is_staff
     return organisations.annotate(
         home_address=_flag(home),

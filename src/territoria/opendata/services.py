@@ -111,7 +111,13 @@ class Query:
         pk = pk_of(record_id)
         if pk is None:
             return None
-        rows = self._fetch(self._ordered(self.selection.rows().filter(pk=pk)), annotated=True)
+        if self.selection.pages_from_bitmap():
+            if pk >= 2**32 or pk not in self.selection.ids():  # ids fit 32 bits in a bitmap
+                return None
+            selected = self.selection.rows_of([pk])
+        else:
+            selected = self.selection.rows().filter(pk=pk)
+        rows = self._fetch(self._ordered(selected), annotated=True)
         return rows[0][1] if rows else None
 
     def ordered_selection(self) -> models.QuerySet[Any]:

@@ -40,6 +40,7 @@ from territoria.ecosystem.kbo.reader import (
 from territoria.ecosystem.kbo.staging import Staging
 from territoria.ecosystem.kbo.writer import Pending, Writer
 from territoria.ecosystem.models import (
+    SEARCH_TABLE,
     KboCode,
     KboEnterprise,
     KboEstablishment,
@@ -379,6 +380,10 @@ def _read_file(
 # --- writing ---------------------------------------------------------------------------
 
 
+# Enterprises per batch: read together, prepared together, written together.
+CHUNK = 2000
+
+
 def _write(
     extract: Extract,
     codes: Any,
@@ -414,33 +419,68 @@ def _write(
     )
     bar = ProgressBar("organisations", total, stream=progress) if progress else None
     seen: set[str] = set()
-    chunks = _chunks(numbers, 2000)
+    chunks = _chunks(numbers, CHUNK)
     chunk = next(chunks, None)
     known = _known(chunk, outcome)
-    try:
-        while chunk is not None:
-            stored, linked = known
-            for number in chunk:
-                seen.add(number)
-                _one(number, extract, deletes, streams, stored, linked, context, writer, outcome)
-            following = next(chunks, None)
-            # The batch before is written (in the background, while this chunk was
-            # prepared): the connection is free to read what the next chunk needs, before
-            # this chunk's batch starts writing.
-            writer.wait()
-            known = _known(following, outcome)
-            writer.flush()
-            chunk = following
-            if bar is not None:
-                bar.update(len(seen))
-        writer.finish()
-    finally:
-        writer.stop()
-    if bar is not None:
-        bar.finish()
-    if extract.kind == "full":
-        outcome.struck_off += _strike_off_missing(seen | outcome.held, extract)
+    with _search_index_deferred(extract):
+        try:
+            while chunk is not None:
+                stored, linked = known
+                for number in chunk:
+                    seen.add(number)
+                    _one(
+                        number, extract, deletes, streams, stored, linked, context, writer, outcome
+                    )
+                following = next(chunks, None)
+                # The batch before is written (in the background, while this chunk was
+                # prepared): the connection is free to read what the next chunk needs,
+                # before this chunk's batch starts writing.
+                writer.wait()
+                known = _known(following, outcome)
+                writer.flush()
+                chunk = following
+                if bar is not None:
+                    bar.update(len(seen))
+            writer.finish()
+        except BaseException as error:
+            writer.stop()  # before the rollback
+            failed = writer.background.error
+            if failed is not None and failed is not error:
+                raise failed from error  # the cause, not what the aborted transaction gave
+            raise
+        if bar is not None:
+            bar.finish()
+        if extract.kind == "full":
+            outcome.struck_off += _strike_off_missing(seen | outcome.held, extract)
     index.bump()
+
+
+@contextmanager
+def _search_index_deferred(extract: Extract) -> Iterator[None]:
+    """On SQLite, a first import writes two million names: the search index (FTS5, kept by
+    triggers, see migration ecosystem 0009) is then rebuilt once at the end rather than row
+    by row. Inside the import's transaction: a kill leaves the triggers as they were."""
+    first = extract.kind == "full" and not KboEnterprise.objects.exists()
+    if connection.vendor != "sqlite" or not first:
+        yield
+        return
+    table = Organisation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s "
+            "AND name LIKE %s",
+            [table, f"{SEARCH_TABLE}%"],
+        )
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in triggers:
+            cursor.execute(sql)
+        if triggers:
+            rebuild = f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('rebuild')"  # noqa: S608
+            cursor.execute(rebuild)
 
 
 def _one(
@@ -479,6 +519,9 @@ def _one(
     if state["e"] is None:
         if previous is None:
             return  # rows of an enterprise neither the extract nor the database holds
+        # Written here, on the connection the background batch uses: after it (and its
+        # error, if it had one, rather than the one an aborted transaction gives next).
+        writer.wait()
         outcome.struck_off += _strike_off([previous[0]], extract)
         KboEnterprise.objects.filter(number=number).update(state=data, digest=digest)
         return

@@ -342,9 +342,8 @@ class Writer:
         for start in range(0, len(moved), 500):
             chunk = moved[start : start + 500]
             marks = ", ".join([self.mark] * len(chunk))
-            self.statements.append(
-                Statement(f"DELETE FROM {table} WHERE number IN ({marks})", chunk)
-            )  # noqa: S608
+            sql = f"DELETE FROM {table} WHERE number IN ({marks})"  # noqa: S608
+            self.statements.append(Statement(sql, chunk))
         self._insert(KboEstablishment._meta.db_table, ["number", "enterprise_id"], units)
 
     # --- tags --------------------------------------------------------------------------
