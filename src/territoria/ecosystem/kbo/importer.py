@@ -443,8 +443,7 @@ def _write(
                     bar.update(len(seen))
             writer.finish()
         except BaseException as error:
-            writer.stop()  # before the rollback
-            failed = writer.background.error
+            failed = writer.stop()  # before the rollback
             if failed is not None and failed is not error:
                 raise failed from error  # the cause, not what the aborted transaction gave
             raise

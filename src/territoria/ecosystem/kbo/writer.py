@@ -222,9 +222,11 @@ class Writer:
         self.flush()
         self.background.wait()
 
-    def stop(self) -> None:
-        """Wait for the batch being written, on the way out of a failing import."""
+    def stop(self) -> BaseException | None:
+        """Wait for the batch being written, on the way out of a failing import; its error,
+        if it had one (the cause, where the import's own statement failed after it)."""
         self.background.stop()
+        return self.background.error
 
     def _new_ids(self, count: int) -> list[int]:
         """Ids for new organisations from the table's own sequence, as an INSERT would take
