@@ -10,12 +10,27 @@ consent, and their street and coordinates stay empty (`services.with_public_addr
 import datetime
 from typing import Any
 
-from django.db.models import Case, F, Max, Min, QuerySet, TextField, Value, When
+from django.conf import settings
+from django.db.models import (
+    Case,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, NullIf
 
+from territoria.core.i18n import LANGUAGE_CODES
 from territoria.ecosystem.legal_forms import legal_form_column
-from territoria.ecosystem.models import Event, Organisation, Publication, Source
+from territoria.ecosystem.models import Event, KboCode, Organisation, Publication, Source
 from territoria.ecosystem.services import (
+    JURIDICAL_FORM,
     public_organisations,
     search_condition,
     with_public_address,
@@ -51,6 +66,30 @@ def organisation_name(lang: str) -> Any:
     )
 
 
+def legal_form(lang: str) -> Any:
+    """The legal form in `lang`: where the organisation's code has a label in that language in
+    the register (code.csv), that label, as its page shows it (`services.legal_labels`);
+    else the stored form as `legal_form_column` writes it. French, the stored form itself."""
+    column = legal_form_column(lang)
+    stored = F(column) if isinstance(column, str) else column
+    if lang == settings.LANGUAGE_CODE or lang not in LANGUAGE_CODES:
+        return stored
+    label = f"label_{lang}"
+    coded = KboCode.objects.filter(
+        category=JURIDICAL_FORM, code=OuterRef("juridical_form")
+    ).exclude(**{label: ""})
+    text = TextField()
+    return Case(
+        # A natural person has no form of the register, and most have no code to look up.
+        When(
+            Q(natural_person_form=False) & ~Q(juridical_form=""),
+            then=Coalesce(Subquery(coded.values(label)[:1], output_field=text), stored),
+        ),
+        default=stored,
+        output_field=text,
+    )
+
+
 def organisation_fields() -> list[Field]:
     return [
         Field("id", T("Identifiant", "Identifier", "Identificatie", "Kennung"), "int", "pk"),
@@ -81,7 +120,7 @@ def organisation_fields() -> list[Field]:
             "legal_form",
             T("Forme juridique", "Legal form", "Rechtsvorm", "Rechtsform"),
             "text",
-            legal_form_column,
+            legal_form,
             description=T(
                 "Telle que la BCE l'inscrit, dans la langue demandée quand elle y a une forme "
                 "officielle (SRL : BV en néerlandais, GmbH en allemand).",

@@ -14,6 +14,8 @@ Sources, checked form by form:
 
 Belgian law names no form in English, so English falls back to French, marked as such.
 A form the table does not know (a foreign one, or a spelling of its own) is shown as stored.
+An organisation whose KBO code the register's code.csv words is shown in those words first
+(`ecosystem.services.legal_labels`); this table serves the forms without such a code.
 """
 
 from dataclasses import dataclass
@@ -71,10 +73,14 @@ def _key(stored: str) -> str:
     return " ".join(stored.casefold().split())
 
 
-# The legal form of a one-person business, as the KBO and staff write it in each language.
+# A one-person business has no legal form of its own: the words the KBO and staff write in
+# its place, in each language (English included: they name no form of Belgian law).
+NATURAL_PERSON = LegalForm(
+    "personne physique", nl="natuurlijk persoon", de="natürliche Person", en="natural person"
+)
 NATURAL_PERSON_FORMS = frozenset(
     _key(form)
-    for form in ("personne physique", "natuurlijk persoon", "natürliche Person", "natural person")
+    for form in (NATURAL_PERSON.fr, NATURAL_PERSON.nl, NATURAL_PERSON.de, NATURAL_PERSON.en)
 )
 
 
@@ -96,6 +102,24 @@ def legal_form_label(stored: str, language: str | None = None) -> InLanguage:
     if text := getattr(form, language, ""):
         return InLanguage(text, language)
     return InLanguage(form.fr, settings.LANGUAGE_CODE)
+
+
+def natural_person_label(language: str | None = None) -> InLanguage:
+    """What stands for a natural person's legal form, in `language` (the active one)."""
+    language = (language or current_language())[:2]
+    if text := getattr(NATURAL_PERSON, language, ""):
+        return InLanguage(text, language)
+    return InLanguage(NATURAL_PERSON.fr, "fr")
+
+
+@dataclass(frozen=True)
+class LegalLabels:
+    """An organisation's legal form and juridical situation as a page in `language` shows
+    them (`ecosystem.services.legal_labels` reads them)."""
+
+    language: str
+    form: InLanguage  # empty text: no legal form known
+    situation: InLanguage | None  # None: the normal situation, or one the register does not word
 
 
 def legal_form_column(lang: str, column: str = "legal_form") -> Any:

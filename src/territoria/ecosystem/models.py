@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from territoria.core.i18n import InLanguage, localized
+from territoria.core.i18n import InLanguage, current_language, localized
 from territoria.core.text import fold
-from territoria.ecosystem.legal_forms import is_natural_person_form, legal_form_label
+from territoria.ecosystem.legal_forms import LegalLabels, is_natural_person_form
 from territoria.ecosystem.validators import validate_enterprise_number
 from territoria.taxonomy.models import Tag, TaggedModel, concept_field
 
@@ -117,6 +117,8 @@ class Organisation(TaggedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     tags = GenericRelation(Tag, related_query_name="organisation")
+    # Set by `services.legal_labels` for one language.
+    _legal_labels: LegalLabels | None = None
 
     class Meta:
         verbose_name = _("organisation")
@@ -138,9 +140,26 @@ class Organisation(TaggedModel):
         return localized(self, "description")
 
     @property
+    def legal_labels(self) -> LegalLabels:
+        """Its legal form and juridical situation in the active language: read by
+        `services.legal_labels`, which a page of many organisations calls for them all."""
+        labels = self._legal_labels
+        if labels is None or labels.language != current_language():
+            from territoria.ecosystem.services import legal_labels  # services imports models
+
+            labels = legal_labels([self])[0]
+        return labels
+
+    @property
     def legal_form_label(self) -> InLanguage:
-        """The legal form as the active language writes it (see `legal_forms`)."""
-        return legal_form_label(self.legal_form)
+        """The legal form in the active language (see `legal_labels`)."""
+        return self.legal_labels.form
+
+    @property
+    def juridical_situation_label(self) -> InLanguage | None:
+        """The juridical situation in the active language; None when it is the normal one
+        or the register does not word it (see `legal_labels`)."""
+        return self.legal_labels.situation
 
     def build_search_text(self) -> str:
         return normalise_for_search(

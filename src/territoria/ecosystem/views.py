@@ -33,6 +33,7 @@ from territoria.ecosystem.services import (
     MAP_SCHEME,
     compositions,
     is_public,
+    legal_labels,
     matching_organisations,
     place_counts,
     public_organisations,
@@ -136,6 +137,7 @@ def _directory(request: HtmxHttpRequest) -> HttpResponse:
         else RecordsInOrder(organisations, refinement.ids, prepare)
     )
     page: Page[Any] = Paginator(cast(Any, records), PAGE_SIZE).get_page(request.GET.get("page"))
+    legal_labels(list(page))  # the page's legal forms in one query, not one per row
     context = {
         "nav": "ecosystem",
         "query": query,
@@ -290,6 +292,7 @@ def directory_export(request: HttpRequest, format_name: str) -> HttpResponseBase
 def organisation(request: HttpRequest, pk: int) -> HttpResponse:
     visible = with_public_address(visible_organisations(request.user), request.user)
     org = get_object_or_404(visible.select_related("municipality", "size_class"), pk=pk)
+    legal_labels([org])
     concepts = tags_of(org)
     by_scheme: dict[ConceptScheme, list[Concept]] = {}
     for concept in concepts:
