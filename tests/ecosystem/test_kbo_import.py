@@ -391,3 +391,51 @@ def test_the_report_never_starts_a_formula(full, tmp_path):
     import_extract(full, report_path=tmp_path / "r.csv")
     (row,) = read(tmp_path, "r.csv")
     assert row["row"].startswith("'=HYPERLINK") and row["reason"].startswith("'=HYPERLINK")
+
+
+def renumber(folder: Path, number: int) -> None:
+    rewrite(
+        folder,
+        "meta.csv",
+        lambda lines: lines.__setitem__(
+            slice(None),
+            [
+                f'"ExtractNumber","{number}"\n' if line.startswith('"ExtractNumber"') else line
+                for line in lines
+            ],
+        ),
+    )
+
+
+def test_an_update_needs_a_full_extract_first(update):
+    with pytest.raises(ExtractError, match="import the full extract 147 first"):
+        import_extract(update)
+    assert not Organisation.objects.exists() and not KboImport.objects.exists()
+
+
+def test_extracts_apply_in_their_order(full, update, after):
+    import_extract(full)  # 147
+    before = snapshot()
+    renumber(update, 150)
+    with pytest.raises(ExtractError, match="update extracts 148 to 149 first"):
+        import_extract(update)
+    renumber(update, 149)
+    with pytest.raises(ExtractError, match="import the update extract 148 first or"):
+        import_extract(update)
+    assert snapshot() == before
+    renumber(update, 148)
+    import_extract(update)
+    import_extract(update)  # the same update again: allowed, and changes nothing
+    import_extract(after)  # the full extract of the same month
+    renumber(full, 147)
+    with pytest.raises(ExtractError, match="extract 147 is older than the register"):
+        import_extract(full)
+    assert KboImport.objects.filter(status=KboImport.Status.DONE).count() == 4
+
+
+def test_an_extract_without_a_number_is_not_ordered(full, update):
+    import_extract(full)
+    renumber(update, 0)
+    renumber(full, 0)
+    import_extract(update)
+    import_extract(full)

@@ -145,15 +145,24 @@ class Tag(models.Model):
     concept = models.ForeignKey(
         Concept, verbose_name=_("concept"), on_delete=models.PROTECT, related_name="tags"
     )
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    # Indexed as the first column of the two indexes below.
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
     provenance = models.CharField(
         _("provenance"), max_length=10, choices=Provenance.choices, default=Provenance.MANUAL
     )
     created_at = models.DateTimeField(_("tagged on"), auto_now_add=True)
+    # Empty on the millions of imported tags: indexed where it is set (see Meta).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -164,9 +173,14 @@ class Tag(models.Model):
                 fields=["content_type", "object_id", "concept"], name="tag_unique_per_record"
             )
         ]
+        # A record's tags: the unique constraint's index (content type, object, concept).
         indexes = [
             models.Index(fields=["content_type", "concept", "object_id"]),
-            models.Index(fields=["content_type", "object_id"]),
+            models.Index(
+                fields=["created_by"],
+                name="tag_created_by_set",
+                condition=models.Q(created_by__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

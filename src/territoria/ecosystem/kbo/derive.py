@@ -33,6 +33,7 @@ NATURAL_PERSON_FORM = "personne physique"
 # are the KBO's to add, and the words are stable across its versions).
 NON_PROFIT_WORDS = ("sans but lucratif", "fondation")
 LOCAL_AUTHORITY_WORDS = ("commune", "centre public d'action sociale", "province")
+WEB_ADDRESS = URLValidator(schemes=["http", "https"])
 
 
 @dataclass
@@ -42,6 +43,20 @@ class Context:
     place_ids: dict[str, int]  # postcode → territory concept id
     org_type_ids: dict[str, int]  # notation → concept id
     languages: tuple[str, ...] = ("fr", "nl", "de", "en")
+    # (NACE version, code as the register writes it) → concept id or None, as met.
+    activity_ids: dict[tuple[str, str], int | None] = field(default_factory=dict)
+
+    def activity_id(self, version: str, code: str) -> int | None:
+        """The `nace` concept of an activity row; None for a version or code not kept."""
+        key = (version, code)
+        try:
+            return self.activity_ids[key]
+        except KeyError:
+            found = None
+            if version in KEPT_NACE_VERSIONS:
+                found = self.nace_ids.get(nace.notation(version, code) or "")
+            self.activity_ids[key] = found
+            return found
 
 
 @dataclass
@@ -87,11 +102,10 @@ def derive(number: str, state: State, context: Context) -> Derived:
         "struck_off_on": None,
     }
     tags = {
-        context.nace_ids[notation]
+        found
         for entity_rows in state["act"].values()
         for version, code, _classification in entity_rows
-        if version in KEPT_NACE_VERSIONS
-        and (notation := nace.notation(version, code)) in context.nace_ids
+        if (found := context.activity_id(version, code))
     }
     if values["municipality_id"]:
         tags.add(values["municipality_id"])
@@ -131,7 +145,7 @@ def _web_address(value: str) -> str:
     if len(value) > 200 or not value.lower().startswith(("http://", "https://")):
         return ""
     try:
-        URLValidator(schemes=["http", "https"])(value)
+        WEB_ADDRESS(value)
     except ValidationError:
         return ""
     return value
@@ -183,7 +197,7 @@ def _main_activity(number: str, state: State, context: Context) -> int | None:
         for entity in (number, *state["est"]):
             for row_version, code, classification in state["act"].get(entity, []):
                 if row_version == version and classification == MAIN:
-                    found = context.nace_ids.get(nace.notation(version, code) or "")
+                    found = context.activity_id(version, code)
                     if found:
                         return found
     return None

@@ -330,7 +330,8 @@ def generate(
         else:
             names[f"{spec.name}.csv"] = spec.columns
     files = _Files(out, names)
-    number = 148 if update else 147
+    # The update and the full extract after it carry the next month's number.
+    number = 148 if update or after_update else 147
     for variable, value in (
         ("SnapshotDate", _date(snapshot + timedelta(days=1 if update else 0))),
         ("ExtractTimestamp", _date(snapshot) + " 06:00:00"),

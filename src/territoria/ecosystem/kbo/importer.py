@@ -19,18 +19,20 @@ from typing import IO, Any, TextIO
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from territoria.core import territory
 from territoria.core.http import spreadsheet_text
 from territoria.core.progress import ProgressBar
-from territoria.ecosystem.kbo import nace
+from territoria.ecosystem.kbo import nace, parts
 from territoria.ecosystem.kbo import state as states
 from territoria.ecosystem.kbo.checks import Checker, Refused, Register, check_key
 from territoria.ecosystem.kbo.derive import Context, derive
 from territoria.ecosystem.kbo.layout import DATA_FILES, FileSpec
 from territoria.ecosystem.kbo.reader import (
     BadRow,
+    CutInValue,
     Extract,
     ExtractError,
     LineCounter,
@@ -93,6 +95,15 @@ class Report:
         )
         self.counts[bad.file] = self.counts.get(bad.file, 0) + 1
 
+    def mark(self) -> tuple[int, dict[str, int]]:
+        return self.stream.tell(), dict(self.counts)
+
+    def rewind(self, mark: tuple[int, dict[str, int]]) -> None:
+        """Back to `mark`: the lines written since are gone."""
+        self.stream.seek(mark[0])
+        self.stream.truncate()
+        self.counts = dict(mark[1])
+
     def close(self) -> None:
         self.stream.close()
 
@@ -126,7 +137,52 @@ def import_extract(
             raise ValueError(f"{name} is a share between 0 and 1, not {share}")
     extract = Extract(path)  # a missing file or a wrong meta.csv stops here
     with _exclusive():
+        try:
+            _check_sequence(extract)
+        except ExtractError:
+            extract.close()
+            raise
         return _import(extract, path, max_bad_share, max_struck_off_share, report_path, progress)
+
+
+def _check_sequence(extract: Extract) -> None:
+    """Extracts apply in their order: update N edits the register as extract N − 1 left it
+    (the FOD numbers each month's full and update extract alike). An older extract would
+    bring back what a newer one changed, and a gap would lose what the missing updates
+    changed; the same extract again is allowed (it changes nothing). An empty register
+    takes any full extract; an extract numbered 0 (none in meta.csv) is not checked."""
+    number = extract.number
+    if not KboEnterprise.objects.exists():
+        if extract.kind == "update":
+            full = f"the full extract {number - 1}" if number > 1 else "a full extract"
+            raise ExtractError(
+                f"{extract.path}: an update extract edits the register a full extract "
+                f"imported, and none was imported yet; import {full} first"
+            )
+        return
+    last = (
+        KboImport.objects.filter(status=KboImport.Status.DONE, extract_number__gt=0)
+        .order_by("-finished_at", "-pk")
+        .values_list("extract_number", flat=True)
+        .first()
+    )
+    if not number or not last:
+        return
+    if number < last:
+        raise ExtractError(
+            f"{extract.path}: extract {number} is older than the register, which extract "
+            f"{last} left; importing it would undo what the newer extracts changed"
+        )
+    if extract.kind == "update" and number > last + 1:
+        missing = (
+            f"update extract {last + 1} first"
+            if number == last + 2
+            else f"update extracts {last + 1} to {number - 1} first, in order,"
+        )
+        raise ExtractError(
+            f"{extract.path}: update {number} follows extract {number - 1}, but the register "
+            f"is at extract {last}: import the {missing} or the full extract {number}"
+        )
 
 
 def _import(
@@ -286,22 +342,30 @@ def _read(
         register.known_enterprise = enterprises.__contains__
         register.known_unit = units.get
     deletes: dict[str, set[str]] = {}
-    for spec in DATA_FILES:
-        names = extract.file_names(spec)
-        if extract.kind == "update":
-            delete_name, names = names[0], names[1:]
-            deletes[spec.name] = _read_deletes(
-                extract, spec, delete_name, register, report, outcome
-            )
-        for name in names:
-            if not extract.has(name):
-                continue  # an optional file (contact, branch) the extract lacks
-            _read_file(extract, spec, name, codes, register, staging, report, outcome, progress)
-        for line, first, key, enterprise in staging.duplicates(spec):
-            report.add(
-                BadRow(names[-1], line, spec.key, f"duplicate key {key}, already at line {first}")
-            )
-            outcome.held.add(enterprise)
+    helper = parts.Helper()
+    try:
+        for spec in DATA_FILES:
+            names = extract.file_names(spec)
+            if extract.kind == "update":
+                delete_name, names = names[0], names[1:]
+                deletes[spec.name] = _read_deletes(
+                    extract, spec, delete_name, register, report, outcome
+                )
+            for name in names:
+                if not extract.has(name):
+                    continue  # an optional file (contact, branch) the extract lacks
+                _read_file(
+                    extract, spec, name, codes, register, staging, report, outcome, progress, helper
+                )
+            for line, first, key, enterprise in staging.duplicates(spec):
+                report.add(
+                    BadRow(
+                        names[-1], line, spec.key, f"duplicate key {key}, already at line {first}"
+                    )
+                )
+                outcome.held.add(enterprise)
+    finally:
+        helper.stop()
     return codes, register, deletes
 
 
@@ -323,18 +387,9 @@ def _read_deletes(
             keys.add(check_key(spec, row))
         except Refused as refused:
             report.add(BadRow(name, line, refused.field, refused.reason, ",".join(row)[:300]))
-            outcome.held.add(_owner(spec, row, register))
+            outcome.held.add(parts.owner(spec, row, register))
     outcome.read[name] = count
     return keys
-
-
-def _owner(spec: FileSpec, row: list[str], register: Register) -> str:
-    """The enterprise a refused row belongs to, as far as it tells (its own number else)."""
-    if not row:
-        return ""
-    if spec.name in ("establishment", "branch") and len(row) == len(spec.columns):
-        return row[2]
-    return register.enterprise_of(row[0]) or row[0] if row[0] else ""
 
 
 def _read_file(
@@ -347,33 +402,65 @@ def _read_file(
     report: Report,
     outcome: Outcome,
     progress: TextIO | None,
+    helper: parts.Helper,
+    split: bool = True,
 ) -> None:
-    bar = ProgressBar(name, extract.size(name), stream=progress) if progress else None
+    size = extract.size(name)
+    bar = ProgressBar(name, size, stream=progress) if progress else None
     counter: list[LineCounter] = []
-    count = 0
     started = time.monotonic()
-    check = Checker(spec, codes, register)
-    for line, row in rows(extract, name, spec.columns, counter):
-        count += 1
-        try:
-            kept = check(row)
-        except Refused as refused:
-            report.add(BadRow(name, line, refused.field, refused.reason, ",".join(row)[:300]))
-            outcome.held.add(_owner(spec, row, register))
-        else:
-            if spec.name == "enterprise":
-                register.enterprises.add(kept[0])
-            elif spec.name == "establishment":
-                register.units[kept[1]] = kept[0]
-            staging.add(spec, line, kept)
-        if bar is not None and count % 50_000 == 0:
-            rate = count / max(time.monotonic() - started, 1e-6)
-            bar.update(counter[0].count, note=f"{count:,} rows, {rate:,.0f} rows/s")
+    # A big file: the helper process checks its second half meanwhile (see `parts`).
+    cut = helper.split(extract, spec, name) if split else None
+    first, other = cut if cut else (None, None)
+    if other is not None:
+        helper.check(extract, name, spec, codes, register, other, staging.part_path(spec, 2))
+    shown = (first.stop or size) if first else size  # the bar follows this process's part
+    held: set[str] = set()
+    mark = report.mark()
+
+    def keep(line: int, kept: list[str]) -> None:
+        if spec.name == "enterprise":
+            register.enterprises.add(kept[0])
+        elif spec.name == "establishment":
+            register.units[kept[1]] = kept[0]
+        staging.add(spec, line, kept)
+
+    def refuse(bad: BadRow, enterprise: str) -> None:
+        report.add(bad)
+        held.add(enterprise)
+
+    def tick(count: int) -> None:
+        if bar is not None:
+            rate = count / max(time.monotonic() - started, 1e-6) * (size / shown)
+            bar.update(counter[0].count * size // shown, note=f"{rate:,.0f} rows/s")
+
+    found = rows(extract, name, spec.columns, counter, part=first)
+    checker = Checker(spec, codes, register)
+    try:
+        count = parts.check_rows(found, name, spec, checker, keep, refuse, tick)
+    except CutInValue:
+        # The helper's part began inside a value: forget both parts, read the file alone.
+        helper.stop()
+        staging.discard(spec)
+        report.rewind(mark)
+        if bar is not None:
+            bar.finish()
+        _read_file(
+            extract, spec, name, codes, register, staging, report, outcome, progress, helper, False
+        )
+        return
+    if other is not None:
+        checked = helper.result()  # its error, if it met one, is raised here
+        count += checked.count
+        for bad in checked.bad:
+            report.add(bad)
+        held |= checked.held
+    outcome.held |= held
     staging.flush(spec)
     outcome.read[name] = count
     if bar is not None:
         rate = count / max(time.monotonic() - started, 1e-6)
-        bar.update(extract.size(name), note=f"{count:,} rows, {rate:,.0f} rows/s")
+        bar.update(size, note=f"{count:,} rows, {rate:,.0f} rows/s")
         bar.finish()
 
 
@@ -409,6 +496,9 @@ def _write(
         languages=_languages(),
     )
     writer = Writer(extract.number, IMPORTED_SCHEMES)
+    # A first import finds nothing stored: it does not look, chunk after chunk.
+    first = extract.kind == "full" and not KboEnterprise.objects.exists()
+    agency = _agency_records()
     touched = _touched_by_deletes(deletes)
     streams = {spec.name: _Cursor(staging.sorted_rows(spec)) for spec in DATA_FILES}
     numbers = _merged(staging.enterprises(), touched)
@@ -421,8 +511,8 @@ def _write(
     seen: set[str] = set()
     chunks = _chunks(numbers, CHUNK)
     chunk = next(chunks, None)
-    known = _known(chunk, outcome)
-    with _search_index_deferred(extract):
+    known = _known(chunk, first, agency, outcome)
+    with _search_index_deferred(first):
         try:
             while chunk is not None:
                 stored, linked = known
@@ -436,7 +526,7 @@ def _write(
                 # prepared): the connection is free to read what the next chunk needs,
                 # before this chunk's batch starts writing.
                 writer.wait()
-                known = _known(following, outcome)
+                known = _known(following, first, agency, outcome)
                 writer.flush()
                 chunk = following
                 if bar is not None:
@@ -455,11 +545,10 @@ def _write(
 
 
 @contextmanager
-def _search_index_deferred(extract: Extract) -> Iterator[None]:
+def _search_index_deferred(first: bool) -> Iterator[None]:
     """On SQLite, a first import writes two million names: the search index (FTS5, kept by
     triggers, see migration ecosystem 0009) is then rebuilt once at the end rather than row
     by row. Inside the import's transaction: a kill leaves the triggers as they were."""
-    first = extract.kind == "full" and not KboEnterprise.objects.exists()
     if connection.vendor != "sqlite" or not first:
         yield
         return
@@ -543,19 +632,37 @@ def _one(
 
 
 def _known(
-    chunk: list[str] | None, outcome: Outcome
+    chunk: list[str] | None,
+    first: bool,
+    agency: dict[str, tuple[int, str | None]],
+    outcome: Outcome,
 ) -> tuple[dict[str, tuple[Any, ...]], dict[str, int]]:
     """For a chunk of enterprises: the register state of those imported before (organisation
-    id, digest, state), and the organisations the agency recorded for the others."""
+    id, digest, state), and the organisations the agency recorded for the others (see
+    `_agency_records`; a number held by an organisation of another enterprise is held back:
+    the import cannot tell which is right)."""
     if not chunk:
         return {}, {}
-    stored = {
-        row[0]: row[1:]
-        for row in KboEnterprise.objects.filter(number__in=chunk).values_list(
-            "number", "organisation_id", "digest", "state"
-        )
-    }
-    return stored, _agency_records(chunk, set(stored), outcome)
+    stored = (
+        {}
+        if first
+        else {
+            row[0]: row[1:]
+            for row in KboEnterprise.objects.filter(number__in=chunk).values_list(
+                "number", "organisation_id", "digest", "state"
+            )
+        }
+    )
+    linked: dict[str, int] = {}
+    for number in chunk:
+        if number in stored or number not in agency:
+            continue
+        organisation_id, other = agency[number]
+        if other is None:
+            linked[number] = organisation_id
+        else:
+            outcome.held.add(number)
+    return stored, linked
 
 
 def _keys_of(
@@ -631,22 +738,22 @@ def _chunks(items: Iterator[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def _agency_records(numbers: list[str], imported: set[str], outcome: Outcome) -> dict[str, int]:
-    """Organisations the agency recorded with these numbers before any import: the import
-    takes them over rather than making a second organisation. A number already held by an
-    organisation of another enterprise (the agency edited it) is held back: the import
-    cannot tell which is right."""
-    wanted = [n for n in numbers if n not in imported]
-    if not wanted:
-        return {}
-    found = Organisation.objects.filter(enterprise_number__in=wanted)
-    linked: dict[str, int] = {}
-    for number, pk, other in found.values_list("enterprise_number", "pk", "kbo__number"):
-        if number and other is None:
-            linked[number] = pk
-        elif number:
-            outcome.held.add(number)
-    return linked
+def _agency_records() -> dict[str, tuple[int, str | None]]:
+    """Enterprise number → (organisation, the enterprise an import wrote it as) for the
+    organisations whose number is not the one an import wrote them as: those the agency
+    recorded itself (None: the import takes them over rather than making a second
+    organisation), and those whose number the agency edited. A few thousand at most, read
+    once rather than for every chunk."""
+    found = (
+        Organisation.objects.exclude(enterprise_number__isnull=True)
+        .exclude(enterprise_number="")
+        .exclude(kbo__number=F("enterprise_number"))
+    )
+    return {
+        number: (pk, other)
+        for number, pk, other in found.values_list("enterprise_number", "pk", "kbo__number")
+        if number
+    }
 
 
 def _strike_off(ids: list[int], extract: Extract) -> int:

@@ -181,14 +181,21 @@ class Extract:
 
 class LineCounter:
     """The lines of a binary stream decoded one by one, so that a byte that is not UTF-8
-    is told at its own line; also counts the bytes read, for the progress bar."""
+    is told at its own line; also counts the bytes read, for the progress bar. From a
+    `Part`, it counts on from the part's first line and stops at the part's end."""
 
-    def __init__(self, raw: IO[bytes], name: str) -> None:
+    def __init__(self, raw: IO[bytes], name: str, part: "Part | None" = None) -> None:
         self.raw, self.name = raw, name
-        self.count = 0
-        self.line = 0
+        self.count = part.start if part else 0
+        self.line = part.line if part else 0
+        self.stop = part.stop if part else None
+        self.ended = False  # every line was given
 
     def __iter__(self) -> Iterator[str]:
+        yield from self._lines()
+        self.ended = True
+
+    def _lines(self) -> Iterator[str]:
         for data in self.raw:
             self.count += len(data)
             self.line += 1
@@ -202,34 +209,93 @@ class LineCounter:
             if self.line == 1 and text.startswith("\ufeff"):
                 text = text[1:]
             yield text
+            if self.stop is not None and self.count >= self.stop:
+                return
+
+
+class CutInValue(Exception):
+    """A part of a file ends inside a quoted value: `halves` was misled by a quote inside
+    an unquoted value. The file is to be read whole."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A stretch of a file's bytes that starts at a row: `line` lines come before it."""
+
+    start: int
+    line: int
+    stop: int | None  # None: to the end
+
+
+def halves(extract: "Extract", name: str) -> tuple[Part, Part] | None:
+    """File `name` cut in two at the first line end past its middle that no quoted value
+    spans (an even count of quotes before it: the register doubles a quote inside a quoted
+    value), so that two processes may read it side by side; None if there is none. A
+    quote inside an unquoted value (the csv reader keeps it as is) misleads the count:
+    reading the first part then raises CutInValue."""
+    middle = extract.size(name) // 2
+    offset = quotes = lines = 0
+    with extract.open_binary(name) as raw:
+        while offset < middle:
+            block = raw.read(min(1 << 20, middle - offset))
+            if not block:
+                return None
+            quotes += block.count(b'"')
+            lines += block.count(b"\n")
+            offset += len(block)
+        while block := raw.read(1 << 16):
+            start = 0
+            while (end := block.find(b"\n", start)) >= 0:
+                quotes += block.count(b'"', start, end)
+                lines += 1
+                if quotes % 2 == 0:
+                    cut = offset + end + 1
+                    return Part(0, 0, cut), Part(cut, lines, None)
+                start = end + 1
+            quotes += block.count(b'"', start)
+            offset += len(block)
+    return None
 
 
 def rows(
-    extract: Extract, name: str, columns: tuple[str, ...], counter: list[LineCounter] | None = None
+    extract: Extract,
+    name: str,
+    columns: tuple[str, ...],
+    counter: list[LineCounter] | None = None,
+    part: Part | None = None,
 ) -> Iterator[tuple[int, list[str]]]:
-    """(line, values) for each row of file `name` after its header, which must be `columns`.
+    """(line, values) for each row of file `name` after its header, which must be `columns`
+    (or of one `part` of it: the header is checked by the part that starts the file).
 
     The line is where the row ends, as a text editor numbers it (a quoted value may span
     lines). The file is UTF-8, with or without a byte-order mark.
     """
+    first = part is None or part.start == 0
+    before = 0 if part is None else part.line
     try:
         with extract.open_binary(name) as raw:
-            lines = LineCounter(raw, name)
+            if not first and part is not None:
+                raw.seek(part.start)  # a zip member reads its way there
+            lines = LineCounter(raw, name, part)
             if counter is not None:
                 counter[:] = [lines]
             reader = csv.reader(lines)
             try:
-                header = next(reader, None)
+                header = next(reader, None) if first else list(columns)
                 if header is None or [h.strip() for h in header] != list(columns):
                     raise ExtractError(
                         f"{name} line 1: expected the columns {','.join(columns)}; found "
                         f"{','.join(header or []) or 'an empty file'}. Nothing was imported."
                     )
                 for row in reader:
-                    yield reader.line_num, row
+                    if lines.ended and part is not None and part.stop is not None:
+                        # The row ended at the end of the part, not at a line end: the cut
+                        # fell inside a quoted value.
+                        raise CutInValue(name)
+                    yield before + reader.line_num, row
             except csv.Error as error:
                 raise ExtractError(
-                    f"{name} line {reader.line_num}: {error}; nothing was imported"
+                    f"{name} line {before + reader.line_num}: {error}; nothing was imported"
                 ) from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
         raise ExtractError(

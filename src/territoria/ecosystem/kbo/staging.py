@@ -36,6 +36,11 @@ UNIQUE = {
 }
 
 
+def staged_writer(stream: IO[str]) -> Any:
+    """How a kept row is written for DuckDB to read: (line, *kept), every value quoted."""
+    return csv.writer(stream, quoting=csv.QUOTE_ALL)
+
+
 class Staging:
     """The checked rows of each file go to a CSV file of their own as they pass (Python's
     csv writer is the cheapest way out of the interpreter), which DuckDB then reads whole."""
@@ -49,6 +54,7 @@ class Staging:
         self.db.execute(f"SET temp_directory = '{self.folder / 'spill'}'")
         self.files: dict[str, IO[str]] = {}
         self.writers: dict[str, Any] = {}
+        self.parts: dict[str, list[Path]] = {}
         for spec in DATA_FILES:
             columns = _columns(spec)
             types = ", ".join(f"{c} {'BIGINT' if c == 'line' else 'VARCHAR'}" for c in columns)
@@ -59,17 +65,37 @@ class Staging:
         if writer is None:
             stream = (self.folder / f"{spec.name}.csv").open("w", encoding="utf-8", newline="")
             self.files[spec.name] = stream
-            writer = self.writers[spec.name] = csv.writer(stream, quoting=csv.QUOTE_ALL)
+            writer = self.writers[spec.name] = staged_writer(stream)
         writer.writerow((line, *kept))
 
-    def flush(self, spec: FileSpec) -> None:
-        """Load what `add` wrote of this file."""
+    def part_path(self, spec: FileSpec, part: int) -> Path:
+        """A file another process writes this file's kept rows of one part to, as `add`
+        would (see `staged_writer`); `flush` loads it with the rest."""
+        path = self.folder / f"{spec.name}.part{part}.csv"
+        self.parts.setdefault(spec.name, []).append(path)
+        return path
+
+    def discard(self, spec: FileSpec) -> None:
+        """Forget the rows of this file not loaded yet (those `add` and the parts wrote)."""
         stream = self.files.pop(spec.name, None)
-        if stream is None:
+        if stream is not None:
+            stream.close()
+            del self.writers[spec.name]
+        for path in [self.folder / f"{spec.name}.csv", *self.parts.pop(spec.name, [])]:
+            path.unlink(missing_ok=True)
+
+    def flush(self, spec: FileSpec) -> None:
+        """Load what `add` and other processes wrote of this file."""
+        paths = self.parts.pop(spec.name, [])
+        stream = self.files.pop(spec.name, None)
+        if stream is not None:
+            stream.close()
+            del self.writers[spec.name]
+            paths.insert(0, self.folder / f"{spec.name}.csv")
+        # DuckDB cannot read an empty file: a part of which nothing was kept.
+        paths = [path for path in paths if path.exists() and path.stat().st_size]
+        if not paths:
             return
-        stream.close()
-        del self.writers[spec.name]
-        path = self.folder / f"{spec.name}.csv"
         columns = _columns(spec)
         types = ", ".join(f"'{c}': '{'BIGINT' if c == 'line' else 'VARCHAR'}'" for c in columns)
         # Quoted, so that an empty value stays an empty text, not a null.
@@ -77,9 +103,10 @@ class Staging:
             f"""INSERT INTO {spec.name} SELECT * FROM read_csv(?, header = false,
                 columns = {{{types}}}, quote = '"', escape = '"', delim = ',',
                 allow_quoted_nulls = false, strict_mode = true)""",
-            [str(path)],
+            [[str(path) for path in paths]],
         )
-        path.unlink()
+        for path in paths:
+            path.unlink()
 
     def duplicates(self, spec: FileSpec) -> list[tuple[int, int, str, str]]:
         """(line, first line, key, enterprise) of each row repeating an earlier row's key;
