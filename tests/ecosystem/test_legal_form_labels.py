@@ -1,5 +1,5 @@
 """An organisation's legal form and juridical situation, shown in the visitor's language as
-the KBO/BCE register's code.csv words them (`ecosystem.services.legal_labels`)."""
+the KBO/BCE register's code.csv words them (`ecosystem.models.legal_labels`)."""
 
 from typing import Any
 
@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from territoria.core.i18n import InLanguage
-from territoria.ecosystem.models import KboCode, Organisation
-from territoria.ecosystem.services import legal_labels
+from territoria.ecosystem.models import KboCode, Organisation, legal_labels
 from territoria.opendata import selection
 from territoria.taxonomy import index
 from tests.factories import organisation

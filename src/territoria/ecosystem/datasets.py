@@ -28,9 +28,15 @@ from django.db.models.functions import Coalesce, NullIf
 
 from territoria.core.i18n import LANGUAGE_CODES
 from territoria.ecosystem.legal_forms import legal_form_column
-from territoria.ecosystem.models import Event, KboCode, Organisation, Publication, Source
-from territoria.ecosystem.services import (
+from territoria.ecosystem.models import (
     JURIDICAL_FORM,
+    Event,
+    KboCode,
+    Organisation,
+    Publication,
+    Source,
+)
+from territoria.ecosystem.services import (
     public_organisations,
     search_condition,
     with_public_address,
@@ -68,7 +74,7 @@ def organisation_name(lang: str) -> Any:
 
 def legal_form(lang: str) -> Any:
     """The legal form in `lang`: where the organisation's code has a label in that language in
-    the register (code.csv), that label, as its page shows it (`services.legal_labels`);
+    the register (code.csv), that label, as its page shows it (`models.legal_labels`);
     else the stored form as `legal_form_column` writes it. French, the stored form itself."""
     column = legal_form_column(lang)
     stored = F(column) if isinstance(column, str) else column

@@ -15,7 +15,7 @@ Sources, checked form by form:
 Belgian law names no form in English, so English falls back to French, marked as such.
 A form the table does not know (a foreign one, or a spelling of its own) is shown as stored.
 An organisation whose KBO code the register's code.csv words is shown in those words first
-(`ecosystem.services.legal_labels`); this table serves the forms without such a code.
+(`ecosystem.models.legal_labels`); this table serves the forms without such a code.
 """
 
 from dataclasses import dataclass
@@ -115,7 +115,7 @@ def natural_person_label(language: str | None = None) -> InLanguage:
 @dataclass(frozen=True)
 class LegalLabels:
     """An organisation's legal form and juridical situation as a page in `language` shows
-    them (`ecosystem.services.legal_labels` reads them)."""
+    them (`ecosystem.models.legal_labels` reads them)."""
 
     language: str
     form: InLanguage  # empty text: no legal form known

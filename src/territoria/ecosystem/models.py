@@ -1,5 +1,6 @@
 """The ecosystem's containers: organisations, people, events, publications."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -9,9 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from territoria.core.i18n import InLanguage, current_language, localized
+from territoria.core.i18n import LANGUAGE_CODES, InLanguage, current_language, localized
 from territoria.core.text import fold
-from territoria.ecosystem.legal_forms import LegalLabels, is_natural_person_form
+from territoria.ecosystem.legal_forms import (
+    LegalLabels,
+    is_natural_person_form,
+    legal_form_label,
+    natural_person_label,
+)
 from territoria.ecosystem.validators import validate_enterprise_number
 from territoria.taxonomy.models import Tag, TaggedModel, concept_field
 
@@ -117,7 +123,7 @@ class Organisation(TaggedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     tags = GenericRelation(Tag, related_query_name="organisation")
-    # Set by `services.legal_labels` for one language.
+    # Set by `legal_labels` (below) for one language.
     _legal_labels: LegalLabels | None = None
 
     class Meta:
@@ -142,11 +148,9 @@ class Organisation(TaggedModel):
     @property
     def legal_labels(self) -> LegalLabels:
         """Its legal form and juridical situation in the active language: read by
-        `services.legal_labels`, which a page of many organisations calls for them all."""
+        `legal_labels` (below), which a page of many organisations calls for them all."""
         labels = self._legal_labels
         if labels is None or labels.language != current_language():
-            from territoria.ecosystem.services import legal_labels  # services imports models
-
             labels = legal_labels([self])[0]
         return labels
 
@@ -391,3 +395,61 @@ class KboImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} ({self.status})"
+
+
+# --- An organisation's legal form and juridical situation, as the register words them -----
+
+# code.csv's categories of the organisation's `juridical_form` and `juridical_situation`.
+JURIDICAL_FORM = "JuridicalForm"
+JURIDICAL_SITUATION = "JuridicalSituation"
+# code.csv's "Situation normale": nearly every enterprise's, it says nothing on a page.
+NORMAL_SITUATION = "000"
+
+
+def legal_labels(
+    organisations: Sequence[Organisation], language: str | None = None
+) -> list[LegalLabels]:
+    """Each organisation's legal form and juridical situation in `language` (the active
+    one), read for all of them in one query; each organisation keeps its own
+    (`Organisation.legal_labels`).
+
+    The legal form is the register's label of its code (code.csv), in another language
+    where it has none in this one; without a known code, the stored `legal_form` as
+    `legal_forms.legal_form_label` writes it. A natural person's reads "natural person".
+    """
+    language = (language or current_language())[:2]
+    naturals = [is_natural_person_form(org.legal_form) for org in organisations]
+    forms = {
+        org.juridical_form
+        for org, natural in zip(organisations, naturals, strict=True)
+        if org.juridical_form and not natural
+    }
+    situations = {org.juridical_situation for org in organisations} - {"", NORMAL_SITUATION}
+    codes: dict[tuple[str, str], dict[str, str]] = {}
+    if forms or situations:
+        rows = KboCode.objects.filter(
+            models.Q(category=JURIDICAL_FORM, code__in=sorted(forms))
+            | models.Q(category=JURIDICAL_SITUATION, code__in=sorted(situations))
+        ).values("category", "code", *(f"label_{code}" for code in LANGUAGE_CODES))
+        codes = {(row["category"], row["code"]): row for row in rows}
+    found = []
+    for org, natural in zip(organisations, naturals, strict=True):
+        if natural:
+            form = natural_person_label(language)
+        else:
+            coded = _code_label(codes.get((JURIDICAL_FORM, org.juridical_form)), language)
+            form = coded or legal_form_label(org.legal_form, language)
+        situation = _code_label(codes.get((JURIDICAL_SITUATION, org.juridical_situation)), language)
+        org._legal_labels = LegalLabels(language, form, situation)
+        found.append(org._legal_labels)
+    return found
+
+
+def _code_label(row: dict[str, str] | None, language: str) -> InLanguage | None:
+    """A code's label in `language`, else in French, else in any language that has one."""
+    if row is None:
+        return None
+    for code in dict.fromkeys([language, settings.LANGUAGE_CODE, *LANGUAGE_CODES]):
+        if text := row.get(f"label_{code}"):
+            return InLanguage(text, code)
+    return None

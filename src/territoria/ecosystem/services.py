@@ -4,7 +4,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -23,16 +22,9 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from pyroaring import BitMap
 
-from territoria.core.i18n import LANGUAGE_CODES, InLanguage, current_language, localized_value
-from territoria.ecosystem.legal_forms import (
-    LegalLabels,
-    is_natural_person_form,
-    legal_form_label,
-    natural_person_label,
-)
+from territoria.core.i18n import current_language, localized_value
 from territoria.ecosystem.models import (
     SEARCH_TABLE,
-    KboCode,
     Organisation,
     normalise_for_search,
 )
@@ -235,64 +227,6 @@ def _self_employed_tags() -> QuerySet[Any]:
         content_type=ContentType.objects.get_for_model(Organisation),
         concept__in=concept.values("pk"),
     )
-
-
-# --- An organisation's legal form and juridical situation, as the register words them -----
-
-# code.csv's categories of the organisation's `juridical_form` and `juridical_situation`.
-JURIDICAL_FORM = "JuridicalForm"
-JURIDICAL_SITUATION = "JuridicalSituation"
-# code.csv's "Situation normale": nearly every enterprise's, it says nothing on a page.
-NORMAL_SITUATION = "000"
-
-
-def legal_labels(
-    organisations: Sequence[Organisation], language: str | None = None
-) -> list[LegalLabels]:
-    """Each organisation's legal form and juridical situation in `language` (the active
-    one), read for all of them in one query; each organisation keeps its own
-    (`Organisation.legal_labels`).
-
-    The legal form is the register's label of its code (code.csv), in another language
-    where it has none in this one; without a known code, the stored `legal_form` as
-    `legal_forms.legal_form_label` writes it. A natural person's reads "natural person".
-    """
-    language = (language or current_language())[:2]
-    naturals = [is_natural_person_form(org.legal_form) for org in organisations]
-    forms = {
-        org.juridical_form
-        for org, natural in zip(organisations, naturals, strict=True)
-        if org.juridical_form and not natural
-    }
-    situations = {org.juridical_situation for org in organisations} - {"", NORMAL_SITUATION}
-    codes: dict[tuple[str, str], dict[str, str]] = {}
-    if forms or situations:
-        rows = KboCode.objects.filter(
-            Q(category=JURIDICAL_FORM, code__in=sorted(forms))
-            | Q(category=JURIDICAL_SITUATION, code__in=sorted(situations))
-        ).values("category", "code", *(f"label_{code}" for code in LANGUAGE_CODES))
-        codes = {(row["category"], row["code"]): row for row in rows}
-    found = []
-    for org, natural in zip(organisations, naturals, strict=True):
-        if natural:
-            form = natural_person_label(language)
-        else:
-            coded = _code_label(codes.get((JURIDICAL_FORM, org.juridical_form)), language)
-            form = coded or legal_form_label(org.legal_form, language)
-        situation = _code_label(codes.get((JURIDICAL_SITUATION, org.juridical_situation)), language)
-        org._legal_labels = LegalLabels(language, form, situation)
-        found.append(org._legal_labels)
-    return found
-
-
-def _code_label(row: dict[str, str] | None, language: str) -> InLanguage | None:
-    """A code's label in `language`, else in French, else in any language that has one."""
-    if row is None:
-        return None
-    for code in dict.fromkeys([language, settings.LANGUAGE_CODE, *LANGUAGE_CODES]):
-        if text := row.get(f"label_{code}"):
-            return InLanguage(text, code)
-    return None
 
 
 # --- The directory's pictures: composition of the selection, organisations per place ----

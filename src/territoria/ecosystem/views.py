@@ -26,6 +26,7 @@ from territoria.ecosystem.models import (
     Membership,
     Organisation,
     Publication,
+    legal_labels,
     normalise_for_search,
 )
 from territoria.ecosystem.services import (
@@ -33,7 +34,6 @@ from territoria.ecosystem.services import (
     MAP_SCHEME,
     compositions,
     is_public,
-    legal_labels,
     matching_organisations,
     place_counts,
     public_organisations,
