@@ -19,7 +19,6 @@ from typing import IO, Any, TextIO
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from territoria.core import territory
@@ -496,9 +495,10 @@ def _write(
         languages=_languages(),
     )
     writer = Writer(extract.number, IMPORTED_SCHEMES)
-    # A first import finds nothing stored: it does not look, chunk after chunk.
+    # A first import finds nothing stored: it does not look, chunk after chunk; and the
+    # agency's own records are all the organisations with a number, read once.
     first = extract.kind == "full" and not KboEnterprise.objects.exists()
-    agency = _agency_records()
+    agency = _agency_records() if first else None
     touched = _touched_by_deletes(deletes)
     streams = {spec.name: _Cursor(staging.sorted_rows(spec)) for spec in DATA_FILES}
     numbers = _merged(staging.enterprises(), touched)
@@ -634,7 +634,7 @@ def _one(
 def _known(
     chunk: list[str] | None,
     first: bool,
-    agency: dict[str, tuple[int, str | None]],
+    agency: dict[str, tuple[int, str | None]] | None,
     outcome: Outcome,
 ) -> tuple[dict[str, tuple[Any, ...]], dict[str, int]]:
     """For a chunk of enterprises: the register state of those imported before (organisation
@@ -653,6 +653,8 @@ def _known(
             )
         }
     )
+    if agency is None:
+        agency = _agency_records([number for number in chunk if number not in stored])
     linked: dict[str, int] = {}
     for number in chunk:
         if number in stored or number not in agency:
@@ -738,20 +740,22 @@ def _chunks(items: Iterator[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def _agency_records() -> dict[str, tuple[int, str | None]]:
-    """Enterprise number → (organisation, the enterprise an import wrote it as) for the
-    organisations whose number is not the one an import wrote them as: those the agency
-    recorded itself (None: the import takes them over rather than making a second
-    organisation), and those whose number the agency edited. A few thousand at most, read
-    once rather than for every chunk."""
-    found = (
-        Organisation.objects.exclude(enterprise_number__isnull=True)
-        .exclude(enterprise_number="")
-        .exclude(kbo__number=F("enterprise_number"))
+def _agency_records(numbers: list[str] | None = None) -> dict[str, tuple[int, str | None]]:
+    """Enterprise number → (organisation, the enterprise an import wrote it as, or None)
+    for the organisations holding these numbers; all of them when `numbers` is None (on a
+    first import, the agency's own records are the only ones with a number)."""
+    found = Organisation.objects.exclude(enterprise_number__isnull=True).exclude(
+        enterprise_number=""
     )
+    if numbers is not None:
+        if not numbers:
+            return {}
+        found = found.filter(enterprise_number__in=numbers)
     return {
         number: (pk, other)
-        for number, pk, other in found.values_list("enterprise_number", "pk", "kbo__number")
+        for number, pk, other in found.order_by().values_list(
+            "enterprise_number", "pk", "kbo__number"
+        )
         if number
     }
 
