@@ -153,20 +153,6 @@ def compare_split(folder: Path, tmp_path: Path, monkeypatch: Any, **options) -> 
 
 
 @pytest.fixture
-def helped(monkeypatch) -> list[str]:
-    """The files whose second half went to the helper process."""
-    given: list[str] = []
-    check = parts.Helper.check
-
-    def recorded(self, extract, name, *rest):
-        given.append(name)
-        return check(self, extract, name, *rest)
-
-    monkeypatch.setattr(parts.Helper, "check", recorded)
-    return given
-
-
-@pytest.fixture
 def full(tmp_path: Path) -> Path:
     return generate(tmp_path / "full", SIZE, seed=SEED)
 
@@ -238,6 +224,15 @@ def test_rows_read_in_two_parts_are_the_rows_read_whole(tmp_path, edit):
     assert both == whole
 
 
+def stray_quote(lines: list[str], middle: int) -> None:
+    """A quote inside an unquoted value early on, a value over two lines past the middle."""
+    number = lines[5].split(",")[0]
+    lines[5] = f'{number},"2","001",O"Brien\n'
+    later = middle + middle // 2  # past the middle: the first line end there is the cut
+    number = lines[later].split(",")[0]
+    lines.insert(later, f'{number},"2","003","first line\nsecond line"\n')
+
+
 def test_a_stray_quote_before_the_middle_does_not_cut_a_value_in_two(tmp_path):
     # finding 1: the cut counts quotes from the file's start, but a quote inside an unquoted
     # value (O"Brien) is a plain character to the csv reader. After one, the parity is
@@ -245,14 +240,7 @@ def test_a_stray_quote_before_the_middle_does_not_cut_a_value_in_two(tmp_path):
     # Read whole, both rows are fine; read in two parts, the value is cut in two rows.
     folder = generate(tmp_path / "full", SIZE, seed=SEED)
 
-    def edit(lines: list[str], middle: int) -> None:
-        number = lines[5].split(",")[0]
-        lines[5] = f'{number},"2","001",O"Brien\n'
-        later = middle + middle // 2  # past the middle: the first line end there is the cut
-        number = lines[later].split(",")[0]
-        lines.insert(later, f'{number},"2","003","first line\nsecond line"\n')
-
-    edit_middle(folder, edit)
+    edit_middle(folder, stray_quote)
     extract = Extract(folder)
     try:
         whole = list(rows(extract, "denomination.csv", DENOMINATION.columns))
@@ -270,14 +258,7 @@ def test_a_stray_quote_gives_the_same_import_split_or_not(tmp_path, monkeypatch,
     # finding 1, as the import shows it: split, a row is refused that alone is kept.
     folder = generate(tmp_path / "full", SIZE, seed=SEED)
 
-    def edit(lines: list[str], middle: int) -> None:
-        number = lines[5].split(",")[0]
-        lines[5] = f'{number},"2","001",O"Brien\n'
-        later = middle + middle // 2  # past the middle: the first line end there is the cut
-        number = lines[later].split(",")[0]
-        lines.insert(later, f'{number},"2","003","first line\nsecond line"\n')
-
-    edit_middle(folder, edit)
+    edit_middle(folder, stray_quote)
     alone, split = compare_split(folder, tmp_path, monkeypatch, max_bad_share=0.5)
     assert "denomination.csv" in helped
     assert split == alone

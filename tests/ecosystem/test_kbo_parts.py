@@ -100,20 +100,6 @@ def faulty(folder: Path) -> None:
             csv.writer(stream, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(table)
 
 
-@pytest.fixture
-def helped(monkeypatch) -> list[str]:
-    """The files whose second half the helper process was given."""
-    given: list[str] = []
-    check = parts.Helper.check
-
-    def recorded(self, extract, name, *rest):
-        given.append(name)
-        return check(self, extract, name, *rest)
-
-    monkeypatch.setattr(parts.Helper, "check", recorded)
-    return given
-
-
 def imported(folder: Path, tmp_path: Path, split: bool, monkeypatch) -> tuple[dict, list, dict]:
     monkeypatch.setattr(parts, "SPLIT_AT", 1 if split else 10**12)
     KboEnterprise.objects.all().delete()
