@@ -436,7 +436,7 @@ def _read_file(
     found = rows(extract, name, spec.columns, counter, part=first)
     checker = Checker(spec, codes, register)
     try:
-        count = parts.check_rows(found, name, spec, checker, keep, refuse, tick)
+        count = parts.check_rows(found, name, checker, keep, refuse, tick)
     except CutInValue:
         # The helper's part began inside a value: forget both parts, read the file alone.
         helper.stop()

@@ -58,7 +58,6 @@ def owner(spec: FileSpec, row: list[str], register: Register) -> str:
 def check_rows(
     found: Iterable[tuple[int, list[str]]],
     name: str,
-    spec: FileSpec,
     checker: Checker,
     keep: Callable[[int, list[str]], None],
     refuse: Callable[[BadRow, str], None],
@@ -73,7 +72,7 @@ def check_rows(
             kept = checker(row)
         except Refused as refused:
             bad = BadRow(name, line, refused.field, refused.reason, ",".join(row)[:300])
-            refuse(bad, owner(spec, row, checker.register))
+            refuse(bad, owner(checker.spec, row, checker.register))
         else:
             keep(line, kept)
         if tick is not None and count % 50_000 == 0:
@@ -100,7 +99,6 @@ def check_part(
             checked.count = check_rows(
                 rows(extract, name, spec.columns, part=part),
                 name,
-                spec,
                 Checker(spec, codes, register),
                 lambda line, kept: writer.writerow((line, *kept)),
                 refuse,
