@@ -12,7 +12,7 @@ from territoria.core.text import sort_key
 from territoria.ecosystem.models import Organisation
 from territoria.ecosystem.services import public_organisations
 from territoria.taxonomy import containers, index, snapshot
-from territoria.taxonomy.engine import engine
+from territoria.taxonomy.engine import BitmapMagnetEngine, engine
 from territoria.taxonomy.expressions import parse
 from territoria.taxonomy.models import Concept, ConceptClosure, IndexChange, Tag
 from territoria.taxonomy.services import set_tags
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 CODES = ["nace:C", "nace:C10", "nace:K62", "technology:ai", "org-type:startup", "territory:namur"]
 TAGGABLE = ["nace:C10", "nace:K62", "technology:ai", "org-type:startup", "territory:namur"]
+SCHEMES = ["nace", "technology", "org-type", "territory"]
 
 
 @pytest.fixture
@@ -44,6 +45,22 @@ def brute_force(code: str) -> set[int]:
     below = ConceptClosure.objects.filter(ancestor=target).values("descendant")
     tagged = Tag.objects.filter(content_type=content_type, concept__in=below).values("object_id")
     return set(public_organisations().filter(pk__in=tagged).values_list("pk", flat=True))
+
+
+def brute_force_counts(selection: set[int]) -> dict[int, int]:
+    """Each concept's count among `selection`'s public records, descendants included."""
+    content_type = ContentType.objects.get_for_model(Organisation)
+    public = set(public_organisations().values_list("pk", flat=True)) & selection
+    ancestors: dict[int, set[int]] = {}
+    for descendant, ancestor in ConceptClosure.objects.values_list("descendant", "ancestor"):
+        ancestors.setdefault(descendant, set()).add(ancestor)
+    found: dict[int, set[int]] = {}
+    tags = Tag.objects.filter(content_type=content_type, concept__scheme__code__in=SCHEMES)
+    for object_id, concept_id in tags.values_list("object_id", "concept_id"):
+        if object_id in public:
+            for ancestor in ancestors[concept_id]:
+                found.setdefault(ancestor, set()).add(object_id)
+    return {concept_id: len(ids) for concept_id, ids in found.items()}
 
 
 def names_in_order() -> list[int]:
@@ -88,6 +105,12 @@ def test_random_changes_are_followed_without_a_rebuild(builds):
         expected = sorted(public_organisations().values_list("name", "pk"))
         expected.sort(key=lambda row: (sort_key(row[0]), row[1]))
         assert names_in_order() == [pk for _name, pk in expected]
+        # Facet counts, from the records' rows (changed ones apart) and by intersections.
+        selection = {r.pk for r in records if rng.random() < 0.7}
+        counts = brute_force_counts(selection)
+        for counting in ("members", "bitmaps"):
+            counter = BitmapMagnetEngine(counting)
+            assert counter.facet_counts_of(container, BitMap(selection), SCHEMES) == counts
     assert builds["n"] == 1  # every change was applied, none rebuilt the index
 
 
@@ -125,6 +148,8 @@ def test_the_snapshot_gives_the_index_back_and_is_followed_by_the_log(builds, tm
     assert builds["n"] == 1  # loaded, not built
     assert loaded.universe == built.universe and loaded.by_concept == built.by_concept
     assert loaded.ordering.chunks == built.ordering.chunks
+    everyone = BitMap(built.universe)
+    assert loaded.members.counts(everyone).tolist() == built.members.counts(everyone).tolist()
     first.name = "Beta"
     first.save()
     index.forget()  # another new process: the snapshot, then the log since it

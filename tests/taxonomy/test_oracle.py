@@ -1,13 +1,14 @@
 """The magnet engine agrees with a brute-force evaluation on random taggings and expressions."""
 
 import pytest
+from pyroaring import BitMap
 from django.contrib.contenttypes.models import ContentType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from territoria.ecosystem.models import Organisation
 from territoria.taxonomy import containers, index
-from territoria.taxonomy.engine import SqlMagnetEngine, engine
+from territoria.taxonomy.engine import BitmapMagnetEngine, SqlMagnetEngine, engine
 from territoria.taxonomy.expressions import parse
 from territoria.taxonomy.models import Tag
 from tests.factories import concept
@@ -92,6 +93,8 @@ def test_the_engine_matches_brute_force(tagging, expression):
     )
     index.bump()
     ours = {org.pk for org in records}
+    records_ids = [org.pk for org in records]
+    concepts_by_pk = {c.pk: c for c in concepts.values()}
     expected = {
         org.pk
         for org, codes in zip(records, tagging, strict=True)
@@ -108,3 +111,25 @@ def test_the_engine_matches_brute_force(tagging, expression):
         )
         == expected
     )
+    # Facet counts: from the records' rows and by intersections, every value or the tree
+    # a reader has opened; against the same brute force.
+    found = BitMap(expected)
+    every = {}
+    for code, c in concepts.items():
+        n = len({pk for pk in expected if descendants[code] & set(tagging[records_ids.index(pk)])})
+        if n:
+            every[c.pk] = n
+    schemes = sorted({code.split(":")[0] for code in CODES})
+    opened = {concepts["nace:C"].pk, concepts["technology:ai"].pk}
+    answers = []
+    for counting in ("members", "bitmaps"):
+        counter = BitmapMagnetEngine(counting)
+        counts = counter.facet_counts_of(container, found, schemes)
+        # The brute force knows the concepts above; the engine also counts their ancestors.
+        assert {pk: n for pk, n in counts.items() if pk in concepts_by_pk} == every
+        shown = counter.facet_counts_of(container, found, schemes, expanded=opened)
+        assert {pk: n for pk, n in shown.items() if pk in concepts_by_pk} == {
+            pk: n for pk, n in every.items() if concepts_by_pk[pk].parent_id in (None, *opened)
+        }
+        answers.append((counts, shown))
+    assert answers[0] == answers[1]

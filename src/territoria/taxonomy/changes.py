@@ -22,6 +22,7 @@ from django.db.models import Min, Q
 from pyroaring import BitMap
 
 from territoria.taxonomy import index
+from territoria.taxonomy.members import Members
 from territoria.taxonomy.models import IndexChange, Tag
 
 if TYPE_CHECKING:
@@ -98,6 +99,13 @@ def _reread(
         if concept_id not in by_concept:
             by_concept[concept_id] = BitMap(ids)
     universe = (idx.universe - touched) | BitMap(public)
+    closures: dict[int, set[int]] = {pk: set() for pk in objects}
+    for concept_id, ids in wanted.items():
+        for pk in ids:
+            closures[pk].add(concept_id)
+    members = idx.members.changed(closures) if idx.members is not None else None
+    if members is None:
+        members = Members.of_bitmaps(by_concept, catalog.hierarchy())
     ordering = idx.ordering
     if ordering is not None:
         field = container.sort_field
@@ -119,4 +127,5 @@ def _reread(
         seen=seen,
         read_at=read_at,
         applied=applied,
+        members=members,
     )

@@ -1,7 +1,9 @@
 """The magnet engine: which records an expression selects, and facet counts over them.
 
 Kept behind one small interface (`MagnetEngine`). The default, `BitmapMagnetEngine`,
-answers from the in-memory roaring-bitmap index (`index.py`); `SqlMagnetEngine`
+answers from the in-memory roaring-bitmap index (`index.py`), and counts facets by one
+intersection per concept or from the records' rows (`members.py`), whichever costs
+less for the selection's size and the concepts asked; `SqlMagnetEngine`
 compiles the same expressions to SQL subqueries over tags and the concept closure
 table. Tests check both against a brute-force oracle.
 """
@@ -48,6 +50,11 @@ class MagnetEngine(Protocol):
 
 
 class BitmapMagnetEngine:
+    def __init__(self, counting: str = "auto") -> None:
+        # How facet counts are taken: "auto" (the cheaper way), "members" (from the
+        # records' rows, `members.py`) or "bitmaps" (one intersection per concept).
+        self.counting = counting
+
     def matching(self, container: Container, expression: Expression | None) -> BitMap:
         """The ids of the public records that match `expression`, as a bitmap."""
         container_index = index.for_container(container)
@@ -105,28 +112,46 @@ class BitmapMagnetEngine:
             return {}
         idx = index.for_container(container)
         catalog = index.catalog()
+        members = idx.members
+        if expanded is None:
+            visits = sum(len(idx.scheme_concepts.get(code, [])) for code in scheme_codes)
+        else:
+            visits = sum(len(idx.tops(code)) for code in scheme_codes) + sum(
+                len(catalog.children(pk)) for pk in expanded
+            )
+        if members is not None and self._members_cheaper(idx, ids, visits):
+            counted = members.counts(ids)
+            if expanded is None:
+                return members.nonzero(counted, scheme_codes)
+            count_of = members.reader(counted)
+        else:
+
+            def count_of(concept_id: int) -> int:
+                return idx.by_concept[concept_id].intersection_cardinality(ids)
+
         counts = {}
-        # Top down: a concept's bitmap holds its descendants', so below a concept that
+        # Top down: a concept's count holds its descendants', so below a concept that
         # counts none of `ids` nothing counts any (NACE's thousands of classes are skipped
         # for a small selection).
-        for scheme_code in scheme_codes:
-            stack = [
-                concept_id
-                for concept_id in idx.scheme_concepts.get(scheme_code, [])
-                if catalog.rows[concept_id]["parent_id"] not in idx.by_concept
-            ]
-            while stack:
-                concept_id = stack.pop()
-                n = idx.by_concept[concept_id].intersection_cardinality(ids)
-                if n:
-                    counts[concept_id] = n
-                    if expanded is None or concept_id in expanded:
-                        stack.extend(
-                            child
-                            for child in catalog.children(concept_id)
-                            if child in idx.by_concept
-                        )
+        stack = [concept_id for scheme_code in scheme_codes for concept_id in idx.tops(scheme_code)]
+        while stack:
+            concept_id = stack.pop()
+            n = count_of(concept_id)
+            if n:
+                counts[concept_id] = n
+                if expanded is None or concept_id in expanded:
+                    stack.extend(
+                        child for child in catalog.children(concept_id) if child in idx.by_concept
+                    )
         return counts
+
+    def _members_cheaper(self, idx: index.ContainerIndex, ids: BitMap, visits: int) -> bool:
+        """Whether counting from the records' rows (about 40 ns a record) costs less than
+        one intersection per concept visited (about 0.5 µs per 65,536 ids the index spans)."""
+        if self.counting != "auto":
+            return self.counting == "members"
+        spans = (idx.universe.max() >> 16) + 1 if idx.universe else 1
+        return 100 + 0.04 * len(ids) < visits * (0.3 + 0.5 * spans)
 
 
 class SqlMagnetEngine:

@@ -4,8 +4,8 @@ Written after every full build, for the index token it was built for; a process 
 token matches loads it, then applies the change log written since. Layout: an 8-byte
 length, a JSON header (token, what it read of the change log, concept ids, chunk keys),
 then length-prefixed blobs: the universe, each concept's bitmap, each chunk of the order
-(its ids as 8-byte integers). Written beside its final name and renamed, so a reader
-never meets half a file.
+(its ids as 8-byte integers), then the records' rows of concepts (`members.py`) as raw
+arrays. Written beside its final name and renamed, so a reader never meets half a file.
 """
 
 from __future__ import annotations
@@ -17,20 +17,22 @@ import struct
 import tempfile
 from array import array
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
+import numpy as np
 from django.conf import settings
 from django.utils import timezone
 from pyroaring import BitMap
 
 from territoria.taxonomy import index
+from territoria.taxonomy.members import Layout, Members, Rows
 from territoria.taxonomy.models import IndexChange
 from territoria.taxonomy.ordering import Ordering
 
 if TYPE_CHECKING:
     from territoria.taxonomy.containers import Container
 
-VERSION = 1
+VERSION = 2
 LENGTH = struct.Struct("<Q")
 # Change-log rows older than this are pruned when an index is rebuilt.
 KEEP_CHANGES = datetime.timedelta(days=1)
@@ -65,6 +67,14 @@ def save(container: Container, built: index.ContainerIndex) -> Path:
         "scheme_concepts": built.scheme_concepts,
         "keys": [list(key) for key in ordering.keys] if ordering is not None else None,
     }
+    # Rows with changes of their own are built again on loading rather than written.
+    members = built.members if built.members is not None and not built.members.changes else None
+    if members is not None:
+        header["members"] = {
+            "scheme_codes": list(members.layout.scheme_codes),
+            "dtype": np.dtype(members.layout.dtype).name,
+            "shape": list(members.base.table.shape),
+        }
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name)
     with os.fdopen(descriptor, "wb") as stream:
         _blob(stream, json.dumps(header).encode())
@@ -74,6 +84,9 @@ def save(container: Container, built: index.ContainerIndex) -> Path:
         if ordering is not None:
             for ids in ordering.chunks:
                 _blob(stream, array("q", ids).tobytes())
+        if members is not None:
+            for part in _member_arrays(members):
+                _blob(stream, part.tobytes())
     os.replace(temporary, target)
     return target
 
@@ -97,8 +110,11 @@ def load(container: Container, state: index.State) -> index.ContainerIndex | Non
                     ordering.chunks.append(ids.tolist())
                     ordering.bitmaps.append(BitMap(ordering.chunks[-1]))
                     ordering.keys.append((key[0], key[1]))
+            members = _read_members(stream, header.get("members"))
     except (OSError, ValueError, KeyError, struct.error):
         return None
+    if members is None:  # written with changes applied: the rows from the bitmaps
+        members = Members.of_bitmaps(by_concept, index.catalog().hierarchy())
     return index.ContainerIndex(
         token=header["token"],
         universe=universe,
@@ -108,7 +124,34 @@ def load(container: Container, state: index.State) -> index.ContainerIndex | Non
         seen=(header["seen"][0], header["seen"][1]),
         read_at=header["read_at"],
         applied={(pk, at) for pk, at in header["applied"]},
+        members=members,
     )
+
+
+def _member_arrays(members: Members) -> list[np.ndarray]:
+    layout, base = members.layout, members.base
+    return [
+        layout.concepts,
+        layout.parents,
+        layout.schemes.astype(np.int64),
+        base.table,
+        base.long_keys.astype(np.int64),
+        base.long_offsets,
+        base.long_entries,
+    ]
+
+
+def _read_members(stream: IO[bytes], described: dict[str, Any] | None) -> Members | None:
+    if described is None:
+        return None
+    dtype = np.dtype(described["dtype"])
+    concepts, parents, schemes = (np.frombuffer(_read(stream), dtype=np.int64) for _ in range(3))
+    table = np.frombuffer(_read(stream), dtype=dtype).reshape(described["shape"])
+    long_keys, long_offsets = (np.frombuffer(_read(stream), dtype=np.int64) for _ in range(2))
+    long_entries = np.frombuffer(_read(stream), dtype=dtype)
+    layout = Layout.from_arrays(concepts, parents, schemes, tuple(described["scheme_codes"]))
+    base = Rows(table, None, BitMap(long_keys.tolist()), long_keys, long_offsets, long_entries)
+    return Members(layout, base)
 
 
 def _blob(stream: IO[bytes], data: bytes) -> None:
