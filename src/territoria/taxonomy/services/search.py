@@ -1,5 +1,7 @@
 """Faceted refinement and magnet evaluation, on top of the magnet engine."""
 
+from __future__ import annotations
+
 import itertools
 import threading
 from collections import OrderedDict
@@ -23,7 +25,7 @@ class FacetValue:
     concept: Concept
     count: int
     selected: bool
-    children: list["FacetValue"] = field(default_factory=list)
+    children: list[FacetValue] = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -47,10 +49,27 @@ class SchemeFacets:
 
 @dataclass
 class Refinement:
-    records: QuerySet[Any]
     facets: list[SchemeFacets]
     expression: Expression | None
+    # The container's records; narrowed to `ids` when read (`records`), if `narrowed`.
+    source: QuerySet[Any]
     ids: BitMap = field(default_factory=BitMap)  # the records', as the index selected them
+    narrowed: bool = False
+    _records: QuerySet[Any] | None = field(default=None, repr=False)
+
+    @property
+    def records(self) -> QuerySet[Any]:
+        """The records as a query set. Made when first read: a list of thousands of ids
+        costs Django 14 ms to take in, and the directory pages from `ids` instead."""
+        if self._records is None:
+            self._records = (
+                self.source.filter(pk__in=list(self.ids)) if self.narrowed else self.source
+            )
+        return self._records
+
+    @records.setter
+    def records(self, records: QuerySet[Any]) -> None:
+        self._records = records
 
 
 class RecordsInOrder:
@@ -172,10 +191,10 @@ def _refine(
         return ids
 
     matching = narrowed(None)
-    concepts = concepts_of(schemes)
+    tree = concept_tree(schemes)
     # The counts the trees show: the top of each scheme and below the selected concepts'
     # path (NACE's thousands of classes otherwise), or everything when all is expanded.
-    shown = None if expand_all else _shown_parents(concepts, selected)
+    shown = None if expand_all else _shown_parents(tree, selected)
     counts = using.facet_counts_of(
         container, matching, [s.code for s in schemes if s.pk not in groups], shown
     )
@@ -184,52 +203,65 @@ def _refine(
             counts.update(
                 using.facet_counts_of(container, narrowed(scheme.pk), [scheme.code], shown)
             )
-    facets = _facet_trees(schemes, concepts, counts, {c.pk for c in selected}, expand_all)
-    records = (
-        container.queryset().filter(pk__in=list(matching))
-        if selected or base is not None
-        else container.queryset()
-    )
+    facets = _facet_trees(schemes, tree, counts, {c.pk for c in selected}, expand_all)
     return Refinement(
-        records=records,
         facets=facets,
         expression=selection_expression(selected),
         ids=matching,
+        source=container.queryset(),
+        narrowed=bool(selected) or base is not None,
     )
 
 
-def _shown_parents(concepts: list[Concept], selected: list[Concept]) -> set[int]:
+def _shown_parents(tree: ConceptTree, selected: list[Concept]) -> set[int]:
     """The concepts whose children a collapsed facet tree shows: the selected ones and their
     ancestors, and a scheme's single top concept (the region, whose children are shown)."""
-    by_id = {c.pk: c for c in concepts}
     shown: set[int] = set()
     for concept in selected:
-        node: Concept | None = by_id.get(concept.pk)
+        node: Concept | None = tree.by_id.get(concept.pk)
         while node is not None and node.pk not in shown:
             shown.add(node.pk)
-            node = by_id.get(node.parent_id) if node.parent_id else None
-    roots: dict[int, list[int]] = {}
-    for concept in concepts:
-        if concept.parent_id is None:
-            roots.setdefault(concept.scheme_id, []).append(concept.pk)
-    shown.update(ids[0] for ids in roots.values() if len(ids) == 1)
+            node = tree.by_id.get(node.parent_id) if node.parent_id else None
+    shown.update(ids[0] for ids in tree.roots.values() if len(ids) == 1)
     return shown
 
 
-_concepts: OrderedDict[tuple[str, tuple[int, ...]], list[Concept]] = OrderedDict()
+@dataclass(frozen=True)
+class ConceptTree:
+    """Concepts of some schemes with their links, shared read-only by every request."""
+
+    concepts: list[Concept]
+    by_id: dict[int, Concept]
+    children: dict[int | None, list[Concept]]
+    roots: dict[int, list[int]]  # scheme id → its top concepts' ids
+
+    @classmethod
+    def of(cls, concepts: list[Concept]) -> ConceptTree:
+        children: dict[int | None, list[Concept]] = {}
+        roots: dict[int, list[int]] = {}
+        for concept in concepts:
+            children.setdefault(concept.parent_id, []).append(concept)
+            if concept.parent_id is None:
+                roots.setdefault(concept.scheme_id, []).append(concept.pk)
+        return cls(concepts, {c.pk: c for c in concepts}, children, roots)
+
+
+_concepts: OrderedDict[tuple[str, tuple[int, ...]], ConceptTree] = OrderedDict()
 _concepts_lock = threading.Lock()
 
 
-def concepts_of(schemes: list[ConceptScheme]) -> list[Concept]:
-    """Every concept of these schemes (NACE alone holds thousands), read once per version
-    of the concepts (the index token changes with any of them) and shared: read-only."""
+def concept_tree(schemes: list[ConceptScheme]) -> ConceptTree:
+    """Every concept of these schemes and their links, read once per version of the
+    concepts (the index token changes with any of them) and shared: read-only."""
     key = (index.current_token(), tuple(scheme.pk for scheme in schemes))
     with _concepts_lock:
         found = _concepts.get(key)
         if found is not None:
             _concepts.move_to_end(key)
             return found
-    found = list(Concept.objects.filter(scheme__in=schemes).select_related("scheme"))
+    found = ConceptTree.of(
+        list(Concept.objects.filter(scheme__in=schemes).select_related("scheme"))
+    )
     with _concepts_lock:
         _concepts[key] = found
         while len(_concepts) > 16:
@@ -248,15 +280,12 @@ def flatten(values: list[FacetValue], depth: int = 0) -> list[tuple[FacetValue, 
 
 def _facet_trees(
     schemes: list[ConceptScheme],
-    concepts: list[Concept],
+    tree: ConceptTree,
     counts: dict[int, int],
     selected: set[int],
     expand_all: bool = False,
 ) -> list[SchemeFacets]:
-    by_id = {c.pk: c for c in concepts}
-    children: dict[int | None, list[Concept]] = {}
-    for concept in concepts:
-        children.setdefault(concept.parent_id, []).append(concept)
+    by_id, children = tree.by_id, tree.children
     expanded: set[int] = set()
     for pk in selected:
         node = by_id.get(pk)
