@@ -179,3 +179,33 @@ def test_a_bump_rebuilds(builds):
         public_organisations().values_list("pk", flat=True)
     )
     assert builds["n"] == 2
+
+
+def test_a_change_after_an_empty_log_is_applied_not_rebuilt(builds):
+    """The log's numbers do not restart: an index read when the log was empty (pruned, or
+    never written) sees the next change's number far above 1, and must not take it for a
+    sign of rows pruned unseen."""
+    container = containers.get("organisation")
+    first = organisation("First", "nace:C10")
+    IndexChange.objects.all().delete()
+    index.forget()
+    assert index.for_container(container).seen == (0, 0)
+    assert builds["n"] == 1
+    organisation("Second", "nace:C10")
+    assert IndexChange.objects.order_by("id").first().id > 1
+    found = engine.matching(container, parse({"concept": "nace:C10"}))
+    assert len(found) == 2 and first.pk in found
+    assert builds["n"] == 1
+
+
+def test_an_index_older_than_the_pruning_rebuilds_when_the_log_has_a_gap(builds):
+    container = containers.get("organisation")
+    organisation("First", "nace:C10")
+    IndexChange.objects.all().delete()
+    index.forget()
+    idx = index.for_container(container)
+    # Read two days ago: rows it never saw may have been pruned since.
+    idx.read_at -= 2 * 86400
+    organisation("Second", "nace:C10")
+    assert len(engine.matching(container, parse({"concept": "nace:C10"}))) == 2
+    assert builds["n"] == 2

@@ -1,10 +1,10 @@
 """The magnet engine agrees with a brute-force evaluation on random taggings and expressions."""
 
 import pytest
-from pyroaring import BitMap
 from django.contrib.contenttypes.models import ContentType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyroaring import BitMap
 
 from territoria.ecosystem.models import Organisation
 from territoria.taxonomy import containers, index

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from territoria.taxonomy.containers import Container
 
 RECHECK = 300.0
+# Change-log rows older than this are pruned when an index is rebuilt (`snapshot.py`).
+KEEP_CHANGES = datetime.timedelta(days=1)
 # Past this many changes, rebuilding costs less than applying them one by one.
 MAX_CHANGES = 200_000
 
@@ -40,7 +42,15 @@ def apply(
     since = datetime.datetime.fromtimestamp(idx.read_at - RECHECK, tz=datetime.UTC)
     log = IndexChange.objects.filter(container=container.code)
     oldest = IndexChange.objects.aggregate(first=Min("id"))["first"]
-    if oldest is not None and oldest > idx.seen[0] + 1 and state.last_change > idx.seen[0]:
+    # Rows are pruned a day after they were written: an index read since then has missed
+    # none (the log's numbers do not restart, so a gap after an empty log says nothing).
+    could_miss = read_at - idx.read_at > KEEP_CHANGES.total_seconds() - RECHECK
+    if (
+        could_miss
+        and oldest is not None
+        and oldest > idx.seen[0] + 1
+        and state.last_change > idx.seen[0]
+    ):
         return index.build(container, state)  # the log was pruned past what this index read
     if state.last_change - idx.seen[0] > MAX_CHANGES or state.last_change < idx.seen[0]:
         # Too many to apply, or fewer than read: changes this process saw were rolled back.

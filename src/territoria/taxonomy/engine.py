@@ -113,6 +113,7 @@ class BitmapMagnetEngine:
         idx = index.for_container(container)
         catalog = index.catalog()
         members = idx.members
+        expanded = set(expanded) if expanded is not None else None
         if expanded is None:
             visits = sum(len(idx.scheme_concepts.get(code, [])) for code in scheme_codes)
         else:

@@ -34,6 +34,9 @@ from pyroaring import BitMap
 WIDTH = 16
 # Changed records counted apart before the table is built again.
 MAX_CHANGED = 4096
+# A row per record id up to the largest, unless the ids spread this many times wider than
+# the entries (a record with a huge id): then a row per record held, found by its id.
+SPARSE = 8
 
 
 def ids_of(bitmap: BitMap) -> np.ndarray:
@@ -119,7 +122,7 @@ class Layout:
     def entries(self, closure: Collection[int]) -> list[int] | None:
         """A record's entries from its closure (concept ids); None if one is unknown."""
         try:
-            at = [self.positions[c] for c in closure]
+            at = [self.positions[c] for c in set(closure)]
         except KeyError:
             return None
         inside = set(at)
@@ -182,6 +185,9 @@ class Rows:
             rows = wanted[wanted < len(self.table)]
         else:
             rows = np.searchsorted(self.keys, wanted)
+            held = rows < len(self.keys)
+            held[held] = self.keys[rows[held]] == wanted[held]
+            rows = rows[held]
         counts = np.bincount(np.take(self.table, rows, axis=0).ravel(), minlength=bins)
         long = ids & self.long
         if long:
@@ -214,7 +220,7 @@ class Members:
         layout = Layout.of(hierarchy)
         children: dict[int, list[BitMap]] = {}
         for concept_id, bitmap in by_concept.items():
-            parent = hierarchy[concept_id][0]
+            parent = hierarchy.get(concept_id, (None, ""))[0]
             if parent is not None and parent in by_concept and bitmap:
                 children.setdefault(parent, []).append(bitmap)
         records: list[np.ndarray] = []
@@ -226,7 +232,9 @@ class Members:
                 entries.append(np.full(len(bitmap), entry, dtype=layout.dtype))
 
         for concept_id, bitmap in by_concept.items():
-            position = layout.positions[concept_id]
+            position = layout.positions.get(concept_id)
+            if position is None:  # deleted since the index read it: counted by no one
+                continue
             # at_least[j]: the records in at least j + 1 of the concept's children.
             at_least = [BitMap()]
             for child in children.get(concept_id, ()):
@@ -242,7 +250,11 @@ class Members:
             for again in at_least[1:]:  # in k children: k − 1 entries of −1
                 add(again, layout.minus + position)
         if records:
-            base = Rows.pack(np.concatenate(records), np.concatenate(entries), layout, None)
+            found = np.concatenate(records)
+            keys = None  # a record's entries are at least one: len(found) ≥ records held
+            if int(found.max()) >= SPARSE * len(found) + 2**16:
+                keys = np.unique(found).astype(np.int64)
+            base = Rows.pack(found, np.concatenate(entries), layout, keys)
         else:
             base = Rows.pack(np.empty(0, np.int64), np.empty(0, layout.dtype), layout, None)
         return cls(layout, base)

@@ -10,7 +10,6 @@ arrays. Written beside its final name and renamed, so a reader never meets half 
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import struct
@@ -25,6 +24,7 @@ from django.utils import timezone
 from pyroaring import BitMap
 
 from territoria.taxonomy import index
+from territoria.taxonomy.changes import KEEP_CHANGES
 from territoria.taxonomy.members import Layout, Members, Rows
 from territoria.taxonomy.models import IndexChange
 from territoria.taxonomy.ordering import Ordering
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 VERSION = 2
 LENGTH = struct.Struct("<Q")
-# Change-log rows older than this are pruned when an index is rebuilt.
-KEEP_CHANGES = datetime.timedelta(days=1)
 
 
 def path_of(container: Container) -> Path:
@@ -74,6 +72,7 @@ def save(container: Container, built: index.ContainerIndex) -> Path:
             "scheme_codes": list(members.layout.scheme_codes),
             "dtype": np.dtype(members.layout.dtype).name,
             "shape": list(members.base.table.shape),
+            "keyed": members.base.keys is not None,  # then the records' ids come last
         }
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name)
     with os.fdopen(descriptor, "wb") as stream:
@@ -111,7 +110,7 @@ def load(container: Container, state: index.State) -> index.ContainerIndex | Non
                     ordering.bitmaps.append(BitMap(ordering.chunks[-1]))
                     ordering.keys.append((key[0], key[1]))
             members = _read_members(stream, header.get("members"))
-    except (OSError, ValueError, KeyError, struct.error):
+    except (OSError, ValueError, KeyError, TypeError, struct.error):
         return None
     if members is None:  # written with changes applied: the rows from the bitmaps
         members = Members.of_bitmaps(by_concept, index.catalog().hierarchy())
@@ -138,19 +137,42 @@ def _member_arrays(members: Members) -> list[np.ndarray]:
         base.long_keys.astype(np.int64),
         base.long_offsets,
         base.long_entries,
+        *([base.keys] if base.keys is not None else []),
     ]
 
 
 def _read_members(stream: IO[bytes], described: dict[str, Any] | None) -> Members | None:
     if described is None:
         return None
-    dtype = np.dtype(described["dtype"])
     concepts, parents, schemes = (np.frombuffer(_read(stream), dtype=np.int64) for _ in range(3))
+    scheme_codes = tuple(described["scheme_codes"])
+    # Arrays that do not fit together are a damaged file: counted from, they would give
+    # wrong numbers or fail on every request until the token changes.
+    size = len(concepts)
+    if len(parents) != size or len(schemes) != size:
+        raise ValueError("a damaged snapshot")
+    if size and not (-1 <= parents.min() and parents.max() < size):
+        raise ValueError("a damaged snapshot")
+    if size and not (0 <= schemes.min() and schemes.max() < len(scheme_codes)):
+        raise ValueError("a damaged snapshot")
+    layout = Layout.from_arrays(concepts, parents, schemes, scheme_codes)
+    dtype = np.dtype(layout.dtype)  # the layout's, not the header's word for it
+    if described["dtype"] != dtype.name:
+        raise ValueError("a damaged snapshot")
     table = np.frombuffer(_read(stream), dtype=dtype).reshape(described["shape"])
     long_keys, long_offsets = (np.frombuffer(_read(stream), dtype=np.int64) for _ in range(2))
     long_entries = np.frombuffer(_read(stream), dtype=dtype)
-    layout = Layout.from_arrays(concepts, parents, schemes, tuple(described["scheme_codes"]))
-    base = Rows(table, None, BitMap(long_keys.tolist()), long_keys, long_offsets, long_entries)
+    keys = np.frombuffer(_read(stream), dtype=np.int64) if described.get("keyed") else None
+    if (
+        table.ndim != 2
+        or (keys is not None and len(keys) != len(table))
+        or len(long_offsets) != len(long_keys) + 1
+        or long_offsets[0] != 0
+        or long_offsets[-1] != len(long_entries)
+        or (np.diff(long_offsets) < 0).any()
+    ):
+        raise ValueError("a damaged snapshot")
+    base = Rows(table, keys, BitMap(long_keys.tolist()), long_keys, long_offsets, long_entries)
     return Members(layout, base)
 
 
