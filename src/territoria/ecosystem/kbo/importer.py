@@ -24,7 +24,7 @@ from django.utils import timezone
 from territoria.core import territory
 from territoria.core.http import spreadsheet_text
 from territoria.core.progress import ProgressBar
-from territoria.ecosystem.kbo import nace, parts
+from territoria.ecosystem.kbo import nace, parts, search_index
 from territoria.ecosystem.kbo import state as states
 from territoria.ecosystem.kbo.checks import Checker, Refused, Register, check_key
 from territoria.ecosystem.kbo.derive import Context, derive
@@ -41,7 +41,6 @@ from territoria.ecosystem.kbo.reader import (
 from territoria.ecosystem.kbo.staging import Staging
 from territoria.ecosystem.kbo.writer import Pending, Writer
 from territoria.ecosystem.models import (
-    SEARCH_TABLE,
     KboCode,
     KboEnterprise,
     KboEstablishment,
@@ -138,6 +137,7 @@ def import_extract(
     with _exclusive():
         try:
             _check_sequence(extract)
+            search_index.ensure()  # an import killed before it was built again
         except ExtractError:
             extract.close()
             raise
@@ -228,7 +228,8 @@ def _import(
         if extract.kind == "full":
             _check_shrink(register, outcome, max_struck_off_share)
         _roomy_cache()
-        with transaction.atomic():
+        first = extract.kind == "full" and not KboEnterprise.objects.exists()
+        with search_index.deferred_around_transaction(first), transaction.atomic():
             _write(extract, codes, register, deletes, staging, outcome, progress)
             run.status, run.finished_at = KboImport.Status.DONE, timezone.now()
             run.counts = _counts(outcome)
@@ -512,7 +513,7 @@ def _write(
     chunks = _chunks(numbers, CHUNK)
     chunk = next(chunks, None)
     known = _known(chunk, first, agency, outcome)
-    with _search_index_deferred(first):
+    with search_index.deferred_in_transaction(first):
         try:
             while chunk is not None:
                 stored, linked = known
@@ -542,33 +543,6 @@ def _write(
         if extract.kind == "full":
             outcome.struck_off += _strike_off_missing(seen | outcome.held, extract)
     index.bump()
-
-
-@contextmanager
-def _search_index_deferred(first: bool) -> Iterator[None]:
-    """On SQLite, a first import writes two million names: the search index (FTS5, kept by
-    triggers, see migration ecosystem 0009) is then rebuilt once at the end rather than row
-    by row. Inside the import's transaction: a kill leaves the triggers as they were."""
-    if connection.vendor != "sqlite" or not first:
-        yield
-        return
-    table = Organisation._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s "
-            "AND name LIKE %s",
-            [table, f"{SEARCH_TABLE}%"],
-        )
-        triggers = cursor.fetchall()
-        for name, _sql in triggers:
-            cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
-    yield
-    with connection.cursor() as cursor:
-        for _name, sql in triggers:
-            cursor.execute(sql)
-        if triggers:
-            rebuild = f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('rebuild')"  # noqa: S608
-            cursor.execute(rebuild)
 
 
 def _one(
