@@ -13,11 +13,14 @@ from territoria.accounts import services
 from territoria.accounts.models import Affiliation
 from territoria.calls.models import Application, Assignment, Coaching
 from territoria.calls.services import documents
+from territoria.maturity.services.assessments import answer, complete, start
+from territoria.maturity.services.questionnaires import store
 from territoria.strategy.models import MeasurementImport
 from territoria.taxonomy.models import Magnet, SchemeImport
 from tests.calls.conftest import PDF, make_call
 from tests.conftest import ROLES
 from tests.factories import organisation, strategy_tree
+from tests.maturity.test_assessments import two_dimensions
 
 PUBLIC = dict.fromkeys(ROLES, 200)
 STAFF_ONLY = {
@@ -345,6 +348,22 @@ MATRIX = {
         "/explore/dataset/organisations/",
         dict.fromkeys(ROLES, 302),
     ),
+    "maturity:home": ("get", "/digiscore/", PUBLIC),
+    "maturity:start": ("post", "/digiscore/start/tiny/", dict.fromkeys(ROLES, 302)),
+    # The private link opens its assessment to whoever holds it.
+    "maturity:step": ("get", "/digiscore/a/{assessment_key}/1/", PUBLIC),
+    "maturity:report": ("get", "/digiscore/a/{done_key}/report/", PUBLIC),
+    # By its number: its owner answers, staff read; others do not learn it exists.
+    "maturity:own-step": (
+        "get",
+        "/digiscore/mine/{assessment}/1/",
+        {**{role: 404 for role in ROLES}, "anonymous": 302, "staff": 403, "applicant": 200},
+    ),
+    "maturity:own-report": (
+        "get",
+        "/digiscore/mine/{done}/report/",
+        {**{role: 404 for role in ROLES}, "anonymous": 302, "staff": 200, "applicant": 200},
+    ),
     # django-ninja names its root; it has no page of its own.
     "api-1.0.0:api-root": ("get", "/api/v1/", dict.fromkeys(ROLES, 404)),
 }
@@ -383,7 +402,16 @@ def records(db, users, settings, tmp_path):
     invitation, token = services.invite("new@test.example", "evaluator", users["staff"])
     assignment = Assignment.objects.create(application=application, evaluator=users["evaluator"])
     coaching = Coaching.objects.create(application=application)
+    tiny = store(two_dimensions())
+    ongoing = start(tiny, owner=users["applicant"])
+    done = start(tiny, owner=users["applicant"])
+    answer(done.assessment, {"infra-q": 3, "strategy-q": 1})
+    complete(done.assessment)
     return {
+        "assessment": ongoing.assessment.pk,
+        "assessment_key": ongoing.key,
+        "done": done.assessment.pk,
+        "done_key": done.key,
         "org": org.pk,
         "natural_person": natural_person.pk,
         "upload": upload.pk,

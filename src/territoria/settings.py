@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "territoria.accounts",
     "territoria.strategy",
     "territoria.calls",
+    "territoria.maturity",
     "territoria.opendata",
     # After the platform's apps, whose templates and translations take precedence.
     "allauth",

@@ -34,6 +34,7 @@ urlpatterns = [
     path("ecosystem/", include("territoria.ecosystem.urls")),
     path("dashboard/", include("territoria.strategy.urls")),
     path("calls/", include("territoria.calls.urls")),
+    path("digiscore/", include("territoria.maturity.urls")),
     path("", include("territoria.taxonomy.urls")),
     path("accounts/", include("territoria.accounts.urls")),
     path("accounts/", include("allauth.urls")),

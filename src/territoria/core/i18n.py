@@ -5,6 +5,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import get_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.text import format_lazy
@@ -121,3 +122,9 @@ def translation_values(fields: Sequence[str], texts: Mapping[str, Sequence[str]]
         for code, values in texts.items()
         for field, text in zip(fields, values, strict=True)
     }
+
+
+def plotly_separators() -> str:
+    """The page language's decimal then thousands separator, as Plotly's layout takes them:
+    a chart writes its numbers as the table beside it does."""
+    return f"{get_format('DECIMAL_SEPARATOR')}{get_format('THOUSAND_SEPARATOR')}"

@@ -9,11 +9,10 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from territoria.core.i18n import translated
+from territoria.core.i18n import plotly_separators, translated
 from territoria.strategy.services.progress import Point, Progress
 
 ACCENT = "#1f5fa8"
@@ -79,11 +78,6 @@ def indicator_figure(progress: Progress) -> dict[str, Any]:
             "plot_bgcolor": "rgba(0,0,0,0)",
         },
     }
-
-
-def plotly_separators() -> str:
-    """The page language's decimal then thousands separator, as Plotly's layout takes them."""
-    return f"{get_format('DECIMAL_SEPARATOR')}{get_format('THOUSAND_SEPARATOR')}"
 
 
 def _trend_at(progress: Progress, day: datetime.date) -> float | None:

@@ -21,13 +21,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
-from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from territoria.calls.models import Application, Instrument
 from territoria.calls.services.impact import SUPPORTED, Year
 from territoria.core import territory
-from territoria.core.i18n import translated
+from territoria.core.i18n import plotly_separators, translated
 from territoria.ecosystem.models import Organisation
 from territoria.taxonomy.models import Concept, Tag
 
@@ -142,7 +141,7 @@ def _layout(height: int, **extra: Any) -> dict[str, Any]:
     return {
         "height": height,
         "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
-        "separators": f"{get_format('DECIMAL_SEPARATOR')}{get_format('THOUSAND_SEPARATOR')}",
+        "separators": plotly_separators(),
         "font": {"family": "system-ui, sans-serif", "size": 13},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",

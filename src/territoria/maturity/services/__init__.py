@@ -1,0 +1,1 @@
+"""Services of the maturity app: questionnaires in and out of the database."""

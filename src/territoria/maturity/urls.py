@@ -1,0 +1,15 @@
+from django.urls import path
+
+from territoria.maturity import views
+
+app_name = "maturity"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("start/<slug:code>/", views.begin, name="start"),
+    # The private link: its key alone opens the assessment.
+    path("a/<str:key>/<int:step>/", views.step, name="step"),
+    path("a/<str:key>/report/", views.report, name="report"),
+    # The same pages for the owner (logged in) and staff.
+    path("mine/<int:pk>/<int:step>/", views.own_step, name="own-step"),
+    path("mine/<int:pk>/report/", views.own_report, name="own-report"),
+]
