@@ -169,6 +169,7 @@ def demo(
     call_command("migrate", verbosity=0)
     call_command("load_territory")
     call_command("load_reference")
+    call_command("load_questionnaires")
     call_command("load_strategy")
     call_command("load_demo", organisations=organisations)
     accounts = _demo_accounts()
