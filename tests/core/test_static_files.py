@@ -15,6 +15,7 @@ import brotli
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.template.loader import render_to_string
 
 from territoria.core.staticfiles import collect_static
 from tests.core.test_cli import free_port, wait_for
@@ -32,12 +33,12 @@ def test_a_page_names_its_static_files_by_their_content(client, db):
     assert re.search(HASHED.format("core/territoria", "css"), page)
     assert "/static/core/territoria.css" not in page
     assert re.fullmatch(
-        HASHED.format("vendor/plotly-basic.min", "js"),
-        staticfiles_storage.url("vendor/plotly-basic.min.js"),
+        HASHED.format("vendor/plotly-territoria.min", "js"),
+        staticfiles_storage.url("vendor/plotly-territoria.min.js"),
     )
 
 
-@pytest.mark.parametrize("name", ["vendor/plotly-basic.min.js", "core/territoria.css"])
+@pytest.mark.parametrize("name", ["vendor/plotly-territoria.min.js", "core/territoria.css"])
 def test_hashed_files_come_compressed_as_the_client_accepts_and_are_cached_a_year(client, db, name):
     url = staticfiles_storage.url(name)
     hashed = Path(settings.STATIC_ROOT) / staticfiles_storage.stored_name(name)
@@ -64,14 +65,28 @@ def test_the_page_itself_is_not_cached_as_immutable(client, db):
     assert "31536000" not in response.get("Cache-Control", "")
 
 
+def plotly_bundle() -> bytes:
+    name = staticfiles_storage.stored_name("vendor/plotly-territoria.min.js")
+    return (Path(settings.STATIC_ROOT) / name).read_bytes()
+
+
 def test_the_plotly_bundle_is_the_partial_one():
-    name = staticfiles_storage.stored_name("vendor/plotly-basic.min.js")
-    bundle = (Path(settings.STATIC_ROOT) / name).read_bytes()
-    assert bundle.startswith(b"/**\n* plotly.js (basic - minified) v")
+    bundle = plotly_bundle()
+    assert bundle.startswith(b"/**\n* plotly.js (territoria - minified) v")
     assert len(bundle) < 1_500_000  # the full bundle: 4.8 MB
-    # The trace types the dashboard draws, or will.
-    for trace in (b"scatter", b"bar", b"pie"):
-        assert b'moduleType:"trace",name:"' + trace + b'"' in bundle
+    # The trace types the pages draw, and no other.
+    traces = re.findall(rb'moduleType:"trace",name:"(\w+)"', bundle)
+    assert sorted(traces) == [b"bar", b"pie", b"scatter", b"scatterpolar"]
+
+
+def test_the_plotly_head_names_the_style_ids_the_bundle_checks():
+    # Plotly adds a <style> element unless one of this id is there: the strict policy
+    # refuses it. MapLibre's id is the sha256 of the build's path: a rebuild changes it.
+    head = render_to_string("strategy/_plotly_head.html")
+    bundle = plotly_bundle()
+    style_ids = set(re.findall(rb'getElementById\("([0-9a-f]{64})"\)', bundle))
+    assert style_ids == set(re.findall(rb'<template id="([0-9a-f]{64})">', head.encode()))
+    assert b'"plotly.js-style-"' in bundle and 'id="plotly.js-style-global"' in head
 
 
 @pytest.fixture

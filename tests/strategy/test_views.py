@@ -169,11 +169,11 @@ def test_action_indicator_and_programme_pages(client, dashboard):
     page = client.get(f"/dashboard/actions/{action.pk}/").content.decode()
     assert 'data-chart="figure-ind-dw"' in page
     assert 'id="figure-ind-dw" type="application/json"' in page
-    assert re.search(r"/static/vendor/plotly-basic\.min\.[0-9a-f]{12}\.js", page)
+    assert re.search(r"/static/vendor/plotly-territoria\.min\.[0-9a-f]{12}\.js", page)
     assert "« 150 en 2023 »" in page
     study = dashboard["actions"]["study"]
     page = client.get(f"/dashboard/actions/{study.pk}/").content.decode()
-    assert "plotly-basic" not in page
+    assert "plotly-territoria" not in page
     assert "not published" in page or "publié" in page
     assert client.get("/dashboard/indicators/ind-dw/").status_code == 200
     assert client.get("/dashboard/dw/programmes/prog/").status_code == 200
@@ -183,10 +183,10 @@ def test_action_indicator_and_programme_pages(client, dashboard):
 def test_plotly_is_served_from_the_package(client, dashboard, settings):
     from django.templatetags.static import static
 
-    response = client.get(static("vendor/plotly-basic.min.js"))
+    response = client.get(static("vendor/plotly-territoria.min.js"))
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    assert b"plotly.js (basic" in body[:200]
+    assert b"plotly.js (territoria" in body[:200]
 
 
 def test_steering_lists_indicators_at_risk(client, dashboard):
