@@ -55,7 +55,9 @@ def test_a_company_answers_stops_resumes_and_reads_its_report(shipped):
     assert re.fullmatch(r"/digiscore/a/[\w-]+/1/", first)
     assessment = Assessment.objects.get()
     assert assessment.organisation == org and assessment.nace_section == "C"
-    page = client.get(first).content.decode()
+    response = client.get(first)
+    assert "no-store" in response["Cache-Control"]  # a private page: no cache keeps it
+    page = response.content.decode()
     assert 'aria-current="step"' in page and "<progress" in page
     # Half a step, then "next": refused, what was ticked stays ticked.
     spec = load_shipped()[0]
@@ -87,7 +89,9 @@ def test_the_last_step_completes_and_shows_the_report_with_its_table():
     assert second.endswith("/2/")
     report = client.post(second, {"strategy-q": "1", "next": ""})["Location"]
     assert report.endswith("/report/")
-    page = client.get(report).content.decode()
+    response = client.get(report)
+    assert "no-store" in response["Cache-Control"]
+    page = response.content.decode()
     assert "<table" in page and 'data-chart="radar"' in page
     assert "50,0" in page  # overall (80 + 20) / 2, written the French way
     assert "Fewer than five" in page or "Moins de cinq" in page

@@ -3,7 +3,8 @@ report.
 
 An assessment opens by its private link (`/digiscore/a/<key>/…`, the key known to its
 holder alone), or for its owner and staff by its number (`/digiscore/mine/<pk>/…`).
-Anyone else learns nothing, not even that it exists (404).
+Anyone else learns nothing, not even that it exists (404). Its pages are never cached,
+and the site's same-origin referrer policy keeps the key from other sites.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from territoria.maturity import charts
@@ -94,12 +96,14 @@ def _own(request: HttpRequest, pk: int) -> Assessment:
     return assessment
 
 
+@never_cache
 def step(request: HttpRequest, key: str, step: int) -> HttpResponse:
     assessment = _by_key(key)
     links = {"key": key}
     return _step(request, assessment, step, links)
 
 
+@never_cache
 @login_required
 def own_step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     assessment = _own(request, pk)
@@ -184,10 +188,12 @@ def _step(
     )
 
 
+@never_cache
 def report(request: HttpRequest, key: str) -> HttpResponse:
     return _report(request, _by_key(key), {"key": key})
 
 
+@never_cache
 @login_required
 def own_report(request: HttpRequest, pk: int) -> HttpResponse:
     return _report(request, _own(request, pk), {"pk": pk})
