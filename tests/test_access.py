@@ -349,7 +349,12 @@ MATRIX = {
         dict.fromkeys(ROLES, 302),
     ),
     "maturity:home": ("get", "/digiscore/", PUBLIC),
-    "maturity:start": ("post", "/digiscore/start/tiny/", dict.fromkeys(ROLES, 302)),
+    # Staff read assessments; they never start one in a company's name.
+    "maturity:start": (
+        "post",
+        "/digiscore/start/tiny/",
+        {**dict.fromkeys(ROLES, 302), "staff": 403},
+    ),
     # The private link opens its assessment to whoever holds it.
     "maturity:step": ("get", "/digiscore/a/{assessment_key}/1/", PUBLIC),
     "maturity:report": ("get", "/digiscore/a/{done_key}/report/", PUBLIC),

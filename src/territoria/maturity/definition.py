@@ -30,6 +30,8 @@ KINDS = ("single", "checklist", "scale", "grid")
 CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SCALE_TOP = 5
 GRID_ANSWERS = {"yes": 100.0, "partly": 50.0, "no": 0.0}
+# Names the step's form uses itself: a question coded so would be read as them.
+RESERVED = {"next", "stop", "csrfmiddlewaretoken"}
 
 
 class DefinitionError(ValueError):
@@ -125,6 +127,9 @@ def parse(document: Any) -> Definition:
     questions: set[str] = set()
     for d, dimension in enumerate(definition.dimensions):
         for q, question in enumerate(dimension.questions):
+            if question.code in RESERVED:
+                where = f"dimensions[{d}].questions[{q}].code"
+                raise DefinitionError(where, f"{question.code!r} names a button of the form")
             if question.code in questions:
                 where = f"dimensions[{d}].questions[{q}].code"
                 raise DefinitionError(where, f"{question.code!r} is used twice")

@@ -56,7 +56,10 @@ def posted_answers(dimension: Dimension, data: QueryDict) -> tuple[dict[str, Any
             if value == "":
                 unanswered.append(question.code)
             elif question.kind == "scale":
-                answers[question.code] = int(value) if value.isdigit() else value
+                # ASCII digits only ("²" passes isdigit() and int() refuses it), and few:
+                # anything else is kept as typed and refused by name.
+                whole = value.isascii() and value.isdigit() and len(value) <= 3
+                answers[question.code] = int(value) if whole else value
             else:
                 answers[question.code] = value
     return answers, unanswered

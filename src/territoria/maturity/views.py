@@ -65,6 +65,8 @@ def begin(request: HttpRequest, code: str) -> HttpResponse:
     questionnaire = current(code)
     if questionnaire is None:
         raise Http404
+    if request.user.is_staff:
+        raise PermissionDenied  # staff read assessments; only a company answers its own
     form = StartForm(request.POST, prefix=code)
     if form.is_valid():
         try:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from territoria.ecosystem.models import Organisation
 from territoria.ecosystem.profile import Profile, profile_of
+from territoria.ecosystem.services import is_public
 from territoria.ecosystem.validators import normalise_enterprise_number
 from territoria.maturity.definition import Definition
 from territoria.maturity.models import Assessment, DimensionScore, Questionnaire, hash_key
@@ -55,6 +56,10 @@ def start(
         except ValidationError as exc:
             raise AssessmentError(" ".join(exc.messages)) from None
         organisation = Organisation.objects.filter(enterprise_number=number).first()
+    if organisation is not None and not is_public(organisation):
+        # A natural person without consent, or struck off: its register data is not
+        # shown to whoever types its number (the directory does not show it either).
+        organisation = None
     known = profile_of(organisation) if organisation is not None else Profile()
     given = profile or Profile()
     assessment = Assessment(

@@ -160,7 +160,13 @@ def definition_of(questionnaire: Questionnaire) -> spec.Definition:
 def read_file(path: Path) -> spec.Definition:
     """A questionnaire file parsed and checked; errors name the file and the place."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_once_each)
+    except DuplicateKey as twice:
+        raise QuestionnaireError(
+            f"{path}: the key {twice.key!r} is given twice in one object"
+        ) from None
+    except RecursionError:
+        raise QuestionnaireError(f"{path}: nested too deeply to be a questionnaire") from None
     except FileNotFoundError:
         raise QuestionnaireError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
@@ -171,6 +177,22 @@ def read_file(path: Path) -> spec.Definition:
         return spec.parse(document)
     except spec.DefinitionError as exc:
         raise QuestionnaireError(f"{path}: {exc}") from None
+
+
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each given once (json keeps the last silently)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
 
 
 def import_file(path: Path, publish: bool = True) -> Questionnaire:
