@@ -202,8 +202,8 @@ def own_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _report(request: HttpRequest, assessment: Assessment, links: dict[str, Any]) -> HttpResponse:
+    spec = definition(assessment)
     if not assessment.is_completed:
-        spec = definition(assessment)
         left = missing(spec, assessment.answers)
         first = next(
             (
@@ -214,7 +214,6 @@ def _report(request: HttpRequest, assessment: Assessment, links: dict[str, Any])
             1,
         )
         return redirect(_url("step", links, step=first))
-    spec = definition(assessment)
     levels = list(assessment.questionnaire.levels.all())
     peers = peer_group(assessment)
     rows = [
