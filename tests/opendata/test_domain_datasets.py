@@ -12,7 +12,6 @@ from django.db.models import Count, F, Sum, Value
 from django.db.models.functions import ExtractYear
 from django.db.models.lookups import IContains
 
-from territoria.calls.datasets import MIN_RESPONDENTS
 from territoria.calls.models import (
     Application,
     Assignment,
@@ -23,6 +22,7 @@ from territoria.calls.models import (
     Score,
     SurveyAnswer,
 )
+from territoria.core.disclosure import MINIMUM_GROUP
 from territoria.core.services import record_audit
 from territoria.ecosystem.models import Publication
 from territoria.opendata import registry
@@ -473,22 +473,22 @@ def impact(users):
     """Tremplin IA 2024: five answers; Start IA 2024: four; an unpublished call: six."""
     user = users["applicant"]
     tremplin = make_call("t-2024", opens=brussels(2024, 1, 10, 9, 0))
-    surveyed(tremplin, user, MIN_RESPONDENTS)
+    surveyed(tremplin, user, MINIMUM_GROUP)
     start_ia = Instrument.objects.create(
         code="start-ia", prefix="SIA", name="Start IA", summary="."
     )
     small = make_call("s-2024", opens=brussels(2024, 2, 1, 9, 0))
     Call.objects.filter(pk=small.pk).update(instrument=start_ia)
-    surveyed(small, user, MIN_RESPONDENTS - 1)
+    surveyed(small, user, MINIMUM_GROUP - 1)
     hidden = make_call("hidden-2025", opens=brussels(2025, 1, 10, 9, 0))
     Call.objects.filter(pk=hidden.pk).update(is_published=False)
-    surveyed(hidden, user, MIN_RESPONDENTS + 1)
+    surveyed(hidden, user, MINIMUM_GROUP + 1)
     return {"tremplin": tremplin, "small": small, "hidden": hidden}
 
 
 @pytest.mark.django_db
 def test_it_totals_the_survey_answers_of_calls_with_enough_respondents(impact):
-    assert MIN_RESPONDENTS == 5  # DESIGN: groups of at least 5
+    assert MINIMUM_GROUP == 5  # DESIGN: groups of at least 5
     assert rows("programme-impact") == [
         {
             "instrument_code": "tremplin-ia",
@@ -521,7 +521,7 @@ def test_it_totals_the_survey_answers_of_calls_with_enough_respondents(impact):
 @pytest.mark.django_db
 def test_its_rows_can_be_filtered_sorted_and_counted(impact, users):
     later = make_call("t-2025", opens=brussels(2025, 1, 10, 9, 0))
-    surveyed(later, users["applicant"], MIN_RESPONDENTS + 1)
+    surveyed(later, users["applicant"], MINIMUM_GROUP + 1)
     dataset = registry.get("programme-impact")
     assert [(r["year"], r["respondents"]) for r in rows("programme-impact")] == [
         (2024, 5),

@@ -4,7 +4,7 @@ Nothing personal leaves: no applicant, evaluator, score, comment, document, draf
 unselected application. A laureate that is a natural person (a self-employed
 organisation) with no consent to publication recorded is listed without its name, number
 or locality. Survey answers are
-published only as totals per call, for calls with at least `MIN_RESPONDENTS` answers.
+published only as totals per call, for calls with at least `MINIMUM_GROUP` answers.
 """
 
 import datetime
@@ -31,7 +31,8 @@ from django.db.models.functions import Coalesce, ExtractYear, Greatest, NullIf
 from django.utils import timezone
 
 from territoria.calls.models import Application, Call, Instrument, SurveyAnswer
-from territoria.calls.services.impact import MIN_RESPONDENTS, SUPPORTED
+from territoria.calls.services.impact import SUPPORTED
+from territoria.core.disclosure import MINIMUM_GROUP
 from territoria.ecosystem.services import withheld_person
 from territoria.opendata.keywords import TerritoryKeywords
 from territoria.opendata.registry import (
@@ -404,7 +405,7 @@ QUESTIONS = {
 
 
 def impact_rows() -> models.QuerySet[Call]:
-    """Published calls with at least `MIN_RESPONDENTS` survey answers, and their totals.
+    """Published calls with at least `MINIMUM_GROUP` survey answers, and their totals.
 
     Each row is a call whose answers are totalled in correlated subqueries: whatever the
     API then groups, filters or counts works on these totals, never on single answers,
@@ -440,7 +441,7 @@ def impact_rows() -> models.QuerySet[Call]:
             ),
             invested_after=total(as_double(Sum("investment_after", filter=invested)), FloatField()),
         )
-        .filter(respondents__gte=MIN_RESPONDENTS)
+        .filter(respondents__gte=MINIMUM_GROUP)
     )
     shares = {
         f"{name}_share": as_double(F(name)) * Value(100.0) / as_double(F("respondents"))
@@ -519,21 +520,21 @@ IMPACT = register(
             fr="Les réponses des lauréats à l'enquête de suivi, totalisées par appel (avec son "
             "dispositif et son année) : nombre de répondants, réponses à chaque question, "
             "emplois créés, investissements en IA. Seuls les appels d'au moins "
-            f"{MIN_RESPONDENTS} répondants sont publiés, pour qu'aucune réponse ne soit "
+            f"{MINIMUM_GROUP} répondants sont publiés, pour qu'aucune réponse ne soit "
             "attribuable à une entreprise.",
             en="The laureates' answers to the follow-up survey, totalled per call (with its "
             "instrument and year): number of respondents, answers to each question, jobs "
-            f"created, AI investment. Only calls with at least {MIN_RESPONDENTS} respondents "
+            f"created, AI investment. Only calls with at least {MINIMUM_GROUP} respondents "
             "are published, so that no answer can be traced to a company.",
             nl="De antwoorden van de laureaten op de opvolgingsenquête, opgeteld per oproep "
             "(met het instrument en het jaar): aantal respondenten, antwoorden op elke vraag, "
             "gecreëerde banen, AI-investeringen. Alleen oproepen met minstens "
-            f"{MIN_RESPONDENTS} respondenten worden gepubliceerd, zodat geen antwoord tot een "
+            f"{MINIMUM_GROUP} respondenten worden gepubliceerd, zodat geen antwoord tot een "
             "onderneming te herleiden is.",
             de="Die Antworten der Preisträger auf die Folgebefragung, summiert je Aufruf (mit "
             "Instrument und Jahr): Zahl der Befragten, Antworten auf jede Frage, geschaffene "
             "Arbeitsplätze, KI-Investitionen. Veröffentlicht werden nur Aufrufe mit mindestens "
-            f"{MIN_RESPONDENTS} Befragten, damit keine Antwort einem Unternehmen zugeordnet "
+            f"{MINIMUM_GROUP} Befragten, damit keine Antwort einem Unternehmen zugeordnet "
             "werden kann.",
         ),
         theme="ECON",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from territoria.calls.models import Application, Call, ExpertCompany, Instrument, SurveyAnswer
+from territoria.core.disclosure import MINIMUM_GROUP
 from territoria.core.i18n import translated
 from territoria.taxonomy.models import Tag
 
@@ -40,9 +41,9 @@ class Year:
     growth: Decimal | None  # % change from the year before
 
 
-# Survey figures rest only on published calls with at least this many answers, as the
-# programme-impact Open Data does: no figure, nor the difference of two, reveals an answer.
-MIN_RESPONDENTS = 5
+# Survey figures rest only on published calls with at least `MINIMUM_GROUP` answers (the
+# platform's one rule, `core.disclosure`), as the programme-impact Open Data does: no
+# figure, nor the difference of two, reveals an answer.
 
 
 def reported_answers() -> QuerySet[SurveyAnswer]:
@@ -50,7 +51,7 @@ def reported_answers() -> QuerySet[SurveyAnswer]:
     calls = (
         Call.objects.filter(is_published=True)
         .annotate(answers=Count("applications__survey"))
-        .filter(answers__gte=MIN_RESPONDENTS)
+        .filter(answers__gte=MINIMUM_GROUP)
     )
     return SurveyAnswer.objects.filter(application__call__in=calls.values("pk"))
 
