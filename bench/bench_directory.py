@@ -32,6 +32,9 @@ def configure() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from territoria.core.staticfiles import collect_static
+
+    collect_static()  # the pages name their files through the manifest
 
 
 def setup(organisations: int) -> None:

@@ -349,6 +349,8 @@ MATRIX = {
         dict.fromkeys(ROLES, 302),
     ),
     "maturity:home": ("get", "/digiscore/", PUBLIC),
+    # The barometer shows published groups only (tests/maturity/test_barometer.py).
+    "maturity:barometer": ("get", "/digiscore/barometer/", PUBLIC),
     # Staff read assessments; they never start one in a company's name.
     "maturity:start": (
         "post",

@@ -174,9 +174,13 @@ def demo(
     call_command("load_demo", organisations=organisations)
     accounts = _demo_accounts()
     call_command("load_demo_calls", applicant="applicant", expert="expert", laureate="laureate")
-    if kbo:
-        from django.core.management.base import CommandError
+    from django.core.management.base import CommandError
 
+    try:
+        call_command("load_demo_assessments", laureate=_demo_laureates())
+    except CommandError as reason:  # a demo of a few organisations: no Digiscore history
+        print(f"territoria demo: no Digiscore history: {reason}", file=sys.stderr)
+    if kbo:
         try:
             call_command("import_kbo", kbo)
         except CommandError as error:
@@ -299,6 +303,25 @@ def profile_problem(path: Path) -> str:
     except (ConfigurationError, territory.ProfileError) as error:
         return str(error)
     return ""
+
+
+def _demo_laureates() -> list[str]:
+    """The demo's laureates as `load_demo_assessments` takes them: PK:YEAR each, the year
+    their call opened (their Digiscore T0)."""
+    from django.utils import timezone
+
+    from territoria.calls.services.impact_charts import laureates
+    from territoria.ecosystem.services import public_organisations
+    from territoria.maturity.demo import T0_YEARS
+
+    chosen = (
+        laureates()
+        .filter(organisation__in=public_organisations().filter(enterprise_number__gt=""))
+        .values_list("organisation_id", "call__opens_at")
+        .order_by("pk")
+    )
+    years = {pk: timezone.localtime(opened).year for pk, opened in chosen}
+    return [f"{pk}:{year}" for pk, year in years.items() if year in T0_YEARS]
 
 
 def _collect_static() -> None:

@@ -1,13 +1,20 @@
 """A company takes the Digiscore in Chromium, in French and in Dutch: starts with its
 enterprise number, mistypes, stops and resumes through its private link, finishes, reads
-its report with the radar drawn; axe-core finds no violation on any of those pages."""
+its report with the radar drawn; the public barometer with its charts, on a desk and on a
+phone; axe-core finds no violation on any of those pages."""
+
+import random
 
 import pytest
 
-from territoria.maturity.services.questionnaires import load_shipped
+from territoria.ecosystem.profile import Profile
+from territoria.maturity.demo import answer_near
+from territoria.maturity.services.assessments import answer, complete, start
+from territoria.maturity.services.questionnaires import definition_of, load_shipped
 from territoria.taxonomy.services.reference import load_reference_schemes
 from tests.browser.conftest import assert_accessible, watch_errors
 from tests.factories import concept, organisation
+from tests.maturity.companies import LAST_YEAR, in_year, linked_company
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,4 +95,41 @@ def test_a_company_takes_the_digiscore_and_reads_its_report(browser, live_server
     # The refused forms answer 400, which the console reports; nothing else may appear.
     assert [e for e in errors if "status of 400" not in e] == []
     other.context.close()
+    context.close()
+
+
+def counted_all(questionnaire, level, profile):
+    """A counted assessment of last year, every question answered at about `level` (0–5)."""
+    company = linked_company()
+    questions = definition_of(questionnaire).questions()
+    with in_year(LAST_YEAR):
+        started = start(questionnaire, company.number, owner=company.user, profile=profile)
+        rng = random.Random(level)
+        answer(started.assessment, {q.code: answer_near(q, level * 20, rng) for q in questions})
+        return complete(started.assessment)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_barometer_draws_its_charts_beside_their_tables(browser, live_server, width):
+    load_reference_schemes()
+    questionnaire = next(q for q in load_shipped() if q.code == "digiscore")
+    for section, size, province in [("C", "small", "BE-WNA"), ("J", "micro", "BE-WHT")]:
+        for level in range(6):
+            counted_all(questionnaire, level, Profile(section, size, province))
+    context = browser.new_context(locale="fr-BE", base_url=live_server.url)
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    errors = watch_errors(page)
+    page.goto("/digiscore/barometer/")
+    page.wait_for_selector("[data-chart=trend-figure] svg")
+    page.wait_for_selector("[data-chart=sections-figure] svg")
+    assert page.locator("table caption").count() == 5
+    assert page.locator("section[aria-labelledby=sections] tbody tr").count() == 2
+    assert_accessible(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.select_option("#year", str(LAST_YEAR))
+    page.locator("form.inline-form button").click()
+    page.wait_for_url(f"**?year={LAST_YEAR}")
+    assert errors == []
     context.close()

@@ -1,16 +1,17 @@
 """Taking an assessment: started from an enterprise number, answered, completed, reopened by
-its private link; each respondent counted once; peers only in groups of five or more."""
+its private link; each company counted once, from an account linked to it; peers from the
+barometer's last closed year."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from territoria.core.disclosure import MINIMUM_GROUP
 from territoria.ecosystem.profile import Profile, profile_of
 from territoria.ecosystem.validators import enterprise_number_from_digits
 from territoria.maturity.definition import parse
-from territoria.maturity.models import Assessment, DimensionScore
+from territoria.maturity.models import Assessment, BarometerYear, Benchmark, DimensionScore
 from territoria.maturity.services.assessments import (
     AssessmentError,
     answer,
@@ -18,9 +19,11 @@ from territoria.maturity.services.assessments import (
     complete,
     start,
 )
-from territoria.maturity.services.peers import MINIMUM_GROUP, peer_group
+from territoria.maturity.services.barometer import publications, publish
+from territoria.maturity.services.peers import peer_group
 from territoria.maturity.services.questionnaires import store
 from tests.factories import concept, organisation
+from tests.maturity.companies import LAST_YEAR, SMALL_C, counted, in_year, linked_company
 
 pytestmark = pytest.mark.django_db
 
@@ -135,44 +138,82 @@ def test_a_completed_assessment_is_scored_once_and_no_longer_changes(questionnai
         answer(done, {"infra-q": 0})
 
 
-def test_each_respondent_counts_once_with_the_latest_assessment(questionnaire):
-    number = enterprise_number_from_digits(1_234_567)
-    first = taken(questionnaire, 1, 1, number)
-    Assessment.objects.filter(pk=first.pk).update(year=2022)
-    second = taken(questionnaire, 2, 2, number)
-    third = taken(questionnaire, 3, 3, number)
+def test_each_company_counts_once_with_its_latest_assessment(questionnaire, users):
+    company = linked_company()
+    first = counted(questionnaire, 1, 1, year=2022, company=company)
+    second = counted(questionnaire, 2, 2, year=2023, company=company)
+    third = counted(questionnaire, 3, 3, year=2023, company=company)
+    assert third.respondent == f"enterprise:{company.number}"
     flags = {a.pk: (a.is_latest, a.is_latest_of_year) for a in Assessment.objects.all()}
     assert flags == {first.pk: (False, True), second.pk: (False, False), third.pk: (True, True)}
-    anonymous = [taken(questionnaire, 0, 0), taken(questionnaire, 0, 0)]
-    assert all(Assessment.objects.get(pk=a.pk).is_latest for a in anonymous)
 
 
-def test_peers_are_the_closest_group_of_five_others_or_wider(questionnaire):
+def test_an_assessment_counts_only_from_an_account_linked_to_its_company(questionnaire, users):
+    company = linked_company()
+    anonymous = taken(questionnaire, 0, 0, company.number)
+    stranger = taken(questionnaire, 0, 0, company.number, owner=users["other_applicant"])
+    no_number = taken(questionnaire, 0, 0, owner=company.user)
+    for assessment in (anonymous, stranger, no_number):
+        assert (assessment.respondent, assessment.is_latest, assessment.is_latest_of_year) == (
+            "",
+            False,
+            False,
+        )
+    own = counted(questionnaire, 5, 5, year=timezone.localdate().year, company=company)
+    assert own.is_latest and own.respondent == f"enterprise:{company.number}"
+
+
+def test_peers_are_the_closest_published_group_of_the_last_closed_year(questionnaire):
     me = taken(questionnaire, 1, 1, profile=Profile("C", "small", "BE-WNA"))
-    assert peer_group(me) is None  # no one else yet
-    for _n in range(MINIMUM_GROUP - 1):
-        taken(questionnaire, 5, 0, profile=Profile("C", "small", ""))
-    taken(questionnaire, 0, 5, profile=Profile("C", "large", ""))
+    assert peer_group(me) is None  # no year published yet
+    for _n in range(MINIMUM_GROUP):
+        counted(questionnaire, 5, 0, profile=Profile("C", "small", ""))
+    for _n in range(MINIMUM_GROUP):
+        counted(questionnaire, 0, 5, profile=Profile("C", "large", ""))
     group = peer_group(me)
-    assert (group.scope, group.nace_section, group.size_class) == ("section", "C", "")
-    assert group.respondents == MINIMUM_GROUP
-    taken(questionnaire, 5, 0, profile=Profile("C", "small", ""))
-    group = peer_group(me)
-    assert (group.scope, group.respondents) == ("section-size", MINIMUM_GROUP)
+    assert (group.scope, group.year, group.respondents) == ("section-size", LAST_YEAR, 5)
     assert group.dimensions == {"infra": Decimal("100.0"), "strategy": Decimal("0.0")}
     assert group.overall == Decimal("50.0")
+    medium = taken(questionnaire, 1, 1, profile=Profile("C", "medium", ""))
+    group = peer_group(medium)
+    assert (group.scope, group.nace_section, group.respondents) == ("section", "C", 10)
+    assert group.dimensions == {"infra": Decimal("50.0"), "strategy": Decimal("50.0")}
+    unknown = taken(questionnaire, 1, 1)
+    assert peer_group(unknown).scope == "everyone"
 
 
-def test_peers_never_include_the_respondent_itself(questionnaire):
-    number = enterprise_number_from_digits(7_654_321)
-    for _ in range(MINIMUM_GROUP):
-        mine = taken(questionnaire, 0, 0, number, profile=Profile("C", "small", ""))
-    assert peer_group(mine) is None
-
-
-def test_an_unfinished_assessment_is_never_a_peer(questionnaire):
-    for _ in range(MINIMUM_GROUP):
-        start(questionnaire, profile=Profile("C", "small", ""))
-    me = taken(questionnaire, 1, 1, profile=Profile("C", "small", ""))
+def test_the_year_under_way_is_never_published(questionnaire):
+    for _n in range(MINIMUM_GROUP):
+        counted(questionnaire, 5, 0, year=timezone.localdate().year)
+    me = taken(questionnaire, 1, 1, profile=SMALL_C)
     assert peer_group(me) is None
-    assert datetime.date.today().year == me.year
+    assert not BarometerYear.objects.exists()
+    with pytest.raises(ValueError, match="not over"):
+        publish("tiny", timezone.localdate().year)
+
+
+def test_a_year_is_published_once_and_never_again(questionnaire):
+    for _n in range(MINIMUM_GROUP):
+        counted(questionnaire, 5, 0)
+    first = publications("tiny")
+    counted(questionnaire, 0, 0)  # a late arrival cannot be dated last year, but say it was
+    again = publications("tiny")
+    assert [p.pk for p in first] == [p.pk for p in again]
+    everyone = Benchmark.objects.get(
+        publication=again[0],
+        nace_section=None,
+        size_class=None,
+        province=None,
+        dimension="overall",
+    )
+    assert (everyone.respondents, everyone.mean_score) == (5, Decimal("50.0"))
+
+
+def test_an_unfinished_assessment_is_never_counted(questionnaire):
+    company = linked_company()
+    with in_year(LAST_YEAR):
+        start(questionnaire, company.number, owner=company.user, profile=SMALL_C)
+    for _n in range(MINIMUM_GROUP - 1):
+        counted(questionnaire, 1, 1)
+    assert publications("tiny")[0].respondents == MINIMUM_GROUP - 1
+    assert not Benchmark.objects.exists()

@@ -18,12 +18,14 @@ import pytest
 from django.test import Client
 
 from territoria.accounts.models import Affiliation
+from territoria.core.disclosure import MINIMUM_GROUP
 from territoria.ecosystem.profile import Profile
 from territoria.ecosystem.validators import enterprise_number_from_digits
 from territoria.maturity.definition import DefinitionError, parse
-from territoria.maturity.models import Assessment, Questionnaire
+from territoria.maturity.models import Assessment, BarometerYear, Benchmark, Questionnaire
 from territoria.maturity.services.assessments import answer, complete, start
-from territoria.maturity.services.peers import MINIMUM_GROUP, peer_group
+from territoria.maturity.services.barometer import publications
+from territoria.maturity.services.peers import peer_group
 from territoria.maturity.services.questionnaires import (
     QuestionnaireError,
     import_file,
@@ -31,6 +33,7 @@ from territoria.maturity.services.questionnaires import (
     store,
 )
 from tests.factories import concept, organisation
+from tests.maturity.companies import LAST_YEAR, SMALL_C, counted, in_year, linked_company
 from tests.maturity.test_definition import MINIMAL
 
 pytestmark = pytest.mark.django_db
@@ -146,9 +149,6 @@ def taken(questionnaire, infra, strategy, number="", profile=None, **kwargs):
 
 def stored_answers(assessment):
     return Assessment.objects.get(pk=assessment.pk).answers
-
-
-SMALL_C = Profile("C", "small", "")
 
 
 # --- Posting to a step: forged, doubled, oversized, undecodable ---------------------------
@@ -514,7 +514,7 @@ def test_every_input_of_a_step_has_an_id_of_its_own():
 
 def peers_of_section_c_small(questionnaire, count=MINIMUM_GROUP):
     for _ in range(count):
-        taken(questionnaire, 3, 3, profile=SMALL_C)
+        counted(questionnaire, 3, 3, profile=SMALL_C)
 
 
 def take_by_browser(client, key):
@@ -567,104 +567,79 @@ def test_a_public_organisation_number_shows_only_what_the_directory_shows(tiny):
     assert company.name not in page and company.enterprise_number not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 6: anyone who types a company's enterprise number replaces that "
-    "company's own assessment in every peer group (it is no longer its latest)",
-)
 def test_a_stranger_typing_a_company_number_does_not_replace_its_assessment(users, tiny):
     company = organisation("Atelier SA", "nace:C10", size_class=concept("size:small"))
     Affiliation.objects.create(user=users["applicant"], organisation=company)
     own = taken(tiny, 5, 5, company.enterprise_number, owner=users["applicant"])
     taken(tiny, 0, 0, company.enterprise_number)  # anonymous, the same number
+    taken(tiny, 0, 0, company.enterprise_number, owner=users["other_applicant"])
     assert Assessment.objects.get(pk=own.pk).is_latest
 
 
-# --- Peers: who counts, and subtraction ----------------------------------------------------
+# --- Peers and the barometer: who counts, and subtraction ---------------------------------
+
+
+def everyone_of(year=LAST_YEAR):
+    publications("tiny")
+    return Benchmark.objects.get(
+        publication__questionnaire_code="tiny",
+        publication__year=year,
+        nace_section=None,
+        size_class=None,
+        province=None,
+        dimension="infra",
+    )
 
 
 def test_t0_and_t1_of_one_company_count_once_in_a_group_of_five(tiny):
-    number = enterprise_number_from_digits(3_141_592)
-    t0 = taken(tiny, 0, 0, number, profile=SMALL_C)
-    taken(tiny, 5, 5, number, profile=SMALL_C, follows=t0)
+    company = linked_company()
+    counted(tiny, 0, 0, company=company)
+    counted(tiny, 5, 5, company=company)  # T1, the same year
     for _ in range(MINIMUM_GROUP - 2):
-        taken(tiny, 1, 1, profile=SMALL_C)
+        counted(tiny, 1, 1)
     me = taken(tiny, 2, 2, profile=SMALL_C)
-    assert peer_group(me) is None  # 4 others: T0 and T1 are one
-    taken(tiny, 1, 1, profile=SMALL_C)
+    assert peer_group(me) is None  # 4 companies: T0 and T1 are one
+    BarometerYear.objects.all().delete()  # as if the year had not been published yet
+    counted(tiny, 1, 1)
     group = peer_group(me)
     assert group.respondents == MINIMUM_GROUP and group.scope == "section-size"
     # T1 (100) counts, T0 (0) does not: (100 + 4 × 20) / 5
     assert group.dimensions["infra"] == Decimal("36.0")
 
 
-def test_one_account_without_a_number_counts_once_in_a_group_of_five(users, tiny):
-    for infra in (0, 5):
-        taken(tiny, infra, infra, profile=SMALL_C, owner=users["applicant"])
-    for _ in range(MINIMUM_GROUP - 2):
-        taken(tiny, 1, 1, profile=SMALL_C)
-    me = taken(tiny, 2, 2, profile=SMALL_C)
-    assert peer_group(me) is None
-    mine = taken(tiny, 3, 3, profile=SMALL_C, owner=users["applicant"])
-    assert peer_group(mine) is None  # 4 others, the account's older one not among them
-
-
-def test_the_company_compared_is_never_among_its_peers_by_number_or_account(users, tiny):
-    number = enterprise_number_from_digits(2_718_281)
-    for _ in range(MINIMUM_GROUP):
-        taken(tiny, 1, 1, number, profile=SMALL_C, owner=users["other_applicant"])
-    mine = taken(tiny, 5, 5, number, profile=SMALL_C, owner=users["applicant"])
-    assert peer_group(mine) is None
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 7: one account's assessments with and without its enterprise number "
-    "are two respondents: the company is among its own peers",
-)
-def test_an_account_is_not_its_own_peer_under_its_number(users, tiny):
-    number = enterprise_number_from_digits(1_618_033)
-    taken(tiny, 5, 5, number, profile=SMALL_C, owner=users["applicant"])
+def test_assessments_from_no_linked_account_never_make_up_a_group(users, tiny):
     for _ in range(MINIMUM_GROUP - 1):
-        taken(tiny, 1, 1, profile=SMALL_C)
-    without_number = taken(tiny, 4, 4, profile=SMALL_C, owner=users["applicant"])
-    assert peer_group(without_number) is None  # 4 others and the account itself
+        counted(tiny, 1, 1)
+    with in_year(LAST_YEAR):
+        taken(tiny, 5, 5, profile=SMALL_C)  # anonymous
+        taken(tiny, 5, 5, profile=SMALL_C, owner=users["applicant"])  # no number
+        number = enterprise_number_from_digits(2_718_281)
+        taken(tiny, 5, 5, number, profile=SMALL_C, owner=users["applicant"])  # not linked
+    assert peer_group(taken(tiny, 2, 2, profile=SMALL_C)) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 7: one account's assessments with and without its enterprise number "
-    "count twice in another company's group of five",
-)
-def test_an_account_counts_once_in_someone_elses_group_whether_it_gave_its_number(users, tiny):
-    number = enterprise_number_from_digits(1_414_213)
-    taken(tiny, 5, 5, number, profile=SMALL_C, owner=users["applicant"])
-    taken(tiny, 5, 5, profile=SMALL_C, owner=users["applicant"])
-    for _ in range(MINIMUM_GROUP - 2):
-        taken(tiny, 1, 1, profile=SMALL_C)
-    me = taken(tiny, 2, 2, profile=SMALL_C)
-    assert peer_group(me) is None  # 4 companies
+def test_an_account_counts_once_whether_it_gave_its_number_or_not(tiny):
+    company = linked_company()
+    counted(tiny, 5, 5, company=company)
+    with in_year(LAST_YEAR):
+        taken(tiny, 5, 5, profile=SMALL_C, owner=company.user)
+    for _ in range(MINIMUM_GROUP - 1):
+        counted(tiny, 0, 0)
+    assert everyone_of().respondents == MINIMUM_GROUP
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 8: peers mix the questionnaire's versions: a dimension only the "
-    "newest version has is averaged over one respondent",
-)
 def test_a_dimension_mean_never_stands_for_fewer_than_five_respondents(tiny):
-    for _ in range(MINIMUM_GROUP - 1):
-        taken(tiny, 1, 1, profile=SMALL_C)
+    for _ in range(MINIMUM_GROUP):
+        counted(tiny, 1, 1)
     newer = store(parse(document(version=2, dimensions=("infra", "strategy", "data"))))
-
-    def on_newer(level):
-        started = start(newer, profile=SMALL_C)
-        answer(started.assessment, {"infra-q": 1, "strategy-q": 1, "data-q": level})
-        return complete(started.assessment)
-
-    on_newer(5)  # the one company whose "data" score is 100
-    me = on_newer(0)
-    group = peer_group(me)
-    assert group is None or "data" not in group.dimensions
+    company = linked_company()
+    with in_year(LAST_YEAR):
+        started = start(newer, company.number, owner=company.user, profile=SMALL_C)
+        answer(started.assessment, {"infra-q": 1, "strategy-q": 1, "data-q": 5})
+        complete(started.assessment)  # the one company whose "data" score is 100
+    group = peer_group(taken(tiny, 0, 0, profile=SMALL_C))
+    assert group.respondents == MINIMUM_GROUP
+    assert "data" not in group.dimensions and "infra" in group.dimensions
 
 
 def read_mean(client, report_url):
@@ -691,61 +666,41 @@ def take_with(client, section, size, infra, strategy):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 9: the section group (6) minus the section-and-size group (5) is one "
-    "company: two reports of an anonymous visitor give its scores",
-)
 def test_two_nested_groups_never_differ_by_one_company(tiny):
     for _ in range(MINIMUM_GROUP):
-        taken(tiny, 0, 0, profile=SMALL_C)
-    taken(tiny, 5, 2, profile=Profile("C", "medium", ""))  # the target: 100 and 40
+        counted(tiny, 0, 0, profile=SMALL_C)
+    counted(tiny, 5, 2, profile=Profile("C", "medium", ""))  # the target: 100 and 40
     client = browser()
-    # Alone of its size, the visitor's C/medium report compares with section C: the five
-    # and the target; its C/small report compares with the five alone.
+    # Alone of its size, the visitor's C/medium report would compare with section C: the
+    # five and the target; its C/small report with the five alone.
     wide = read_mean(client, take_with(client, "C", "medium", 0, 0))
     narrow = read_mean(client, take_with(client, "C", "small", 0, 0))
-    if wide is None or narrow is None:
-        return
+    assert wide is not None and narrow is not None  # everyone (6) is shown to both
     (n_wide, wide_means), (n_narrow, narrow_means) = wide, narrow
     derived = n_wide * wide_means["Infra"] - n_narrow * narrow_means["Infra"]
     assert abs(derived - 100) > 5, f"the target's infra score read as {derived:.1f}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 10: a report's peer means are live: read before and after one "
-    "company completes, they give that company's scores",
-)
 def test_a_report_read_twice_never_gives_away_the_one_company_that_joined(tiny):
     for _ in range(MINIMUM_GROUP):
-        taken(tiny, 0, 0, profile=SMALL_C)
+        counted(tiny, 0, 0, profile=SMALL_C)
     client = browser()
     report = take_with(client, "C", "small", 0, 0)
     before = read_mean(client, report)
-    taken(tiny, 5, 2, profile=SMALL_C)  # the target joins
+    counted(tiny, 5, 2, profile=SMALL_C, year=LAST_YEAR + 1)  # the target joins
     after = read_mean(client, report)
     assert before is not None and after is not None
     derived = after[0] * after[1]["Infra"] - before[0] * before[1]["Infra"]
     assert abs(derived - 100) > 5, f"the newcomer's infra score read as {derived:.1f}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 15: anonymous assessments without a number each count as a respondent: "
-    "four made up by one visitor and the one real company make a group of five",
-)
 def test_one_visitor_cannot_make_up_the_others_of_a_group_of_five(tiny):
-    taken(tiny, 5, 2, profile=Profile("C", "medium", ""))  # the target, alone of its kind
+    counted(tiny, 5, 2, profile=Profile("C", "medium", ""))  # the target, alone of its kind
     client = browser()
-    for _ in range(MINIMUM_GROUP - 1):
-        take_with(client, "C", "medium", 0, 0)
-    shown = read_mean(client, take_with(client, "C", "medium", 0, 0))
-    if shown is None:
-        return
-    count, means = shown
-    derived = count * means["Infra"]  # the visitor's own are all 0
-    assert abs(derived - 100) > 5, f"the target's infra score read as {derived:.1f}"
+    with in_year(LAST_YEAR):
+        for _ in range(MINIMUM_GROUP - 1):
+            take_with(client, "C", "medium", 0, 0)
+    assert read_mean(client, take_with(client, "C", "medium", 0, 0)) is None
 
 
 # --- Questionnaire files -------------------------------------------------------------------

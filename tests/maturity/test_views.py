@@ -94,7 +94,7 @@ def test_the_last_step_completes_and_shows_the_report_with_its_table():
     page = response.content.decode()
     assert "<table" in page and 'data-chart="radar"' in page
     assert "50,0" in page  # overall (80 + 20) / 2, written the French way
-    assert "Fewer than five" in page or "Moins de cinq" in page
+    assert "No closed year" in page or "Aucune année close" in page
     # Once completed, the steps lead to the report; answers no longer change.
     assert client.get(first)["Location"] == report
     assert client.post(first, {"infra-q": "0", "next": ""})["Location"] == report
@@ -135,6 +135,38 @@ def test_the_owner_finds_its_assessments_under_its_account(client_for, users):
         client_for("other_applicant").get(f"/digiscore/mine/{mine.pk}/report/").status_code == 404
     )
     assert tiny.is_published
+
+
+def test_a_second_assessment_shows_the_progress_since_the_first(client_for, users):
+    store(two_dimensions())
+    client = client_for("applicant")
+
+    def take(infra, strategy):
+        first = begin(client, "tiny")["Location"]
+        second = client.post(first, {"infra-q": str(infra), "next": ""})["Location"]
+        return client.post(second, {"strategy-q": str(strategy), "next": ""})["Location"]
+
+    before = client.get(take(1, 2), headers={"accept-language": "en"}).content.decode()
+    assert "Since your previous assessment" not in before
+    report = take(4, 2)
+    t0, t1 = Assessment.objects.order_by("pk")
+    assert t1.follows == t0
+    page = client.get(report, headers={"accept-language": "en"}).content.decode()
+    assert "Since your previous assessment" in page
+    # Infra 20 → 80 (+60), strategy 40 → 40, overall 30 → 60 (+30).
+    assert re.search(
+        r"<td class=\"num\">20.0</td><td class=\"num\">80.0</td><td class=\"num\">\+60.0</td>", page
+    )
+    assert re.search(
+        r"<td class=\"num\">30.0</td><td class=\"num\">60.0</td><td class=\"num\">\+30.0</td>", page
+    )
+    # Someone else's assessment, or an anonymous one, follows nothing of theirs.
+    other = client_for("other_applicant")
+    first = begin(other, "tiny")["Location"]
+    assert Assessment.objects.get(pk=Assessment.objects.latest("pk").pk).follows is None
+    anonymous = begin(Client(), "tiny")
+    assert anonymous.status_code == 302 and first
+    assert Assessment.objects.latest("pk").follows is None
 
 
 def test_a_number_known_to_nobody_is_taken_with_what_the_person_says(shipped):

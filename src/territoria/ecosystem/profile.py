@@ -11,11 +11,10 @@ class and its province. One rule each, for every page that groups organisations:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
 
 from territoria.core import territory
 from territoria.ecosystem.models import Organisation
@@ -35,46 +34,77 @@ def section_letter(notation: str) -> str:
 
 
 def profile_of(organisation: Organisation) -> Profile:
-    return Profile(
-        nace_section=_section(organisation),
-        size_class=organisation.size_class.notation if organisation.size_class is not None else "",
-        province=_province(organisation),
+    return profiles_of([organisation.pk])[organisation.pk]
+
+
+def profiles_of(organisations: Iterable[int]) -> dict[int, Profile]:
+    """The profiles of many organisations (by pk) in a few queries."""
+    rows = list(
+        Organisation.objects.filter(pk__in=list(organisations)).values_list(
+            "pk", "size_class__notation", "main_activity_id", "municipality_id"
+        )
     )
-
-
-def _section(organisation: Organisation) -> str:
-    activity = organisation.main_activity_id
-    if activity is None:
-        activity = (
+    activities = {pk: activity for pk, _size, activity, _m in rows if activity is not None}
+    without = [pk for pk, _size, activity, _m in rows if activity is None]
+    if without:
+        first_tags = (
             Tag.objects.filter(
                 content_type=ContentType.objects.get_for_model(Organisation),
-                object_id=organisation.pk,
+                object_id__in=without,
                 concept__scheme__code="nace",
             )
-            .order_by("pk")
-            .values_list("concept_id", flat=True)
-            .first()
+            .order_by("-pk")
+            .values_list("object_id", "concept_id")
         )
-    if activity is None:
-        return ""
-    top = Concept.objects.filter(
-        scheme__code="nace", parent__isnull=True, pk__in=_ancestors(activity)
-    ).first()
-    return section_letter(top.notation) if top is not None else ""
-
-
-def _province(organisation: Organisation) -> str:
-    if organisation.municipality_id is None:
-        return ""
+        activities.update(dict(first_tags))  # the first recorded wins (read last)
+    if not rows:
+        return {}
+    sections = {
+        descendant: section_letter(notation)
+        for descendant, notation in ConceptClosure.objects.filter(
+            descendant_id__in=set(activities.values()),
+            ancestor__scheme__code="nace",
+            ancestor__parent__isnull=True,
+        ).values_list("descendant_id", "ancestor__notation")
+    }
     region = territory.current().region_concept
-    province = Concept.objects.filter(
-        scheme__code="territory",
-        parent__notation=region,
-        parent__scheme__code="territory",
-        pk__in=_ancestors(organisation.municipality_id),
-    ).first()
-    return province.notation if province is not None else ""
+    provinces = dict(
+        ConceptClosure.objects.filter(
+            descendant_id__in={m for *_rest, m in rows if m is not None},
+            ancestor__scheme__code="territory",
+            ancestor__parent__notation=region,
+            ancestor__parent__scheme__code="territory",
+        ).values_list("descendant_id", "ancestor__notation")
+    )
+    return {
+        pk: Profile(
+            nace_section=sections.get(activities.get(pk, 0), ""),
+            size_class=size or "",
+            province=provinces.get(municipality, "") if municipality is not None else "",
+        )
+        for pk, size, _activity, municipality in rows
+    }
 
 
-def _ancestors(concept_id: int) -> QuerySet[Any]:
-    return ConceptClosure.objects.filter(descendant_id=concept_id).values("ancestor_id")
+def section_labels() -> dict[str, str]:
+    """Each NACE section's name in the active language, by its letter."""
+    labels: dict[str, str] = {}
+    for concept in Concept.objects.filter(scheme__code="nace", parent__isnull=True):
+        labels.setdefault(section_letter(concept.notation), concept.label)
+    return labels
+
+
+def size_labels() -> dict[str, str]:
+    """Each size class's name in the active language, by its notation, in order."""
+    return {c.notation: c.label for c in Concept.objects.filter(scheme__code="size")}
+
+
+def province_labels() -> dict[str, str]:
+    """Each province's name in the active language, by its notation, in order."""
+    region = territory.current().region_concept
+    return {
+        c.notation: c.label
+        for c in Concept.objects.filter(
+            scheme__code="territory", parent__notation=region, parent__scheme__code="territory"
+        )
+    }

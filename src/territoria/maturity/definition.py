@@ -32,6 +32,8 @@ SCALE_TOP = 5
 GRID_ANSWERS = {"yes": 100.0, "partly": 50.0, "no": 0.0}
 # Names the step's form uses itself: a question coded so would be read as them.
 RESERVED = {"next", "stop", "csrfmiddlewaretoken"}
+# The barometer's name for the mean of the dimensions (`Benchmark.dimension`).
+OVERALL = "overall"
 
 
 class DefinitionError(ValueError):
@@ -123,6 +125,8 @@ def parse(document: Any) -> Definition:
     for d, dimension in enumerate(definition.dimensions):
         if dimension.code in seen:
             raise DefinitionError(f"dimensions[{d}].code", f"{dimension.code!r} is used twice")
+        if dimension.code == OVERALL:
+            raise DefinitionError(f"dimensions[{d}].code", f"{OVERALL!r} names the mean of all")
         seen.add(dimension.code)
     questions: set[str] = set()
     for d, dimension in enumerate(definition.dimensions):

@@ -226,12 +226,12 @@ class Assessment(models.Model):
     updated_at = models.DateTimeField(_("updated on"), auto_now=True)
     completed_at = models.DateTimeField(_("completed on"), null=True, blank=True, db_index=True)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True, db_index=True)
-    # Who answered, for counting each once: the enterprise number, else the owner, else
-    # the assessment alone (`services.assessments.respondent_of`).
+    # Who answered, for counting each once: "enterprise:<number>" when the account that
+    # made it is linked to that company, else "" (counted by no one), see
+    # `services.assessments.respondent_of`.
     respondent = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
-    # Set on completion: the respondent's latest completed assessment of this
-    # questionnaire (what peers compare with), and its latest of the year (what the
-    # barometer counts).
+    # Set on completion for a counted respondent: their latest completed assessment of
+    # this questionnaire, and their latest of the year (what the barometer counts).
     is_latest = models.BooleanField(default=False, editable=False)
     is_latest_of_year = models.BooleanField(default=False, editable=False)
 
@@ -240,11 +240,6 @@ class Assessment(models.Model):
         verbose_name_plural = _("assessments")
         ordering = ["-started_at", "-pk"]
         indexes = [
-            models.Index(
-                fields=["questionnaire", "nace_section", "size_class"],
-                condition=models.Q(is_latest=True),
-                name="assessment_peers",
-            ),
             models.Index(
                 fields=["questionnaire", "year"],
                 condition=models.Q(is_latest_of_year=True),
@@ -282,3 +277,49 @@ class DimensionScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dimension}: {self.score}"
+
+
+class BarometerYear(models.Model):
+    """A closed year of a questionnaire's barometer: its figures, computed once when the year
+    is over and never again, so two readings never differ by one company's answers."""
+
+    questionnaire_code = models.SlugField(_("questionnaire"), max_length=60)
+    year = models.PositiveSmallIntegerField(_("year"))
+    respondents = models.PositiveIntegerField(_("respondents"))
+    published_at = models.DateTimeField(_("published on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("barometer year")
+        verbose_name_plural = _("barometer years")
+        ordering = ["questionnaire_code", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire_code", "year"], name="barometer_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_code} {self.year}"
+
+
+class Benchmark(models.Model):
+    """One published figure of a barometer year: a group's mean score on one dimension (or
+    `overall`). A grouping field left empty (NULL) means every value: the row of section C
+    with no size is the whole section."""
+
+    publication = models.ForeignKey(BarometerYear, on_delete=models.CASCADE, related_name="figures")
+    nace_section = models.CharField(_("NACE section"), max_length=1, null=True, blank=True)
+    size_class = models.CharField(_("size class"), max_length=20, null=True, blank=True)
+    province = models.CharField(_("province"), max_length=10, null=True, blank=True)
+    dimension = models.CharField(_("dimension"), max_length=60)
+    mean_score = models.DecimalField(_("mean score"), max_digits=4, decimal_places=1)
+    respondents = models.PositiveIntegerField(_("respondents"))
+
+    class Meta:
+        verbose_name = _("benchmark")
+        verbose_name_plural = _("benchmarks")
+        ordering = ["publication", "nace_section", "size_class", "province", "dimension"]
+        indexes = [
+            models.Index(fields=["publication", "dimension"], name="benchmark_dimension"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication} {self.dimension}: {self.mean_score}"

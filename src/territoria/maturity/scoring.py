@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol, TypeVar
 
-from territoria.maturity.definition import GRID_ANSWERS, SCALE_TOP, Definition, Question
+from territoria.maturity.definition import (
+    GRID_ANSWERS,
+    SCALE_TOP,
+    Definition,
+    Dimension,
+    Question,
+)
 
 
 class AnswerError(ValueError):
@@ -88,22 +94,25 @@ def missing(definition: Definition, answers: Mapping[str, Any]) -> list[str]:
 
 def score(definition: Definition, answers: Mapping[str, Any]) -> Scores:
     """The scores of a complete set of checked answers."""
-    dimensions: dict[str, float] = {}
-    exact: list[Decimal] = []
-    for dimension in definition.dimensions:
-        weights = sum((Decimal(str(q.weight)) for q in dimension.questions), Decimal(0))
-        total = sum(
-            (
-                Decimal(str(q.weight)) * Decimal(repr(question_score(q, answers[q.code])))
-                for q in dimension.questions
-            ),
-            Decimal(0),
-        )
-        value = total / weights
-        exact.append(value)
-        dimensions[dimension.code] = float(_tenth(value))
+    exact = [dimension_score(d, answers) for d in definition.dimensions]
+    dimensions = {
+        d.code: float(_tenth(value)) for d, value in zip(definition.dimensions, exact, strict=True)
+    }
     overall = sum(exact, Decimal(0)) / len(exact)
     return Scores(dimensions, float(_tenth(overall)))
+
+
+def dimension_score(dimension: Dimension, answers: Mapping[str, Any]) -> Decimal:
+    """A dimension's exact score: its questions' scores, weighted."""
+    weights = sum((Decimal(str(q.weight)) for q in dimension.questions), Decimal(0))
+    total = sum(
+        (
+            Decimal(str(q.weight)) * Decimal(repr(question_score(q, answers[q.code])))
+            for q in dimension.questions
+        ),
+        Decimal(0),
+    )
+    return total / weights
 
 
 class Band(Protocol):

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from territoria.maturity import views
+from territoria.maturity.views import assessments as views
+from territoria.maturity.views import barometer
 
 app_name = "maturity"
 urlpatterns = [
@@ -12,4 +13,6 @@ urlpatterns = [
     # The same pages for the owner (logged in) and staff.
     path("mine/<int:pk>/<int:step>/", views.own_step, name="own-step"),
     path("mine/<int:pk>/report/", views.own_report, name="own-report"),
+    # The public barometer.
+    path("barometer/", barometer.barometer, name="barometer"),
 ]

@@ -2,22 +2,21 @@
 laureates per province and per sector.
 
 A laureate is a selected application (then in progress or completed), as in the page's
-figures: an organisation selected twice counts twice. Its province is the concept just
-under the region's root (`territory.current().region_concept`) among its municipality's
-ancestors; its sector, the NACE section above its main activity, the first activity
-recorded for it (the KBO lists the main activity first, and so do our imports).
-Both follow the taxonomy's closure table, not names.
+figures: an organisation selected twice counts twice. Its province and its sector are its
+organisation's profile (`ecosystem.profile`, the one rule the Digiscore follows too): the
+province just under the region's root among its municipality's ancestors, the NACE
+section above its main activity, else above the first activity recorded for it.
 
 The charts are Plotly figures drawn by `strategy/charts.js`, with only "bar" traces; each
 has a table beside it on the page with the same numbers.
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
@@ -25,10 +24,8 @@ from django.utils.translation import gettext as _
 
 from territoria.calls.models import Application, Instrument
 from territoria.calls.services.impact import SUPPORTED, Year
-from territoria.core import territory
 from territoria.core.i18n import plotly_separators, translated
-from territoria.ecosystem.models import Organisation
-from territoria.taxonomy.models import Concept, Tag
+from territoria.ecosystem.profile import Profile, profiles_of, province_labels, section_labels
 
 # One colour per instrument, each at least 3:1 against white (WCAG 1.4.11).
 PALETTE = ["#00509e", "#a34d00", "#1e6b2f", "#7b3294", "#4a5260", "#8a1c3b"]
@@ -87,51 +84,43 @@ def requests_table(years: list[Year]) -> RequestsTable:
 
 def laureates_by_province() -> list[Share]:
     """Laureates per province, every province listed (none: zero), then the rest: an
-    organisation with no municipality, or one outside the region."""
-    region = territory.current().region_concept
-    in_region = {"scheme__code": "territory", "notation": region}
-    provinces = list(Concept.objects.filter(**{f"parent__{k}": v for k, v in in_region.items()}))
-    ancestor = "organisation__municipality__ancestry__ancestor"
-    counts = dict(
-        laureates()
-        .filter(**{f"{ancestor}__parent__{k}": v for k, v in in_region.items()})
-        .values_list(ancestor)
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    shares = [Share(p.notation, p.label, counts.get(p.pk, 0)) for p in provinces]
-    rest = laureates().count() - sum(counts.values())
+    organisation with no municipality, or one outside the region (`ecosystem.profile`'s
+    rule, as the Digiscore's)."""
+    counts = _by_profile(lambda profile: profile.province)
+    labels = province_labels()
+    shares = [Share(code, label, counts.pop(code, 0)) for code, label in labels.items()]
+    rest = sum(counts.values())
     if rest:
         shares.append(Share("", _("Outside the region or not located"), rest))
     return shares
 
 
 def laureates_by_sector() -> list[Share]:
-    """Laureates per NACE section of their main activity, the largest first, then those
-    with no activity recorded; sections with no laureate are left out (there are 21)."""
+    """Laureates per NACE section of their main activity (else the first recorded), the
+    largest first, then those with no activity recorded; sections with no laureate are
+    left out (there are 21)."""
+    counts = _by_profile(lambda profile: profile.nace_section)
+    labels = section_labels()
+    unknown = counts.pop("", 0)
+    shares = sorted(
+        (Share(code, labels.get(code, code), n) for code, n in counts.items()),
+        key=lambda s: (-s.count, s.notation),
+    )
+    if unknown:
+        shares.append(Share("", _("No activity recorded"), unknown))
+    return shares
+
+
+def _by_profile(value: Callable[[Profile], str]) -> Counter[str]:
+    """Laureates (applications) counted by a value of their organisation's profile."""
     per_organisation = dict(
         laureates().values_list("organisation").annotate(n=Count("pk")).order_by()
     )
-    sections = Tag.objects.filter(
-        content_type=ContentType.objects.get_for_model(Organisation),
-        object_id__in=laureates().values("organisation"),
-        concept__scheme__code="nace",
-        concept__ancestry__ancestor__parent__isnull=True,
-    ).order_by("object_id", "pk")
-    main: dict[int, int] = {}
-    for organisation, section in sections.values_list("object_id", "concept__ancestry__ancestor"):
-        main.setdefault(organisation, section)  # the first activity recorded
-    counts: Counter[int | None] = Counter()
+    profiles = profiles_of(per_organisation)
+    counts: Counter[str] = Counter()
     for organisation, n in per_organisation.items():
-        counts[main.get(organisation)] += n
-    known = Concept.objects.filter(pk__in=[pk for pk in counts if pk is not None])
-    shares = sorted(
-        (Share(c.notation, c.label, counts[c.pk]) for c in known),
-        key=lambda s: (-s.count, s.notation),
-    )
-    if counts[None]:
-        shares.append(Share("", _("No activity recorded"), counts[None]))
-    return shares
+        counts[value(profiles[organisation])] += n
+    return counts
 
 
 # --- Plotly figures -------------------------------------------------------------------------

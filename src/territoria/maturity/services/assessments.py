@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from territoria.accounts.models import Affiliation
 from territoria.ecosystem.models import Organisation
 from territoria.ecosystem.profile import Profile, profile_of
 from territoria.ecosystem.services import is_public
@@ -62,6 +63,8 @@ def start(
         organisation = None
     known = profile_of(organisation) if organisation is not None else Profile()
     given = profile or Profile()
+    if follows is None and owner is not None and owner.is_authenticated:
+        follows = previous(questionnaire.code, owner, number)
     assessment = Assessment(
         questionnaire=questionnaire,
         organisation=organisation,
@@ -76,6 +79,22 @@ def start(
     key = assessment.new_key()
     assessment.save()
     return Started(assessment, key)
+
+
+def previous(code: str, owner: Any, number: str) -> Assessment | None:
+    """The owner's latest completed assessment of this questionnaire for the same company
+    (or, without a number, their own latest without one): what a new one follows, T0
+    before T1. Only the owner's own: an anonymous assessment follows nothing."""
+    return (
+        Assessment.objects.filter(
+            questionnaire__code=code,
+            owner=owner,
+            enterprise_number=number,
+            completed_at__isnull=False,
+        )
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
 
 
 def by_key(key: str) -> Assessment | None:
@@ -119,22 +138,30 @@ def answer(assessment: Assessment, values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def respondent_of(assessment: Assessment) -> str:
-    """Who answered, to count each once: the enterprise, else the account, else no one
-    known (the assessment counts alone)."""
-    if assessment.enterprise_number:
-        return f"enterprise:{assessment.enterprise_number}"
-    if assessment.owner_id is not None:
-        return f"user:{assessment.owner_id}"
-    return f"assessment:{assessment.pk}"
+    """Who answered, when peers and the barometer may count them: the company whose number
+    the assessment gives, when it was made from an account the agency linked to that
+    company (an approved affiliation, the rule for applying to a call in its name).
+
+    Anyone can type a number, and anyone can answer without one: such an assessment gets
+    its report and its comparison, but counts for no one (""). Otherwise a stranger could
+    push a company's own answers out of the figures, or one visitor make up four of a
+    group of five and read the fifth's scores.
+    """
+    number, owner = assessment.enterprise_number, assessment.owner_id
+    if number and owner is not None:
+        linked = Affiliation.objects.filter(user_id=owner, organisation__enterprise_number=number)
+        if linked.exists():
+            return f"enterprise:{number}"
+    return ""
 
 
 @transaction.atomic
 def complete(assessment: Assessment) -> Assessment:
     """Score a fully answered assessment and close it; completing twice changes nothing.
 
-    It becomes its respondent's latest (for peers) and latest of its year (for the
-    barometer); completions of one questionnaire take turns, so two at once cannot both
-    become the latest.
+    When its respondent counts (`respondent_of`), it becomes their latest, and their
+    latest of its year (what the barometer counts); completions of one questionnaire
+    take turns, so two at once cannot both become the latest.
     """
     Questionnaire.objects.select_for_update().get(pk=assessment.questionnaire_id)
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
@@ -151,14 +178,15 @@ def complete(assessment: Assessment) -> Assessment:
     locked.completed_at = now
     locked.year = timezone.localtime(now).year
     locked.respondent = respondent_of(locked)
-    earlier = Assessment.objects.filter(
-        questionnaire__code=locked.questionnaire.code,
-        respondent=locked.respondent,
-        completed_at__isnull=False,
-    ).exclude(pk=locked.pk)
-    earlier.filter(is_latest=True).update(is_latest=False)
-    earlier.filter(year=locked.year, is_latest_of_year=True).update(is_latest_of_year=False)
-    locked.is_latest = locked.is_latest_of_year = True
+    if locked.respondent:
+        earlier = Assessment.objects.filter(
+            questionnaire__code=locked.questionnaire.code,
+            respondent=locked.respondent,
+            completed_at__isnull=False,
+        ).exclude(pk=locked.pk)
+        earlier.filter(is_latest=True).update(is_latest=False)
+        earlier.filter(year=locked.year, is_latest_of_year=True).update(is_latest_of_year=False)
+        locked.is_latest = locked.is_latest_of_year = True
     locked.save()
     DimensionScore.objects.bulk_create(
         DimensionScore(assessment=locked, dimension=code, score=Decimal(str(value)))

@@ -1,29 +1,29 @@
 """Peers: how an assessment compares with others of its NACE section and size class.
 
-Only groups of at least `MINIMUM_GROUP` other respondents are shown, so a mean never
-stands for one or two companies. When the closest group is smaller, the next wider one
-is used, and the report says which: the same section and size, the same section, the
-same size, then everyone who took the questionnaire. Each respondent counts once, with
-their latest completed assessment (`Assessment.is_latest`), and never the one compared.
+The comparison reads the barometer of the assessment's year, or of the latest closed year
+before it (`services.barometer`), so a report shows nothing the public barometer does
+not: a group of at least five respondents, never one to be had by subtraction, and
+figures that do not move as companies answer. The closest group published is used, and the report says which: the
+same section and size, the same section, the same size, then everyone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import Decimal
 
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Q
+from django.utils import timezone
 
-from territoria.maturity.models import Assessment, DimensionScore
-
-# The smallest group whose figures are shown or published (peers, barometer, Open Data).
-MINIMUM_GROUP = 5
+from territoria.maturity.definition import OVERALL
+from territoria.maturity.models import Assessment, Benchmark
+from territoria.maturity.services.barometer import publications
 
 
 @dataclass(frozen=True)
 class PeerGroup:
     scope: str  # "section-size", "section", "size" or "everyone"
+    year: int
     nace_section: str
     size_class: str
     respondents: int
@@ -32,48 +32,44 @@ class PeerGroup:
 
 
 def peer_group(assessment: Assessment) -> PeerGroup | None:
-    """The closest group of enough others, with its means; None if even everyone is fewer."""
-    others = Assessment.objects.filter(
-        questionnaire__code=assessment.questionnaire.code, is_latest=True
-    ).exclude(respondent=assessment.respondent)
-    for scope, filters in _scopes(assessment):
-        group = others.filter(**filters)
-        summary = group.aggregate(n=Count("pk"), overall=Avg("overall"))
-        if summary["n"] >= MINIMUM_GROUP:
+    """The closest published group of the assessment's year, or of the latest closed year
+    before it (this year's are not published yet); None when there is none."""
+    year = assessment.year or timezone.localdate().year
+    published = [p for p in publications(assessment.questionnaire.code) if p.year <= year]
+    if not published:
+        return None
+    latest = published[-1]
+    section, size = assessment.nace_section or None, assessment.size_class or None
+    figures: dict[tuple[str | None, str | None], dict[str, Benchmark]] = {}
+    rows = Benchmark.objects.filter(publication=latest, province__isnull=True).filter(
+        Q(nace_section__isnull=True) | Q(nace_section=section or "")
+    )
+    for row in rows:
+        figures.setdefault((row.nace_section, row.size_class), {})[row.dimension] = row
+    for scope, key in _scopes(section, size):
+        found = figures.get(key, {})
+        if OVERALL in found:
             return PeerGroup(
                 scope=scope,
-                nace_section=filters.get("nace_section", ""),
-                size_class=filters.get("size_class", ""),
-                respondents=summary["n"],
-                overall=tenth(summary["overall"]),
-                dimensions=dimension_means(group),
+                year=latest.year,
+                nace_section=key[0] or "",
+                size_class=key[1] or "",
+                respondents=found[OVERALL].respondents,
+                overall=found[OVERALL].mean_score,
+                dimensions={d: row.mean_score for d, row in found.items() if d != OVERALL},
             )
     return None
 
 
-def _scopes(assessment: Assessment) -> list[tuple[str, dict[str, str]]]:
-    section, size = assessment.nace_section, assessment.size_class
-    scopes: list[tuple[str, dict[str, str]]] = []
+def _scopes(
+    section: str | None, size: str | None
+) -> list[tuple[str, tuple[str | None, str | None]]]:
+    scopes: list[tuple[str, tuple[str | None, str | None]]] = []
     if section and size:
-        scopes.append(("section-size", {"nace_section": section, "size_class": size}))
+        scopes.append(("section-size", (section, size)))
     if section:
-        scopes.append(("section", {"nace_section": section}))
+        scopes.append(("section", (section, None)))
     if size:
-        scopes.append(("size", {"size_class": size}))
-    scopes.append(("everyone", {}))
+        scopes.append(("size", (None, size)))
+    scopes.append(("everyone", (None, None)))
     return scopes
-
-
-def dimension_means(assessments: QuerySet[Assessment]) -> dict[str, Decimal]:
-    """Each dimension's mean score over these assessments, to one decimal."""
-    rows = (
-        DimensionScore.objects.filter(assessment__in=assessments.values("pk"))
-        .values("dimension")
-        .annotate(mean=Avg("score"))
-        .order_by()
-    )
-    return {row["dimension"]: tenth(row["mean"]) for row in rows}
-
-
-def tenth(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)

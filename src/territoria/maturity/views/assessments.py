@@ -9,6 +9,7 @@ and the site's same-origin referrer policy keeps the key from other sites.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -225,6 +226,7 @@ def _report(request: HttpRequest, assessment: Assessment, links: dict[str, Any])
         for d in spec.dimensions
     ]
     overall_level = level_of(levels, float(assessment.overall or 0))
+    progress = _progress(assessment, spec)
     ranked = sorted(rows, key=lambda row: row.score)
     return render(
         request,
@@ -239,7 +241,34 @@ def _report(request: HttpRequest, assessment: Assessment, links: dict[str, Any])
             "peers": peers,
             "figure": charts.radar(rows, peers is not None),
             "weakest": ranked[:2],
+            "progress": progress,
             "strongest": list(reversed(ranked[-2:])),
             "links": links,
         },
     )
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: float
+    now: float
+
+    @property
+    def change(self) -> float:
+        return round(self.now - self.before, 1)
+
+
+def _progress(assessment: Assessment, spec: Any) -> dict[str, Any] | None:
+    """The assessment it follows (T0) beside it (T1), dimension by dimension, on the
+    dimensions both have."""
+    earlier = assessment.follows
+    if earlier is None or not earlier.is_completed:
+        return None
+    rows = [
+        Change(text(d.label), float(earlier.scores[d.code]), float(assessment.scores[d.code]))
+        for d in spec.dimensions
+        if d.code in earlier.scores and d.code in assessment.scores
+    ]
+    overall = Change(_("Overall"), float(earlier.overall or 0), float(assessment.overall or 0))
+    return {"since": earlier.completed_at, "rows": rows, "overall": overall}

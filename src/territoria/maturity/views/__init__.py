@@ -1,0 +1,2 @@
+"""The Digiscore pages: taking an assessment and reading its report (`assessments`), and
+the public barometer (`barometer`)."""
