@@ -128,7 +128,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 # The apps whose records agency staff (role "staff") manage in the back office;
 # user accounts stay with superusers.
-STAFF_MANAGED_APPS = {"taxonomy", "ecosystem", "accounts", "strategy", "calls"}
+STAFF_MANAGED_APPS = {"taxonomy", "ecosystem", "accounts", "strategy", "calls", "maturity"}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "home"
