@@ -12,7 +12,7 @@ from django.test import Client
 from territoria.core.disclosure import MINIMUM_GROUP
 from territoria.ecosystem.profile import Profile
 from territoria.maturity.definition import parse
-from territoria.maturity.models import Benchmark
+from territoria.maturity.models import BarometerYear, Benchmark
 from territoria.maturity.services.barometer import publications
 from territoria.maturity.services.questionnaires import store
 from tests.maturity.companies import LAST_YEAR, counted, linked_company
@@ -144,3 +144,15 @@ def test_a_year_just_over_is_published_by_its_first_reader(digiscore):
     assert Benchmark.objects.get(
         nace_section=None, size_class=None, province=None, dimension="overall"
     ).mean_score == Decimal("20.0")
+
+
+def test_a_closed_year_without_respondents_is_kept_empty_and_not_shown(digiscore):
+    for year in (LAST_YEAR - 2, LAST_YEAR):
+        for _ in range(MINIMUM_GROUP):
+            counted(digiscore, 1, 1, year=year)
+    assert [p.year for p in publications("digiscore")] == [LAST_YEAR - 2, LAST_YEAR]
+    empty = BarometerYear.objects.get(year=LAST_YEAR - 1)
+    assert empty.respondents == 0 and not empty.figures.exists()
+    # Read again: nothing more is published, the assessments are not read.
+    assert [p.year for p in publications("digiscore")] == [LAST_YEAR - 2, LAST_YEAR]
+    assert BarometerYear.objects.count() == 3

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from territoria.core.disclosure import Atom, Cell, cell_of, protect
@@ -51,10 +51,15 @@ def publications(code: str) -> list[BarometerYear]:
     published now (once: the first reader in January does it)."""
     published = {p.year: p for p in BarometerYear.objects.filter(questionnaire_code=code)}
     this_year = timezone.localdate().year
-    years = counted(code).filter(year__lt=this_year).values_list("year", flat=True)
-    for year in {y for y in years.distinct().order_by() if y is not None} - set(published):
+    if published:
+        since = max(published) + 1
+    else:
+        since = counted(code).aggregate(first=Min("year"))["first"] or this_year
+    # Every closed year gets its row, one with no respondents too: a reader then only
+    # asks whether the years since the last row are over, never scans the assessments.
+    for year in range(since, this_year):
         published[year] = publish(code, year)
-    return [published[year] for year in sorted(published)]
+    return [published[year] for year in sorted(published) if published[year].respondents]
 
 
 def publish(code: str, year: int) -> BarometerYear:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -63,7 +64,7 @@ def barometer(request: HttpRequest) -> HttpResponse:
     if not published:
         return render(request, "maturity/barometer.html", context)
     chosen = _chosen(request, published)
-    figures = _figures(published)
+    figures = _figures(published, chosen)
     known = {d for cells in figures.values() for row in cells.values() for d in row}
     dimensions += [
         (code, code) for code in sorted(known - {OVERALL}) if code not in dict(dimensions)
@@ -104,13 +105,20 @@ def _chosen(request: HttpRequest, published: list[BarometerYear]) -> BarometerYe
     raise Http404  # a year with no published figures
 
 
-def _figures(published: list[BarometerYear]) -> dict[int, dict[Key, dict[str, Benchmark]]]:
-    """Each year's published figures: group → dimension → figure."""
+def _figures(
+    published: list[BarometerYear], chosen: BarometerYear
+) -> dict[int, dict[Key, dict[str, Benchmark]]]:
+    """What the page shows, year → group → dimension → figure: every group of the chosen
+    year, and everyone of every year."""
     figures: dict[int, dict[Key, dict[str, Benchmark]]] = {y.year: {} for y in published}
-    rows = Benchmark.objects.filter(publication__in=published).select_related("publication")
+    years = {y.pk: y.year for y in published}
+    everyone = Q(nace_section__isnull=True, size_class__isnull=True, province__isnull=True)
+    rows = Benchmark.objects.filter(publication__in=published).filter(
+        everyone | Q(publication=chosen)
+    )
     for row in rows:
         key = (row.nace_section, row.size_class, row.province)
-        figures[row.publication.year].setdefault(key, {})[row.dimension] = row
+        figures[years[row.publication_id]].setdefault(key, {})[row.dimension] = row
     return figures
 
 
