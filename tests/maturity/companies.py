@@ -39,15 +39,19 @@ def linked_company(name: str = "Company SRL") -> Company:
 
 
 @contextlib.contextmanager
-def in_year(year: int) -> Iterator[None]:
-    """The clock set to mid-June of `year` (assessments take their year from it)."""
-    moment = timezone.make_aware(datetime.datetime(year, 6, 15, 12))
+def at(moment: datetime.datetime) -> Iterator[None]:
+    """The clock set to `moment` (assessments take their year from it)."""
     real = timezone.now
     timezone.now = lambda: moment
     try:
         yield
     finally:
         timezone.now = real
+
+
+def in_year(year: int) -> contextlib.AbstractContextManager[None]:
+    """The clock set to mid-June of `year`."""
+    return at(timezone.make_aware(datetime.datetime(year, 6, 15, 12)))
 
 
 def counted(

@@ -8,14 +8,12 @@ they fail on the current code and pass once it is fixed (then drop the mark).
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import itertools
 
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from territoria.accounts.models import Affiliation, AffiliationRequest
 from territoria.core.disclosure import MINIMUM_GROUP, protect
@@ -29,7 +27,7 @@ from territoria.maturity.services.questionnaires import store
 from tests.conftest import make_user
 from tests.core.test_disclosure import exposed
 from tests.factories import organisation
-from tests.maturity.companies import LAST_YEAR, SMALL_C, counted, in_year, linked_company
+from tests.maturity.companies import LAST_YEAR, SMALL_C, at, counted, in_year, linked_company
 from tests.maturity.test_attacks_maturity import browser, document, taken
 
 pytestmark = pytest.mark.django_db
@@ -384,16 +382,6 @@ def test_the_current_and_future_years_are_never_published(digiscore):
     assert not BarometerYear.objects.exists()
     status = browser().get("/digiscore/barometer/").status_code
     assert status == 200
-
-
-@contextlib.contextmanager
-def at(moment):
-    real = timezone.now
-    timezone.now = lambda: moment
-    try:
-        yield
-    finally:
-        timezone.now = real
 
 
 def test_new_years_night_in_brussels_belongs_to_the_new_year(digiscore):
