@@ -31,8 +31,8 @@ from territoria.ecosystem.profile import profiles_of
 from territoria.ecosystem.services import public_organisations
 from territoria.maturity.definition import GRID_ANSWERS, SCALE_TOP, Definition, Question
 from territoria.maturity.models import Assessment, BarometerYear, DimensionScore, hash_key
-from territoria.maturity.scoring import dimension_score, score
-from territoria.maturity.services.barometer import BAROMETER, publications, tenth
+from territoria.maturity.scoring import dimension_score, score, tenth
+from territoria.maturity.services.barometer import BAROMETER, publications
 from territoria.maturity.services.questionnaires import current, definition_of
 
 # Each year: how many assessments, and the barometer's means to reproduce (a dimension

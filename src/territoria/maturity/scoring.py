@@ -96,10 +96,10 @@ def score(definition: Definition, answers: Mapping[str, Any]) -> Scores:
     """The scores of a complete set of checked answers."""
     exact = [dimension_score(d, answers) for d in definition.dimensions]
     dimensions = {
-        d.code: float(_tenth(value)) for d, value in zip(definition.dimensions, exact, strict=True)
+        d.code: float(tenth(value)) for d, value in zip(definition.dimensions, exact, strict=True)
     }
     overall = sum(exact, Decimal(0)) / len(exact)
-    return Scores(dimensions, float(_tenth(overall)))
+    return Scores(dimensions, float(tenth(overall)))
 
 
 def dimension_score(dimension: Dimension, answers: Mapping[str, Any]) -> Decimal:
@@ -132,5 +132,5 @@ def level_of(levels: Sequence[B], value: float) -> B:
     raise ValueError(f"no level holds {whole}")
 
 
-def _tenth(value: Decimal) -> Decimal:
+def tenth(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.1"), ROUND_HALF_UP)

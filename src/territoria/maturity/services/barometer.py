@@ -16,8 +16,7 @@ group was scored on it.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import Min, QuerySet
@@ -27,6 +26,7 @@ from territoria.core.disclosure import Atom, Cell, cell_of, protect
 from territoria.core.sqlite.base import writes
 from territoria.maturity.definition import OVERALL
 from territoria.maturity.models import Assessment, BarometerYear, Benchmark, DimensionScore
+from territoria.maturity.scoring import tenth
 
 # The questionnaire whose barometer the public page and the Open Data dataset publish
 # (peers of the other questionnaires follow the same rule).
@@ -130,7 +130,3 @@ def _publish(code: str, year: int) -> BarometerYear:
         if held[cell][dimension] == sizes[cell]  # every respondent of the group has it
     )
     return publication
-
-
-def tenth(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
