@@ -36,6 +36,9 @@ BAROMETER = "digiscore"
 # everyone, by section, by size, by province, by section and size (a report's peers).
 GROUPED_BY = ("nace_section", "size_class", "province")
 GROUPINGS = [(), (0,), (1,), (2,), (0, 1)]
+# Assessments whose dimension scores are read in one query (under SQLite's 32,766
+# parameters).
+CHUNK = 5_000
 
 
 def counted(code: str) -> QuerySet[Assessment]:
@@ -82,11 +85,16 @@ def _publish(code: str, year: int) -> BarometerYear:
         .order_by()
     )
     scores: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    dimension_rows = DimensionScore.objects.filter(
-        assessment__in=counted(code).filter(year=year).values("pk")
-    ).values_list("assessment_id", "dimension", "score")
-    for pk, dimension, score in dimension_rows.iterator(chunk_size=10_000):
-        scores[pk][dimension] = score
+    # By the ids just read, a slice at a time: joined to the assessments instead, a table
+    # whose statistics lag a bulk load (the demo's, an import's) can get a nested loop
+    # over every pair of rows from PostgreSQL's planner.
+    pks = [row[0] for row in rows]
+    for start in range(0, len(pks), CHUNK):
+        dimension_rows = DimensionScore.objects.filter(
+            assessment_id__in=pks[start : start + CHUNK]
+        ).values_list("assessment_id", "dimension", "score")
+        for pk, dimension, score in dimension_rows:
+            scores[pk][dimension] = score
     # Like with like: a group's overall mean, less its dimensions' means, would single out
     # the few who answered a version with other dimensions. The year counts the
     # assessments of its most common set of dimensions (the newer version's on a tie).
