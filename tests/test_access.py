@@ -349,6 +349,8 @@ MATRIX = {
         dict.fromkeys(ROLES, 302),
     ),
     "maturity:home": ("get", "/digiscore/", PUBLIC),
+    # The laureates' progress company by company: staff only (tests/maturity/test_progress.py).
+    "maturity:progress": ("get", "/digiscore/progress/", STAFF_ONLY),
     # The barometer shows published groups only (tests/maturity/test_barometer.py).
     "maturity:barometer": ("get", "/digiscore/barometer/", PUBLIC),
     # Staff read assessments; they never start one in a company's name.
@@ -360,6 +362,7 @@ MATRIX = {
     # The private link opens its assessment to whoever holds it.
     "maturity:step": ("get", "/digiscore/a/{assessment_key}/1/", PUBLIC),
     "maturity:report": ("get", "/digiscore/a/{done_key}/report/", PUBLIC),
+    "maturity:report-pdf": ("get", "/digiscore/a/{done_key}/report.pdf", PUBLIC),
     # By its number: its owner answers, staff read; others do not learn it exists.
     "maturity:own-step": (
         "get",
@@ -369,6 +372,11 @@ MATRIX = {
     "maturity:own-report": (
         "get",
         "/digiscore/mine/{done}/report/",
+        {**{role: 404 for role in ROLES}, "anonymous": 302, "staff": 200, "applicant": 200},
+    ),
+    "maturity:own-report-pdf": (
+        "get",
+        "/digiscore/mine/{done}/report.pdf",
         {**{role: 404 for role in ROLES}, "anonymous": 302, "staff": 200, "applicant": 200},
     ),
     # django-ninja names its root; it has no page of its own.

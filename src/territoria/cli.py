@@ -174,6 +174,7 @@ def demo(
     call_command("load_demo", organisations=organisations)
     accounts = _demo_accounts()
     call_command("load_demo_calls", applicant="applicant", expert="expert", laureate="laureate")
+    call_command("load_recommendations")
     from django.core.management.base import CommandError
 
     try:

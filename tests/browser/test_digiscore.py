@@ -6,15 +6,23 @@ phone; axe-core finds no violation on any of those pages."""
 import random
 
 import pytest
+from playwright.sync_api import expect
 
+from territoria.core.disclosure import MINIMUM_GROUP
 from territoria.ecosystem.profile import Profile
+from territoria.maturity.definition import parse
 from territoria.maturity.demo import answer_near
+from territoria.maturity.models import Recommendation
 from territoria.maturity.services.assessments import answer, complete, start
-from territoria.maturity.services.questionnaires import definition_of, load_shipped
+from territoria.maturity.services.questionnaires import definition_of, load_shipped, store
 from territoria.taxonomy.services.reference import load_reference_schemes
 from tests.browser.conftest import assert_accessible, watch_errors
-from tests.factories import concept, organisation
+from tests.browser.test_review import log_in
+from tests.conftest import make_user
+from tests.factories import concept, organisation, strategy_tree
 from tests.maturity.companies import LAST_YEAR, in_year, linked_company
+from tests.maturity.test_attacks_maturity import document
+from tests.maturity.test_progress import SUPPORT, followed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +47,15 @@ def test_a_company_takes_the_digiscore_and_reads_its_report(browser, live_server
     load_reference_schemes()  # the live server's database is emptied after each test
     load_shipped()
     org = organisation("Boulangerie Dupont", "nace:C10", size_class=concept("size:small"))
-    context = browser.new_context(locale=f"{language}-BE", base_url=live_server.url)
+    advice = Recommendation.objects.create(
+        code="strategy", questionnaire_code="digiscore", dimension="strategy", below=101,
+        title="Écrire votre stratégie numérique", title_nl="Uw digitale strategie uitschrijven",
+        advice="Fixez deux objectifs.", advice_nl="Leg twee doelen vast.",
+    )  # fmt: skip
+    advice.programmes.set([strategy_tree()["programme"]])
+    context = browser.new_context(
+        locale=f"{language}-BE", base_url=live_server.url, accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     errors = watch_errors(page)
@@ -74,7 +90,9 @@ def test_a_company_takes_the_digiscore_and_reads_its_report(browser, live_server
     link = page.locator(".private-link a").get_attribute("href")
     assert link == first_step.removeprefix(live_server.url)
     # Another browser with the link finds the answers ticked and goes on.
-    other = browser.new_context(locale=f"{language}-BE", base_url=live_server.url).new_page()
+    other = browser.new_context(
+        locale=f"{language}-BE", base_url=live_server.url, accept_downloads=True
+    ).new_page()
     other.context.add_cookies(
         [{"name": "django_language", "value": language, "url": live_server.url}]
     )
@@ -87,7 +105,18 @@ def test_a_company_takes_the_digiscore_and_reads_its_report(browser, live_server
     other.wait_for_selector("[data-chart=radar] .polarlayer, [data-chart=radar] svg")
     assert other.locator("table caption").count() >= 1
     assert other.locator("table tbody tr").count() == 4  # the Digiscore's four axes
+    # The advice, in the page's language, with why it is given and where to go.
+    title = {"fr": advice.title, "nl": advice.title_nl}[language]
+    expect(other.locator("section.advice h3")).to_have_text(title)
+    expect(other.locator("section.advice .pointers a")).to_contain_text("Programme dw")
     assert_accessible(other)
+    # The same report as a PDF, downloaded as a reader would.
+    with other.expect_download() as download:
+        other.locator("a[download]").click()
+    saved = download.value.path()
+    with open(saved, "rb") as document:
+        assert document.read(5) == b"%PDF-"
+    assert download.value.suggested_filename.startswith("digiscore-")
     # On a phone, nothing runs off the side.
     other.set_viewport_size({"width": 390, "height": 844})
     overflow = other.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -131,5 +160,31 @@ def test_the_barometer_draws_its_charts_beside_their_tables(browser, live_server
     page.select_option("#year", str(LAST_YEAR))
     page.locator("form.inline-form button").click()
     page.wait_for_url(f"**?year={LAST_YEAR}")
+    assert errors == []
+    context.close()
+
+
+def test_the_laureates_progress_on_the_impact_page_and_for_staff(browser, live_server):
+    load_reference_schemes()
+    questionnaire = store(parse(document(code="digiscore")))  # two dimensions
+    for _ in range(MINIMUM_GROUP):
+        followed(questionnaire, before=(1, 1), after=(3, 4), t0=SUPPORT, t1=SUPPORT + 2)
+    context = browser.new_context(locale="fr-BE", base_url=live_server.url)
+    page = context.new_page()
+    errors = watch_errors(page)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/calls/impact/")
+        page.wait_for_selector("[data-chart=figure-maturity-progress] svg")
+        section = page.locator("section[aria-labelledby=maturity-progress-heading]")
+        assert section.locator("tbody tr").count() == 3  # overall and the two dimensions
+        assert_accessible(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+    log_in(page, live_server, make_user("analyst", "staff"))
+    page.goto("/digiscore/progress/")
+    assert page.locator("section h2").first.inner_text() == "start-ia"
+    assert page.locator("table").count() == 2  # the means, then each company
+    assert_accessible(page)
     assert errors == []
     context.close()

@@ -183,8 +183,9 @@ def test_the_page_takes_a_fixed_number_of_queries(
     client, programme, users, django_assert_max_num_queries
 ):
     # The provinces and sectors read the laureates' profiles (`ecosystem.profile`), five
-    # queries each whatever their number.
-    with django_assert_max_num_queries(26):
+    # queries each whatever their number; the Digiscore's section reads its closed cohorts
+    # (`maturity.services.progress.published`), two.
+    with django_assert_max_num_queries(28):
         client.get("/calls/impact/")
     before = count_queries(client)
     call = make_call("more")

@@ -375,7 +375,30 @@ def _experts(history: _History, rng: random.Random) -> int:
             )  # fmt: skip
         )
     ExpertCompany.objects.bulk_create(experts)
+    _offer_technologies(rng)
     return sum(1 for e in experts if e.status == ExpertCompany.Status.RECOGNISED)
+
+
+# What the demo's experts offer: mostly branches of AI, some a neighbouring field.
+OFFERED = ["ai", "machine-learning", "computer-vision", "nlp", "generative-ai", "data", "robotics",
+           "cloud", "cybersecurity", "iot"]  # fmt: skip
+
+
+def _offer_technologies(rng: random.Random) -> None:
+    """One to three technologies per expert company, as they declare them when applying."""
+    concepts = {
+        c.notation: c.pk
+        for c in Concept.objects.filter(scheme__code="technology", notation__in=OFFERED)
+    }
+    if not concepts:
+        return
+    links = ExpertCompany.technologies.through
+    chosen = [
+        links(expertcompany_id=pk, concept_id=concepts[notation])
+        for pk in ExpertCompany.objects.order_by("pk").values_list("pk", flat=True)
+        for notation in rng.sample([n for n in OFFERED if n in concepts], rng.randint(1, 3))
+    ]
+    links.objects.bulk_create(chosen)
 
 
 def counts_check() -> dict[str, Any]:

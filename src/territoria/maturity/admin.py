@@ -31,6 +31,7 @@ from territoria.maturity.models import (
     Option,
     Question,
     Questionnaire,
+    Recommendation,
 )
 from territoria.maturity.services.questionnaires import definition_of, store
 
@@ -247,3 +248,48 @@ class AssessmentAdmin(ReadOnlyAdmin):
 @admin.register(BarometerYear)
 class BarometerYearAdmin(ReadOnlyAdmin):
     list_display = ("questionnaire_code", "year", "respondents", "published_at")
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(AuditedAdmin):
+    """The report's advice: when a dimension scores under the threshold, the report gives
+    this text and points to the programmes, the instruments' calls and the recognised
+    experts offering the technologies chosen here."""
+
+    list_display = ("title", "questionnaire_code", "dimension", "below", "position", "is_active")
+    list_filter = ("questionnaire_code", "is_active")
+    list_editable = ("below", "position", "is_active")
+    search_fields = ("code", "title", "advice")
+    filter_horizontal = ("instruments", "programmes")
+    autocomplete_fields = ("technologies",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "code",
+                    "questionnaire_code",
+                    "dimension",
+                    "below",
+                    "position",
+                    "is_active",
+                )
+            },
+        ),
+        (
+            _("Advice"),
+            {
+                "fields": (
+                    "title",
+                    "title_nl",
+                    "title_de",
+                    "title_en",
+                    "advice",
+                    "advice_nl",
+                    "advice_de",
+                    "advice_en",
+                )
+            },
+        ),
+        (_("Points to"), {"fields": ("instruments", "programmes", "technologies")}),
+    )

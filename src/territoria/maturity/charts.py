@@ -142,3 +142,32 @@ def _layout(height: int, **extra: Any) -> dict[str, Any]:
         "paper_bgcolor": "rgba(0,0,0,0)",
         **extra,
     }
+
+
+def before_after(labels: list[str], before: list[float], after: list[float]) -> dict[str, Any]:
+    """The laureates' mean scores before their support and after, two bars per dimension."""
+    shown = _shortened(labels)
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": shown,
+            "customdata": labels,
+            "x": values,
+            "name": name,
+            "marker": {"color": colour},
+            "hovertemplate": f"%{{customdata}}, {name}: %{{x}}<extra></extra>",
+        }
+        for values, name, colour in (
+            (before, _("Before the support (T0)"), PEERS),
+            (after, _("After (T1)"), MINE),
+        )
+    ]
+    return {
+        "data": data,
+        "layout": _layout(
+            height=max(200, 48 * len(labels) + 80),
+            barmode="group",
+            yaxis={"autorange": "reversed", "automargin": True},
+        ),
+    }

@@ -17,6 +17,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from territoria.core.i18n import translations
 from territoria.ecosystem.models import Organisation
 from territoria.ecosystem.validators import validate_enterprise_number
+from territoria.taxonomy.models import concept_set
 
 
 class Questionnaire(models.Model):
@@ -323,3 +325,101 @@ class Benchmark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication} {self.dimension}: {self.mean_score}"
+
+
+class Recommendation(models.Model):
+    """A rule of the report's advice, data that staff edit: when an assessment made with
+    questionnaire `questionnaire_code` scores under `below` on `dimension`, its report gives
+    this advice and points to the programmes, the calls of the instruments (open ones first)
+    and the recognised expert companies offering the technologies named here."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    questionnaire_code = models.SlugField(_("questionnaire"), max_length=60)
+    dimension = models.SlugField(_("dimension"), max_length=60)
+    below = models.PositiveSmallIntegerField(
+        _("given under the score"),
+        default=51,
+        validators=[MinValueValidator(1), MaxValueValidator(101)],
+        help_text=_("Given when the dimension's score (0–100) is under this; 101: always."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    title_nl, title_de, title_en = translations(title)
+    advice = models.TextField(_("advice"))
+    advice_nl, advice_de, advice_en = translations(advice)
+    instruments = models.ManyToManyField(
+        "calls.Instrument",
+        verbose_name=_("instruments"),
+        blank=True,
+        related_name="+",
+        help_text=_("Their calls open now, or to come, are recommended first."),
+    )
+    programmes = models.ManyToManyField(
+        "strategy.Programme", verbose_name=_("programmes"), blank=True, related_name="+"
+    )
+    technologies = concept_set(
+        "technology", _("technologies of the recognised experts to recommend")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        ordering = ["questionnaire_code", "dimension", "position", "code"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.questionnaire_code:
+            return
+        versions = Questionnaire.objects.filter(code=self.questionnaire_code)
+        if not versions.exists():
+            raise ValidationError({"questionnaire_code": _("No questionnaire has this code.")})
+        known = set(
+            Dimension.objects.filter(questionnaire__in=versions).values_list("code", flat=True)
+        )
+        if self.dimension and self.dimension not in known:
+            raise ValidationError(
+                {
+                    "dimension": _("This questionnaire has no such dimension; it has: %(known)s.")
+                    % {"known": ", ".join(sorted(known))}
+                }
+            )
+
+
+class ProgressCohort(models.Model):
+    """The laureates whose support began in `year`, once their T1 window is over: how many
+    have a T0 and a T1, and (from five) the totals of their scores. Computed once, when the
+    window closes, never again: two readings never differ by one company
+    (`services.progress`)."""
+
+    year = models.PositiveSmallIntegerField(_("support began in"), unique=True)
+    companies = models.PositiveIntegerField(_("companies"))
+    published_at = models.DateTimeField(_("published on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cohort of laureates")
+        verbose_name_plural = _("cohorts of laureates")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class ProgressTotal(models.Model):
+    """A published cohort's sum of T0 and of T1 scores on one dimension (or `overall`)."""
+
+    cohort = models.ForeignKey(ProgressCohort, on_delete=models.CASCADE, related_name="totals")
+    dimension = models.CharField(_("dimension"), max_length=60)
+    before = models.DecimalField(_("total before"), max_digits=12, decimal_places=1)
+    after = models.DecimalField(_("total after"), max_digits=12, decimal_places=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "dimension"], name="progress_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort} {self.dimension}"

@@ -5,8 +5,10 @@ reader can tell a share of 95 % of 500 answers from one of 2.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
@@ -164,3 +166,26 @@ def requests_per_year() -> list[Year]:
         years.append(Year(year, count, growth))
         previous = count
     return years
+
+
+# --- Sections other apps add to the impact page ------------------------------------------
+#
+# The calls read none of the apps that build on them: the Digiscore (maturity) adds the
+# laureates' progress here from its AppConfig.ready().
+
+
+@dataclass(frozen=True)
+class Section:
+    template: str  # rendered with its context under the name `section`
+    context: Callable[[], dict[str, Any]]
+
+
+_sections: dict[str, Section] = {}
+
+
+def add_section(name: str, section: Section) -> None:
+    _sections[name] = section
+
+
+def sections() -> list[tuple[str, dict[str, Any]]]:
+    return [(section.template, section.context()) for section in _sections.values()]

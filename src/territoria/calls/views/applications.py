@@ -40,6 +40,7 @@ from territoria.calls.services.evaluation import conflict_found
 from territoria.calls.services.experts import apply_for_recognition
 from territoria.calls.services.impact import figures as impact_figures
 from territoria.calls.services.impact import requests_per_year
+from territoria.calls.services.impact import sections as impact_sections
 from territoria.calls.services.impact_charts import breakdowns
 from territoria.calls.times import brussels
 from territoria.calls.views.jury import conflict_page
@@ -423,10 +424,19 @@ def impact(request: HttpRequest) -> HttpResponse:
     """The programme's figures, computed now from the applications and the surveys, and
     their breakdowns (per year and instrument, province, sector): a chart and a table each."""
     years = requests_per_year()
+    sections = impact_sections()
     return render(
         request,
         "calls/impact.html",
-        {"nav": "calls", "figures": impact_figures(), "years": years, **breakdowns(years)},
+        {
+            "nav": "calls",
+            "figures": impact_figures(),
+            "years": years,
+            "sections": sections,
+            # A section with a chart needs Plotly on the page.
+            "sections_charted": any("figure" in data for _template, data in sections),
+            **breakdowns(years),
+        },
     )
 
 

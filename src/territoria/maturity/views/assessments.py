@@ -9,7 +9,6 @@ and the site's same-origin referrer policy keeps the key from other sites.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -22,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from territoria.maturity import charts
+from territoria.maturity import charts, pdf
 from territoria.maturity.forms import StartForm, posted_answers, shown_questions, text
 from territoria.maturity.models import Assessment
-from territoria.maturity.scoring import level_of, missing
+from territoria.maturity.scoring import missing
 from territoria.maturity.services.assessments import (
     AssessmentError,
     answer,
@@ -34,8 +33,8 @@ from territoria.maturity.services.assessments import (
     definition,
     start,
 )
-from territoria.maturity.services.peers import peer_group
 from territoria.maturity.services.questionnaires import current
+from territoria.maturity.services.report import report as build_report
 
 # What the home page offers, in this order.
 OFFERED = ("digiscore", "dma-sme", "dma-public")
@@ -215,60 +214,38 @@ def _report(request: HttpRequest, assessment: Assessment, links: dict[str, Any])
             1,
         )
         return redirect(_url("step", links, step=first))
-    levels = list(assessment.questionnaire.levels.all())
-    peers = peer_group(assessment)
-    rows = [
-        charts.Row(
-            label=text(d.label),
-            score=assessment.scores.get(d.code, 0),
-            peers=peers.dimensions.get(d.code) if peers is not None else None,
-        )
-        for d in spec.dimensions
-    ]
-    overall_level = level_of(levels, float(assessment.overall or 0))
-    progress = _progress(assessment, spec)
-    ranked = sorted(rows, key=lambda row: row.score)
+    shown = build_report(assessment)
     return render(
         request,
         "maturity/report.html",
         {
             "nav": "digiscore",
+            "report": shown,
             "assessment": assessment,
-            "title": text(spec.title),
-            "rows": rows,
-            "level": overall_level,
-            "levels": levels,
-            "peers": peers,
-            "figure": charts.radar(rows, peers is not None),
-            "weakest": ranked[:2],
-            "progress": progress,
-            "strongest": list(reversed(ranked[-2:])),
+            "figure": charts.radar(shown.rows, shown.peers is not None),
             "links": links,
+            "pdf": _url("report-pdf", links),
         },
     )
 
 
-@dataclass(frozen=True)
-class Change:
-    label: str
-    before: float
-    now: float
-
-    @property
-    def change(self) -> float:
-        return round(self.now - self.before, 1)
+@never_cache
+def report_pdf(request: HttpRequest, key: str) -> HttpResponse:
+    return _pdf(request, _by_key(key), {"key": key})
 
 
-def _progress(assessment: Assessment, spec: Any) -> dict[str, Any] | None:
-    """The assessment it follows (T0) beside it (T1), dimension by dimension, on the
-    dimensions both have."""
-    earlier = assessment.follows
-    if earlier is None or not earlier.is_completed:
-        return None
-    rows = [
-        Change(text(d.label), float(earlier.scores[d.code]), float(assessment.scores[d.code]))
-        for d in spec.dimensions
-        if d.code in earlier.scores and d.code in assessment.scores
-    ]
-    overall = Change(_("Overall"), float(earlier.overall or 0), float(assessment.overall or 0))
-    return {"since": earlier.completed_at, "rows": rows, "overall": overall}
+@never_cache
+@login_required
+def own_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return _pdf(request, _own(request, pk), {"pk": pk})
+
+
+def _pdf(request: HttpRequest, assessment: Assessment, links: dict[str, Any]) -> HttpResponse:
+    if not assessment.is_completed:
+        return redirect(_url("report", links))
+    document = pdf.render(build_report(assessment), request.build_absolute_uri("/")[:-1])
+    response = HttpResponse(document, content_type="application/pdf")
+    day = assessment.completed_at.date().isoformat() if assessment.completed_at else ""
+    name = f"{assessment.questionnaire.code}-{day}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
