@@ -176,8 +176,9 @@ def test_the_laureates_progress_on_the_impact_page_and_for_staff(browser, live_s
         page.set_viewport_size({"width": width, "height": 900})
         page.goto("/calls/impact/")
         page.wait_for_selector("[data-chart=figure-maturity-progress] svg")
-        section = page.locator("section[aria-labelledby=maturity-progress-heading]")
-        assert section.locator("tbody tr").count() == 3  # overall and the two dimensions
+        means = page.locator("table:has(#maturity-progress-caption) tbody tr")
+        assert means.count() == 3  # overall and the two dimensions
+        assert page.locator("#maturity-cohorts tbody tr").count() == 1  # one closed cohort
         assert_accessible(page)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0
