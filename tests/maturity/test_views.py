@@ -69,7 +69,7 @@ def test_a_company_answers_stops_resumes_and_reads_its_report(shipped):
     assert response.status_code == 400
     page = response.content.decode()
     assert "error-summary" in page
-    assert f'id="{single.code}-{choice.code}" checked' in page
+    assert f'id="{single.code}_{choice.code}" checked' in page
     # Stopping keeps the answers and gives the private link back.
     response = client.post(first, {single.code: choice.code, "stop": ""})
     assert response.status_code == 200
@@ -77,7 +77,7 @@ def test_a_company_answers_stops_resumes_and_reads_its_report(shipped):
     assert Assessment.objects.get().answers == {single.code: choice.code}
     # A new visitor with the link (another browser) finds the answer ticked.
     page = Client().get(first).content.decode()
-    assert f'id="{single.code}-{choice.code}" checked' in page
+    assert f'id="{single.code}_{choice.code}" checked' in page
     assert spec is not None
 
 

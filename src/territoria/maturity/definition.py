@@ -27,6 +27,9 @@ FORMAT = "territoria-questionnaire/1"
 LANGUAGES = ("fr", "nl", "de", "en")
 AUDIENCES = ("company", "public-body")
 KINDS = ("single", "checklist", "scale", "grid")
+# What the database holds: a version (an integer), a position in a list (a small integer).
+LARGEST_VERSION = 2_147_483_647
+POSITIONS = 32_767
 CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SCALE_TOP = 5
 GRID_ANSWERS = {"yes": 100.0, "partly": 50.0, "no": 0.0}
@@ -109,13 +112,13 @@ def parse(document: Any) -> Definition:
     if audience not in AUDIENCES:
         raise DefinitionError("audience", f"one of {', '.join(AUDIENCES)}, not {audience!r}")
     version = reader.take("version", int)
-    if isinstance(version, bool) or version < 1:
-        raise DefinitionError("version", "a whole number from 1")
+    if isinstance(version, bool) or not 1 <= version <= LARGEST_VERSION:
+        raise DefinitionError("version", f"a whole number from 1 to {LARGEST_VERSION:,}")
     definition = Definition(
         code=reader.code("code"),
         version=version,
         audience=audience,
-        title=reader.texts("title"),
+        title=reader.texts("title", most=200),
         description=reader.texts("description", required=False),
         levels=tuple(_level(item) for item in reader.items("levels")),
         dimensions=tuple(_dimension(item) for item in reader.items("dimensions")),
@@ -241,7 +244,7 @@ class _Reader:
             )
         return str(value)
 
-    def texts(self, key: str, required: bool = True) -> Texts:
+    def texts(self, key: str, required: bool = True, most: int | None = None) -> Texts:
         value = self.take(key, dict, required=required, default={})
         found: Texts = {}
         for language, text in value.items():
@@ -251,6 +254,8 @@ class _Reader:
                 )
             if not isinstance(text, str):
                 raise DefinitionError(f"{self.path(key)}.{language}", "expected text")
+            if most is not None and len(text.strip()) > most:
+                raise DefinitionError(f"{self.path(key)}.{language}", f"{most} characters at most")
             if text.strip():
                 found[language] = text.strip()
         if (required or found) and "fr" not in found:
@@ -261,6 +266,8 @@ class _Reader:
         value = self.take(key, list)
         if len(value) < least:
             raise DefinitionError(self.path(key), f"at least {least}")
+        if len(value) > POSITIONS:
+            raise DefinitionError(self.path(key), f"{POSITIONS:,} at most")
         return [_Reader(item, f"{self.path(key)}[{n}]") for n, item in enumerate(value)]
 
 
@@ -273,13 +280,13 @@ def _level(reader: _Reader) -> Level:
     for key, value in (("from", low), ("to", high)):
         if not 0 <= value <= 100:
             raise DefinitionError(reader.path(key), "a score from 0 to 100")
-    return Level(reader.code("code"), reader.texts("label"), low, high)
+    return Level(reader.code("code"), reader.texts("label", most=80), low, high)
 
 
 def _dimension(reader: _Reader) -> Dimension:
     return Dimension(
         code=reader.code("code"),
-        label=reader.texts("label"),
+        label=reader.texts("label", most=120),
         description=reader.texts("description", required=False),
         questions=tuple(_question(item) for item in reader.items("questions")),
     )
@@ -300,7 +307,9 @@ def _question(reader: _Reader) -> Question:
         "weight": weight,
     }
     if kind == "scale":
-        return Question(**common, low=reader.texts("low"), high=reader.texts("high"))
+        return Question(
+            **common, low=reader.texts("low", most=120), high=reader.texts("high", most=120)
+        )
     key = "rows" if kind == "grid" else "choices"
     items = reader.items(key, least=2)
     options = tuple(_option(item, kind) for item in items)
@@ -317,7 +326,7 @@ def _question(reader: _Reader) -> Question:
 
 
 def _option(reader: _Reader, kind: str) -> Option:
-    code, label = reader.code("code"), reader.texts("label")
+    code, label = reader.code("code"), reader.texts("label", most=200)
     if kind == "single":
         score = reader.take("score", float)
         if not 0 <= score <= 100:

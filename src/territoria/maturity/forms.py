@@ -34,6 +34,12 @@ def row_field(question: Question, row: str) -> str:
     return f"{question.code}.{row}"
 
 
+def input_id(*codes: str) -> str:
+    """An element id from codes joined by "_", which no code holds: ("tools", "crm-cloud")
+    and ("tools-crm", "cloud") never give the same id."""
+    return "_".join(codes)
+
+
 def posted_answers(dimension: Dimension, data: QueryDict) -> tuple[dict[str, Any], list[str]]:
     """The step's answers as posted, and the codes of the questions left unanswered."""
     answers: dict[str, Any] = {}
@@ -65,6 +71,19 @@ def posted_answers(dimension: Dimension, data: QueryDict) -> tuple[dict[str, Any
     return answers, unanswered
 
 
+def half_grids(dimension: Dimension, data: QueryDict) -> dict[str, dict[str, str]]:
+    """The grids posted with some rows picked and others not: not an answer (a grid is
+    scored whole), but what was typed, shown again when the step is refused."""
+    found = {}
+    for question in dimension.questions:
+        if question.kind == "grid":
+            rows = {o.code: data.get(row_field(question, o.code), "") for o in question.options}
+            picked = {row: value for row, value in rows.items() if value}
+            if picked and len(picked) < len(rows):
+                found[question.code] = picked
+    return found
+
+
 @dataclass(frozen=True)
 class Choice:
     code: str
@@ -79,7 +98,8 @@ class ShownQuestion:
     question: Question
     error: str = ""
     choices: list[Choice] = field(default_factory=list)
-    rows: list[tuple[str, str, list[Choice]]] = field(default_factory=list)  # grid rows
+    # Grid rows: the field's name, the row's label, its id, its answers.
+    rows: list[tuple[str, str, str, list[Choice]]] = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -112,6 +132,7 @@ def shown_questions(
                 (
                     row_field(question, o.code),
                     text(o.label),
+                    input_id(question.code, o.code),
                     [
                         Choice(code, str(word), picked.get(o.code) == code)
                         for code, word in GRID_WORDS.items()

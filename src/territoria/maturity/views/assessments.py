@@ -22,7 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from territoria.maturity import charts, pdf
-from territoria.maturity.forms import StartForm, posted_answers, shown_questions, text
+from territoria.maturity.forms import (
+    StartForm,
+    half_grids,
+    posted_answers,
+    shown_questions,
+    text,
+)
 from territoria.maturity.models import Assessment
 from territoria.maturity.scoring import missing
 from territoria.maturity.services.assessments import (
@@ -138,6 +144,7 @@ def _step(
         except AssessmentError:
             return redirect(_url("report", links))
         values.update(posted)  # what was typed, kept on the page even when refused
+        values.update(half_grids(dimension, request.POST))
         stopping = "stop" in request.POST
         if not stopping:
             errors.update({code: _("Answer this question to go on.") for code in unanswered})
