@@ -13,12 +13,13 @@ from territoria.accounts import services
 from territoria.accounts.models import Affiliation
 from territoria.calls.models import Application, Assignment, Coaching
 from territoria.calls.services import documents
+from territoria.core.models import Role
 from territoria.maturity.services.assessments import answer, complete, start
 from territoria.maturity.services.questionnaires import store
 from territoria.strategy.models import MeasurementImport
 from territoria.taxonomy.models import Magnet, SchemeImport
 from tests.calls.conftest import PDF, make_call
-from tests.conftest import ROLES
+from tests.conftest import ROLES, make_user
 from tests.factories import organisation, strategy_tree
 from tests.maturity.test_assessments import two_dimensions
 
@@ -386,62 +387,97 @@ MATRIX = {
 DJANGO_ROUTES: set[str] = set()
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The users and records every route is tried on, made once for the whole matrix: each
+    test runs in a savepoint inside this block and is rolled back to it."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DATA_DIR=tmp_path_factory.mktemp("access")),
+        transaction.atomic(),
+    ):
+        users = {
+            "anonymous": None,
+            "staff": make_user("staff", Role.STAFF),
+            "applicant": make_user("applicant", Role.APPLICANT),
+            "other_applicant": make_user("other", Role.APPLICANT),
+            "evaluator": make_user("evaluator", Role.EVALUATOR),
+            "expert": make_user("expert", Role.EXPERT),
+        }
+        org = organisation("Nexalis", "technology:ai")
+        natural_person = organisation("Jean Dupont", "org-type:self-employed")
+        Magnet.objects.create(
+            name="Public", slug="public", expression={"concept": "technology:ai"}, is_public=True
+        )
+        Magnet.objects.create(
+            name="Private", slug="private", expression={"concept": "technology:ai"}
+        )
+        upload = SchemeImport.objects.create(
+            scheme_code="x", file_name="x.csv", file_format="csv", content=""
+        )
+        public = strategy_tree("dw", is_default=True)
+        draft = strategy_tree("draft", status="draft")
+        staged = MeasurementImport.objects.create(file_name="m.csv", content="")
+        call = make_call("tremplin")
+        hidden = make_call("hidden")
+        hidden.is_published = False
+        hidden.save()
+        own = organisation("Applicant SRL", "org-type:sme")
+        Affiliation.objects.create(user=users["applicant"], organisation=own)
+        application = Application.objects.create(
+            call=call, organisation=own, created_by=users["applicant"]
+        )
+        document = documents.attach(
+            application, None, ContentFile(PDF), "plan.pdf", users["applicant"]
+        )
+        asked = services.request_affiliation(
+            users["applicant"], organisation("Asked SA").enterprise_number
+        )
+        invitation, token = services.invite("new@test.example", "evaluator", users["staff"])
+        assignment = Assignment.objects.create(
+            application=application, evaluator=users["evaluator"]
+        )
+        coaching = Coaching.objects.create(application=application)
+        tiny = store(two_dimensions())
+        ongoing = start(tiny, owner=users["applicant"])
+        done = start(tiny, owner=users["applicant"])
+        answer(done.assessment, {"infra-q": 3, "strategy-q": 1})
+        complete(done.assessment)
+        found = {
+            "assessment": ongoing.assessment.pk,
+            "assessment_key": ongoing.key,
+            "done": done.assessment.pk,
+            "done_key": done.key,
+            "org": org.pk,
+            "natural_person": natural_person.pk,
+            "upload": upload.pk,
+            "action": public["action"].pk,
+            "draft_action": draft["action"].pk,
+            "staged": staged.pk,
+            "application": application.pk,
+            "document": document.pk,
+            "assignment": assignment.pk,
+            "coaching": coaching.pk,
+            "request": asked.pk,
+            "invitation": invitation.pk,
+            "token": token,
+            "person": users["other_applicant"].pk,
+        }
+        yield users, found
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def records(db, users, settings, tmp_path):
-    org = organisation("Nexalis", "technology:ai")
-    natural_person = organisation("Jean Dupont", "org-type:self-employed")
-    Magnet.objects.create(
-        name="Public", slug="public", expression={"concept": "technology:ai"}, is_public=True
-    )
-    Magnet.objects.create(name="Private", slug="private", expression={"concept": "technology:ai"})
-    upload = SchemeImport.objects.create(
-        scheme_code="x", file_name="x.csv", file_format="csv", content=""
-    )
-    public = strategy_tree("dw", is_default=True)
-    draft = strategy_tree("draft", status="draft")
-    staged = MeasurementImport.objects.create(file_name="m.csv", content="")
-    settings.DATA_DIR = tmp_path
-    call = make_call("tremplin")
-    hidden = make_call("hidden")
-    hidden.is_published = False
-    hidden.save()
-    own = organisation("Applicant SRL", "org-type:sme")
-    Affiliation.objects.create(user=users["applicant"], organisation=own)
-    application = Application.objects.create(
-        call=call, organisation=own, created_by=users["applicant"]
-    )
-    document = documents.attach(application, None, ContentFile(PDF), "plan.pdf", users["applicant"])
-    asked = services.request_affiliation(
-        users["applicant"], organisation("Asked SA").enterprise_number
-    )
-    invitation, token = services.invite("new@test.example", "evaluator", users["staff"])
-    assignment = Assignment.objects.create(application=application, evaluator=users["evaluator"])
-    coaching = Coaching.objects.create(application=application)
-    tiny = store(two_dimensions())
-    ongoing = start(tiny, owner=users["applicant"])
-    done = start(tiny, owner=users["applicant"])
-    answer(done.assessment, {"infra-q": 3, "strategy-q": 1})
-    complete(done.assessment)
-    return {
-        "assessment": ongoing.assessment.pk,
-        "assessment_key": ongoing.key,
-        "done": done.assessment.pk,
-        "done_key": done.key,
-        "org": org.pk,
-        "natural_person": natural_person.pk,
-        "upload": upload.pk,
-        "action": public["action"].pk,
-        "draft_action": draft["action"].pk,
-        "staged": staged.pk,
-        "application": application.pk,
-        "document": document.pk,
-        "assignment": assignment.pk,
-        "coaching": coaching.pk,
-        "request": asked.pk,
-        "invitation": invitation.pk,
-        "token": token,
-        "person": users["other_applicant"].pk,
-    }
+def users(db, world):
+    return world[0]
+
+
+@pytest.fixture
+def records(db, world):
+    return world[1]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -107,6 +107,7 @@ print("withdrawn", assignment.withdrawn, flush=True)
 """
 
 
+@pytest.mark.single_database
 @pytest.mark.parametrize("page", ["/calls/reviews/", "review"])
 def test_a_read_that_withdraws_a_conflicted_review_waits_for_the_write_lock(tmp_path, page):
     """A GET's transactions begin DEFERRED on SQLite (core.sqlite.base.reads_only): the
@@ -168,6 +169,7 @@ print("sign-in", answer.status_code, flush=True)
 """
 
 
+@pytest.mark.single_database
 def test_a_sign_in_during_an_import_waits_for_it_rather_than_hear_too_many_requests(tmp_path):
     """The database cache dropped its writes after 250 ms on SQLite, in every request:
     allauth's rate limits take a lock in the cache (cache.add) and, unable to, answered

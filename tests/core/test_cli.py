@@ -15,6 +15,9 @@ import pytest
 
 from tests.processes import site_env
 
+# Its processes run on SQLite files of their own: one run of CI is enough.
+pytestmark = pytest.mark.single_database
+
 
 def test_demo_prepares_a_fresh_database_and_serves_it(tmp_path):
     """`territoria demo` up to serving: migrate, reference data, fictitious ecosystem, accounts."""

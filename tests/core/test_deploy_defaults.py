@@ -8,6 +8,9 @@ import pytest
 
 from tests.processes import site_env
 
+# Its processes run on SQLite files of their own: one run of CI is enough.
+pytestmark = pytest.mark.single_database
+
 
 def _env(tmp_path, **extra: str) -> dict[str, str]:
     """`serve`'s environment, with the HTTPS switch unset unless given."""
