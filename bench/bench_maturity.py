@@ -174,6 +174,49 @@ def baseline_peers(section: str, size: str):
     return call
 
 
+def advice_setting() -> int:
+    """What the report's recommendations point to: the shipped rules, the programme's
+    instruments with a call open now, and 70 recognised experts with their technologies.
+    Returns how many rules there are."""
+    import datetime
+
+    from django.utils import timezone
+
+    from territoria.calls.models import Call, ExpertCompany
+    from territoria.calls.programme import load_instruments
+    from territoria.ecosystem.models import Organisation
+    from territoria.maturity.services.recommendations import load_shipped
+    from territoria.taxonomy.models import Concept
+
+    instruments = {i.code: i for i in load_instruments()}
+    now = timezone.now()
+    for code in ("start-ia", "tremplin-ia"):
+        Call.objects.get_or_create(
+            code=f"{code}-bench",
+            defaults={
+                "instrument": instruments[code], "title": f"{code} (bench)", "summary": "…",
+                "opens_at": now - datetime.timedelta(days=10),
+                "closes_at": now + datetime.timedelta(days=30), "is_published": True,
+                "budget": Decimal(1_000_000), "max_amount": Decimal(50_000),
+            },
+        )  # fmt: skip
+    technologies = list(Concept.objects.filter(scheme__code="technology"))
+    rng = random.Random(7)
+    for organisation in Organisation.objects.order_by("pk")[:70]:
+        expert, _created = ExpertCompany.objects.get_or_create(
+            organisation=organisation,
+            defaults={
+                "offer": "IA", "status": ExpertCompany.Status.RECOGNISED,
+                "recognised_from": datetime.date(2024, 1, 1),
+            },
+        )  # fmt: skip
+        expert.technologies.set(rng.sample(technologies, 3))
+    load_shipped()
+    from territoria.maturity.models import Recommendation
+
+    return Recommendation.objects.count()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--assessments", type=int, default=100_000)
@@ -207,6 +250,7 @@ def main() -> int:
     answer(mine.assessment, _random_answers(spec, random.Random(1)))
     complete(mine.assessment)
     print(f"assessments: {Assessment.objects.count():,}")
+    print(f"recommendation rules: {advice_setting()} (calls open, 70 recognised experts)")
     client = Client()
 
     def page(url):
@@ -217,8 +261,14 @@ def main() -> int:
         return call
 
     report = measure(
-        "report page (peers C/small, radar, table)",
+        "report page (peers C/small, radar, table, advice)",
         page(f"/digiscore/a/{mine.key}/report/"),
+        args.runs,
+        REPORT_MS,
+    )
+    pdf = measure(
+        "report as a PDF (the same, drawn by ReportLab)",
+        page(f"/digiscore/a/{mine.key}/report.pdf"),
         args.runs,
         REPORT_MS,
     )
@@ -241,15 +291,20 @@ def main() -> int:
         BAROMETER_MS,
     )
     print()
-    for label, ours, theirs in (("report", report, peers), ("barometer", barometer, grouped)):
+    pairs = (
+        ("report", report, peers),
+        ("report PDF", pdf, peers),
+        ("barometer", barometer, grouped),
+    )
+    for label, ours, theirs in pairs:
         # The baseline is its query alone; ours is the whole page (middleware, template).
         print(
             f"{label}: page p95 {ours['p95_ms']:.1f} ms = {ours['ratio']:.2f} × its target "
             f"({ours['target_ms']:.0f} ms); the live GROUP BY alone p95 "
             f"{theirs['p95_ms']:.1f} ms = {theirs['p95_ms'] / ours['p95_ms']:.2f} × our page"
         )
-    missed = [r for r in (report, barometer) if r["p95_ms"] >= r["target_ms"]]
-    print(f"\n{2 - len(missed)}/2 figures meet their target.")
+    missed = [r for r in (report, pdf, barometer) if r["p95_ms"] >= r["target_ms"]]
+    print(f"\n{3 - len(missed)}/3 figures meet their target.")
     return 0
 
 
