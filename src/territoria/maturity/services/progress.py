@@ -134,8 +134,7 @@ def progress(chosen: list[Pair]) -> Progress:
     """The mean T0 and T1 of these pairs, overall and on each dimension all of them have."""
     if not chosen:
         return Progress(0, [])
-    common = set.intersection(*(set(p.before.scores) & set(p.after.scores) for p in chosen))
-    dimensions = _ordered(common | {OVERALL})
+    dimensions = _ordered(_common(chosen) | {OVERALL})
     means = [
         Mean(
             dimension,
@@ -154,6 +153,11 @@ def by_instrument(chosen: list[Pair]) -> list[tuple[Instrument, list[Pair]]]:
         groups[pair.instrument_id].append(pair)
     instruments = Instrument.objects.filter(pk__in=groups).order_by("position", "name")
     return [(instrument, groups[instrument.pk]) for instrument in instruments]
+
+
+def _common(chosen: list[Pair]) -> set[str]:
+    """The dimensions every one of these T0s and T1s has."""
+    return set.intersection(*(set(p.before.scores) & set(p.after.scores) for p in chosen))
 
 
 def _score(assessment: Assessment, dimension: str) -> float:
@@ -181,10 +185,6 @@ class Published:
     cohorts: list[ProgressCohort]
     progress: Progress  # pooled over the cohorts shown (each of `MINIMUM_GROUP` or more)
 
-    @property
-    def shown(self) -> list[ProgressCohort]:
-        return [c for c in self.cohorts if c.companies >= MINIMUM_GROUP]
-
 
 def published() -> Published:
     """Every closed cohort, oldest first; one closed and not yet computed is computed now."""
@@ -195,16 +195,18 @@ def published() -> Published:
     else:
         first = _laureate_applications().aggregate(first=Min("submitted_at"))["first"]
         since = timezone.localtime(first).year if first is not None else last + 1
-    for year in range(since, last + 1):
-        cohorts[year] = _publish(year)
+    closed = range(since, last + 1)
+    if closed:
+        everyone = pairs()  # read once for every cohort closed since the last reading
+        for year in closed:
+            cohorts[year] = _publish(year, [p for p in everyone if p.support_year == year])
     ordered = [cohorts[year] for year in sorted(cohorts)]
     return Published(ordered, _pooled([c for c in ordered if c.companies >= MINIMUM_GROUP]))
 
 
-def _publish(year: int) -> ProgressCohort:
+def _publish(year: int, chosen: list[Pair]) -> ProgressCohort:
     try:
         with writes(), transaction.atomic():  # a GET may publish: take the write lock first
-            chosen = [p for p in pairs() if p.support_year == year]
             cohort = ProgressCohort.objects.create(year=year, companies=len(chosen))
             if len(chosen) >= MINIMUM_GROUP:
                 ProgressTotal.objects.bulk_create(
@@ -250,8 +252,7 @@ def _ordered(dimensions: set[str]) -> list[str]:
 
 def _totals(chosen: list[Pair]) -> list[Mean]:
     """The sums of T0 and of T1 on each dimension all of them have (as `Mean`s of one)."""
-    common = set.intersection(*(set(p.before.scores) & set(p.after.scores) for p in chosen))
-    dimensions = [OVERALL, *sorted(common)]
+    dimensions = [OVERALL, *sorted(_common(chosen))]
     return [
         Mean(
             dimension,

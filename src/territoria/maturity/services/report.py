@@ -96,9 +96,11 @@ def peers_sentence(peers: PeerGroup | None) -> str:
     return f"{found} {rule}"
 
 
-def report(assessment: Assessment, now: datetime.datetime | None = None) -> Report:
-    """The report of a completed assessment."""
-    spec = definition(assessment)
+def report(
+    assessment: Assessment, now: datetime.datetime | None = None, spec: Definition | None = None
+) -> Report:
+    """The report of a completed assessment (`spec`: its definition, if already read)."""
+    spec = spec or definition(assessment)
     levels = list(assessment.questionnaire.levels.all())
     peers = peer_group(assessment)
     rows = [

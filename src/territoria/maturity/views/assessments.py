@@ -221,7 +221,7 @@ def _report(request: HttpRequest, assessment: Assessment, links: dict[str, Any])
             1,
         )
         return redirect(_url("step", links, step=first))
-    shown = build_report(assessment)
+    shown = build_report(assessment, spec=spec)
     return render(
         request,
         "maturity/report.html",

@@ -40,7 +40,7 @@ def impact_section() -> dict[str, Any]:
         "minimum": MINIMUM_GROUP,
     }
     if cohorts.progress.companies:
-        context["rows"] = _rows(cohorts.progress)
+        context["rows"] = _rows(cohorts.progress, _labels())
         context["figure"] = _figure(context["rows"])
     return context
 
@@ -51,6 +51,7 @@ def staff_progress(request: HttpRequest) -> HttpResponse:
     they moved, then each company's T0 and T1."""
     chosen = pairs()
     levels = _levels()
+    labels = _labels()
     groups = []
     for instrument, its_pairs in by_instrument(chosen):
         started = Counter(level_of(levels, float(p.before.overall or 0)).pk for p in its_pairs)
@@ -59,7 +60,7 @@ def staff_progress(request: HttpRequest) -> HttpResponse:
             {
                 "instrument": instrument,
                 "progress": shown,
-                "rows": _rows(shown),
+                "rows": _rows(shown, labels),
                 "started": [(level, started.get(level.pk, 0)) for level in levels],
                 "pairs": its_pairs,
             }
@@ -67,7 +68,7 @@ def staff_progress(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "maturity/progress.html",
-        {"nav": "digiscore", "groups": groups, "total": progress(chosen)},
+        {"nav": "digiscore", "groups": groups},
     )
 
 
@@ -76,11 +77,16 @@ def _levels() -> list[Level]:
     return list(questionnaire.levels.all()) if questionnaire is not None else []
 
 
-def _rows(shown: Progress) -> list[dict[str, Any]]:
+def _labels() -> dict[str, str]:
+    """Each dimension's name in the page's language, by its code, and `overall`'s."""
     questionnaire = current(BAROMETER)
     labels = {OVERALL: _("Overall")}
     if questionnaire is not None:
         labels |= {d.code: translated(d, "label").text for d in questionnaire.dimensions.all()}
+    return labels
+
+
+def _rows(shown: Progress, labels: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {
             "label": labels.get(m.dimension, m.dimension),
